@@ -1,0 +1,21 @@
+//! Per-measurement column builders that the parser appends into, finished as Arrow record
+//! batches.
+//!
+//! Table layout (the contract every reader relies on):
+//! - column 0 is `time`: `Timestamp(Nanosecond, "UTC")`, never null;
+//! - then one column per tag key, sorted by key: `Dictionary(Int32, Utf8)`, nullable, Arrow field
+//!   metadata `influxlp.role = "tag"`;
+//! - then one column per field key, sorted by key, in its InfluxDB type (Float64, Int64, UInt64,
+//!   Boolean, Utf8), nullable, metadata `influxlp.role = "field"` and `influxlp.key = <field key>`;
+//!   a field whose key is also a tag key is named `<key>_1` (as InfluxQL's `SELECT *` names it);
+//! - a tag or field absent on a row is null; rows keep input order;
+//! - names, tag values and strings that are not valid UTF-8 are stored with U+FFFD in place of the
+//!   bad bytes, which is what a client reading them back from InfluxDB's JSON API sees.
+
+mod builder;
+mod parse;
+mod schema;
+
+pub use builder::BatchBuilder;
+pub use parse::{parse_batch, ParseOptions, ParsedBatch};
+pub use schema::{field_type_of, ColumnRole, MeasurementTable, ROLE_KEY, FIELD_KEY_KEY};

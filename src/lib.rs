@@ -1,0 +1,13 @@
+//! influxlp: InfluxDB's write path. Line protocol is parsed (`line_protocol`, `precision`)
+//! straight into per-measurement Arrow tables (`columnar`), kept in an in-memory store with
+//! InfluxDB's write semantics (`store`) and served over InfluxDB's HTTP API (`server`).
+//! The `python` feature adds the pyo3 layer; everything else builds and tests without Python.
+
+pub mod columnar;
+pub mod line_protocol;
+pub mod precision;
+pub mod server;
+pub mod store;
+
+#[cfg(feature = "python")]
+mod python;

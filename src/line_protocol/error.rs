@@ -1,0 +1,41 @@
+//! Line protocol errors, with InfluxDB's message and where it happened.
+
+use std::fmt;
+
+/// Whether a line failed to parse, or parsed but was refused when it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Not valid line protocol; InfluxDB reports `unable to parse '<line>': <message>`.
+    Syntax,
+    /// Valid line protocol that InfluxDB drops at write time (field type conflict, a `time` tag,
+    /// `time` as the only field); InfluxDB reports the message alone, as a partial write.
+    Rejected,
+}
+
+/// One bad line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based number of the physical line (count of `\n` before the line's start, plus one).
+    pub line: usize,
+    /// 1-based byte column within the line where the problem was found.
+    pub column: usize,
+    /// The line as InfluxDB quotes it: leading whitespace skipped, no trailing `\n`, invalid
+    /// UTF-8 replaced by U+FFFD.
+    pub text: String,
+    /// InfluxDB's own words, e.g. `invalid boolean` or `field type conflict: ...`.
+    pub message: String,
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for ParseError {
+    /// InfluxDB's rendering: `unable to parse '<line>': <message>` for syntax errors, the
+    /// message alone for rejected points.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ErrorKind::Syntax => write!(f, "unable to parse '{}': {}", self.text, self.message),
+            ErrorKind::Rejected => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}

@@ -1,0 +1,13 @@
+//! InfluxDB line protocol, parsed exactly as InfluxDB 1.x/2.x parse it (`models/points.go`).
+//!
+//! The parser splits a body into lines and fills a reused [`ParsedLine`] per line: names and
+//! values borrow from the input unless an escape forces a copy. Errors carry InfluxDB's message,
+//! the 1-based line number and column, and the line's text.
+
+mod error;
+mod parser;
+mod value;
+
+pub use error::{ErrorKind, ParseError};
+pub use parser::{line_text, LineParser, ParsedLine, ParserOptions};
+pub use value::{FieldType, FieldValue};

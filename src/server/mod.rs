@@ -1,0 +1,1 @@
+//! The HTTP server (see the server issue).
