@@ -2,6 +2,7 @@
 
 use hashbrown::HashMap;
 
+use super::bytes::same;
 use super::measurement::{MeasurementBuilder, Plan};
 use super::MeasurementTable;
 use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine};
@@ -59,9 +60,9 @@ impl BatchBuilder {
         };
         match self.find(&line.measurement) {
             Some(index) => {
-                let measurement = &mut self.measurements[index];
-                measurement.plan(line, &mut self.plan).map_err(rejected)?;
-                measurement.append(line, &self.plan);
+                self.measurements[index]
+                    .append(line, &mut self.plan)
+                    .map_err(rejected)?;
                 self.last = Some(index);
             }
             None => {
@@ -69,8 +70,7 @@ impl BatchBuilder {
                 let name = String::from_utf8_lossy(&line.measurement).into_owned();
                 let presets = self.presets.get(&name).cloned().unwrap_or_default();
                 let mut measurement = MeasurementBuilder::new(name, presets);
-                measurement.plan(line, &mut self.plan).map_err(rejected)?;
-                measurement.append(line, &self.plan);
+                measurement.append(line, &mut self.plan).map_err(rejected)?;
                 self.presets.remove(&measurement.name);
                 let index = self.measurements.len();
                 self.index.insert(measurement.name.as_bytes().into(), index);
@@ -86,7 +86,7 @@ impl BatchBuilder {
     #[inline]
     fn find(&self, raw: &[u8]) -> Option<usize> {
         if let Some(last) = self.last {
-            if self.measurements[last].name.as_bytes() == raw {
+            if same(self.measurements[last].name.as_bytes(), raw) {
                 return Some(last);
             }
         }
@@ -630,14 +630,21 @@ mod tests {
                 &text,
             )
             .unwrap();
+        // After a line with `time` first, a line with `time` alone is still refused.
+        let time_first = line(5, "cpu", &[], vec![("time", i(1)), ("v", f(3.0))], 9);
+        builder.append(&time_first, &text).unwrap();
+        assert_eq!(
+            rejection(&mut builder, &line(6, "cpu", &[], vec![("time", i(1))], 1)),
+            "invalid field name: input field \"time\" on measurement \"cpu\" is invalid"
+        );
         let tables = builder.finish();
         assert_eq!(column_names(&tables[0]), ["time", "v"]);
-        assert_eq!(floats(&tables[0], "v"), [Some(1.0), Some(2.0)]);
+        assert_eq!(floats(&tables[0], "v"), [Some(1.0), Some(2.0), Some(3.0)]);
         let times = tables[0]
             .batch
             .column(0)
             .as_primitive::<TimestampNanosecondType>();
-        assert_eq!(times.values().as_ref(), [9, 9]);
+        assert_eq!(times.values().as_ref(), [9, 9, 9]);
     }
 
     #[test]

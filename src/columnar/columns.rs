@@ -16,6 +16,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
+use super::bytes::same;
 use crate::line_protocol::{FieldType, FieldValue};
 
 /// Largest byte length of the values of one string column (Arrow `Utf8` uses i32 offsets).
@@ -71,12 +72,12 @@ impl TagColumn {
     #[inline]
     pub fn find(&self, value: &[u8]) -> DictSlot {
         if let Some(last) = self.last {
-            if self.value(last) == value {
+            if same(self.value(last), value) {
                 return DictSlot::Existing(last);
             }
         }
         let hash = self.hasher.hash_one(value);
-        match self.lookup.find(hash, |&key| self.value(key) == value) {
+        match self.lookup.find(hash, |&key| same(self.value(key), value)) {
             Some(&key) => DictSlot::Existing(key),
             None => DictSlot::New,
         }
@@ -87,10 +88,10 @@ impl TagColumn {
         self.bytes.len() + len <= MAX_COLUMN_BYTES && self.offsets.len() <= i32::MAX as usize
     }
 
-    /// Appends the value at `slot` (as `find` gave it for `value`) as row `row`.
+    /// Appends `value` as row `row`.
     #[inline]
-    pub fn append(&mut self, row: usize, value: &[u8], slot: DictSlot) {
-        let key = match slot {
+    pub fn append(&mut self, row: usize, value: &[u8]) {
+        let key = match self.find(value) {
             DictSlot::Existing(key) => key,
             DictSlot::New => self.insert(value),
         };

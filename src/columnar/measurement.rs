@@ -1,10 +1,12 @@
 //! The rows of one measurement while they are built: its tag and field columns, InfluxDB's
 //! write-time checks for a line, and the finished table.
 //!
-//! A line is taken in two steps. `plan` resolves every tag and field of the line to its column
-//! and checks the line without changing anything; `append` then writes the row from the plan.
-//! Resolving is cheap for the usual stream of same-shaped lines: the column that the key at each
-//! position had in the previous line is tried first, with a byte compare, before a hash lookup.
+//! A line is checked completely before anything is appended. The usual stream of same-shaped
+//! lines takes a fast path: the keys at each position are byte-compared with the columns the
+//! previous accepted line had there, and the field types with theirs; a line that matches
+//! passes InfluxDB's checks as that line did. Any other line takes the slow path: each key is
+//! looked up by hash, new columns are planned, and every rule is checked before the columns are
+//! created and the positions remembered for the next line.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{Field, Schema};
 use hashbrown::HashMap;
 
+use super::bytes::same;
 use super::columns::{scalars, DictSlot, FieldColumn, TagColumn, MAX_COLUMN_BYTES};
 use super::rejection;
 use super::schema::{field_column_names, field_field, tag_field, time_field};
@@ -24,10 +27,10 @@ const NEW_COLUMN: u32 = u32::MAX;
 /// Plan entry: the field is dropped (a `time` field).
 const SKIP: u32 = u32::MAX - 1;
 
-/// Where each tag and field of one line goes; reused from line to line.
+/// The column of each tag and field of one line, worked out by the slow path; reused.
 #[derive(Default)]
 pub(super) struct Plan {
-    tags: Vec<(u32, DictSlot)>,
+    tags: Vec<u32>,
     fields: Vec<u32>,
 }
 
@@ -78,40 +81,79 @@ impl MeasurementBuilder {
         self.presets.insert(field.into(), field_type);
     }
 
-    /// Resolves the line's tags and fields into `plan` and checks the line as InfluxDB does at
-    /// write time; `Err` holds InfluxDB's reason for dropping it. Changes nothing.
-    pub fn plan(&self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+    /// Checks the line and appends it as a row; `Err` holds InfluxDB's reason for dropping it,
+    /// and then nothing has changed.
+    #[inline]
+    pub fn append(&mut self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+        if !self.fits_previous_shape(line) {
+            self.plan(line, plan)?;
+            self.adopt(line, plan);
+        }
+        self.append_row(line);
+        Ok(())
+    }
+
+    /// The fast check: every key of the line sits where the previous line had it, with the same
+    /// field types, and no value comes near a limit. Then the line passes InfluxDB's checks
+    /// (the previous line did, with those keys) and `tag_at`/`field_at` say where it goes.
+    #[inline]
+    fn fits_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
+        if line.tags.len() > self.tag_at.len() || line.fields.len() > self.field_at.len() {
+            return false;
+        }
+        for ((key, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            let tag = &self.tags[column as usize];
+            if !same(tag.key.as_bytes(), key) || !tag.fits(value.len().saturating_mul(3)) {
+                return false;
+            }
+        }
+        // A line of `time` fields alone is refused, which the slow path explains.
+        let mut kept = false;
+        for ((key, value), &column) in line.fields.iter().zip(&self.field_at) {
+            if column == SKIP {
+                if **key != *b"time" {
+                    return false;
+                }
+                continue;
+            }
+            kept = true;
+            let field = &self.fields[column as usize];
+            if !same(field.key.as_bytes(), key) || field.field_type != value.field_type() {
+                return false;
+            }
+            if let FieldValue::String(text) = value {
+                if text.len() > rejection::MAX_FIELD_VALUE_LENGTH
+                    || field.string_bytes() + text.len() * 3 > MAX_COLUMN_BYTES
+                {
+                    return false;
+                }
+            }
+        }
+        kept
+    }
+
+    /// The slow check: resolves the line's tags and fields into `plan` (`NEW_COLUMN` for keys
+    /// without a column) and checks the line as InfluxDB does at write time. Changes nothing.
+    fn plan(&self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
         plan.tags.clear();
-        for (position, (key, value)) in line.tags.iter().enumerate() {
-            let column = match self.tag_at.get(position) {
-                Some(&c) if c != NEW_COLUMN && *self.tags[c as usize].key.as_bytes() == **key => c,
-                _ => self.find_tag(key)?,
+        for (key, value) in &line.tags {
+            let column = self.find_tag(key)?;
+            let room = match self.tags.get(column as usize) {
+                Some(tag) => tag.find(value) != DictSlot::New || fits(value, |len| tag.fits(len)),
+                None => fits(value, |len| len <= MAX_COLUMN_BYTES),
             };
-            let slot = match self.tags.get(column as usize) {
-                Some(tag) => {
-                    let slot = tag.find(value);
-                    if slot == DictSlot::New && !fits(value, |len| tag.fits(len)) {
-                        return Err(rejection::column_full(&self.name, &tag.key));
-                    }
-                    slot
-                }
-                None if !fits(value, |len| len <= MAX_COLUMN_BYTES) => {
-                    return Err(rejection::column_full(&self.name, &repaired(key)));
-                }
-                None => DictSlot::New,
-            };
-            plan.tags.push((column, slot));
+            if !room {
+                return Err(rejection::column_full(&self.name, &repaired(key)));
+            }
+            plan.tags.push(column);
         }
 
         plan.fields.clear();
         // Fields of this line without a column yet, with the type they will get.
         let mut new_fields: Vec<(Cow<'_, str>, FieldType)> = Vec::new();
         let mut kept = 0;
-        for (position, (key, value)) in line.fields.iter().enumerate() {
-            let column = match self.field_at.get(position) {
-                Some(&c) if c < SKIP && *self.fields[c as usize].key.as_bytes() == **key => c,
-                _ => self.find_field(key),
-            };
+        for (key, value) in &line.fields {
+            let column = self.find_field(key);
             plan.fields.push(column);
             if column == SKIP {
                 continue;
@@ -184,31 +226,37 @@ impl MeasurementBuilder {
             .unwrap_or(NEW_COLUMN)
     }
 
-    /// Appends the line as a row, as `plan` (for this line) resolved it.
-    pub fn append(&mut self, line: &ParsedLine<'_>, plan: &Plan) {
-        let row = self.rows;
-        self.tag_at.resize(line.tags.len(), NEW_COLUMN);
-        for (position, ((key, value), &(column, slot))) in
-            line.tags.iter().zip(&plan.tags).enumerate()
-        {
-            let column = if column == NEW_COLUMN {
-                self.tag_column(key)
-            } else {
-                column
-            };
-            self.tags[column as usize].append(row, value, slot);
-            self.tag_at[position] = column;
-        }
-        self.field_at.resize(line.fields.len(), NEW_COLUMN);
-        for (position, ((key, value), &column)) in line.fields.iter().zip(&plan.fields).enumerate()
-        {
+    /// Creates the columns a checked `plan` needs and makes it the shape `append_row` follows.
+    fn adopt(&mut self, line: &ParsedLine<'_>, plan: &Plan) {
+        self.tag_at.clear();
+        for ((key, _), &column) in line.tags.iter().zip(&plan.tags) {
             let column = match column {
-                SKIP => continue,
+                NEW_COLUMN => self.tag_column(key),
+                column => column,
+            };
+            self.tag_at.push(column);
+        }
+        self.field_at.clear();
+        for ((key, value), &column) in line.fields.iter().zip(&plan.fields) {
+            let column = match column {
                 NEW_COLUMN => self.field_column(key, value.field_type()),
                 column => column,
             };
-            self.fields[column as usize].append(row, value);
-            self.field_at[position] = column;
+            self.field_at.push(column);
+        }
+    }
+
+    /// Appends the line as a row, into the columns `tag_at`/`field_at` give for its positions.
+    #[inline]
+    fn append_row(&mut self, line: &ParsedLine<'_>) {
+        let row = self.rows;
+        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            self.tags[column as usize].append(row, value);
+        }
+        for ((_, value), &column) in line.fields.iter().zip(&self.field_at) {
+            if column != SKIP {
+                self.fields[column as usize].append(row, value);
+            }
         }
         self.time.push(line.timestamp);
         self.line_numbers

@@ -13,6 +13,7 @@
 //!   bad bytes, which is what a client reading them back from InfluxDB's JSON API sees.
 
 mod builder;
+mod bytes;
 mod columns;
 mod measurement;
 mod parse;
