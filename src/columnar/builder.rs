@@ -767,6 +767,54 @@ mod tests {
     }
 
     #[test]
+    fn a_line_refused_halfway_through_its_fields_is_taken_back_out() {
+        let mut builder = BatchBuilder::new();
+        let fields = |c: FieldValue<'static>| vec![("a", f(1.0)), ("b", s("x")), ("c", c)];
+        builder
+            .append(&line(1, "m", &[("h", "1")], fields(i(1)), 1), &text)
+            .unwrap();
+        // Same shape: `a` and `b` go in before `c` turns out to be a float.
+        let message = rejection(
+            &mut builder,
+            &line(2, "m", &[("h", "2")], fields(f(2.0)), 2),
+        );
+        assert!(
+            message.starts_with("field type conflict: input field \"c\""),
+            "{message}"
+        );
+        // A duplicate that replaced a value, then a conflict.
+        let duplicate = vec![("a", f(5.0)), ("a", f(6.0)), ("b", s("y")), ("c", s("no"))];
+        rejection(&mut builder, &line(3, "m", &[("h", "3")], duplicate, 3));
+        builder
+            .append(&line(4, "m", &[("h", "4")], vec![("c", i(4))], 4), &text)
+            .unwrap();
+        let tables = builder.finish();
+        let table = &tables[0];
+        assert_eq!(table.batch.num_rows(), 2);
+        assert_eq!(floats(table, "a"), [Some(1.0), None]);
+        assert_eq!(strings(table, "b"), [Some("x".into()), None]);
+        assert_eq!(tags(table, "h"), [Some("1".into()), Some("4".into())]);
+        let integers: Vec<_> = table
+            .batch
+            .column_by_name("c")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .iter()
+            .collect();
+        assert_eq!(integers, [Some(1), Some(4)]);
+        assert_eq!(
+            table
+                .batch
+                .column_by_name("h")
+                .unwrap()
+                .as_dictionary::<Int32Type>()
+                .values()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
     fn presets_for_measurements_not_written_add_nothing() {
         let mut builder = BatchBuilder::new();
         builder.set_field_type("other", "v", FieldType::Float);

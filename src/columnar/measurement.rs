@@ -85,48 +85,67 @@ impl MeasurementBuilder {
     /// and then nothing has changed.
     #[inline]
     pub fn append(&mut self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
-        if !self.fits_previous_shape(line) {
+        if !(self.tags_fit_previous_shape(line) && self.push_fields::<true>(line)) {
             self.plan(line, plan)?;
             self.adopt(line, plan);
+            let pushed = self.push_fields::<false>(line);
+            debug_assert!(pushed, "a planned line is appended whole");
         }
-        self.append_row(line);
+        let row = self.rows;
+        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            self.tags[column as usize].append(row, value);
+        }
+        self.time.push(line.timestamp);
+        self.line_numbers
+            .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
+        self.rows += 1;
         Ok(())
     }
 
-    /// The fast check: every key of the line sits where the previous line had it, with the same
-    /// field types, and no value comes near a limit. Then the line passes InfluxDB's checks
-    /// (the previous line did, with those keys) and `tag_at`/`field_at` say where it goes.
+    /// The fast check of the tags: each key sits where the previous line had it, and no value
+    /// comes near the column's limit.
     #[inline]
-    fn fits_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
-        if line.tags.len() > self.tag_at.len() || line.fields.len() > self.field_at.len() {
+    fn tags_fit_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
+        if line.tags.len() > self.tag_at.len() {
             return false;
         }
-        for ((key, value), &column) in line.tags.iter().zip(&self.tag_at) {
-            let tag = &self.tags[column as usize];
-            if !same(tag.key.as_bytes(), key) || !tag.fits(value.len().saturating_mul(3)) {
-                return false;
-            }
+        line.tags
+            .iter()
+            .zip(&self.tag_at)
+            .all(|((key, value), &column)| {
+                let tag = &self.tags[column as usize];
+                same(tag.key.as_bytes(), key) && tag.fits(value.len().saturating_mul(3))
+            })
+    }
+
+    /// Appends the fields of the line into the columns `field_at` gives for their positions.
+    /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
+    /// there; a line that differs, or that a column refuses (another type, a string over the
+    /// limit), is taken back out and `false` returned: the slow path then explains or takes it.
+    /// A line of `time` fields alone is refused too, which the slow path explains.
+    #[inline]
+    fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
+        if line.fields.len() > self.field_at.len() {
+            return false;
         }
-        // A line of `time` fields alone is refused, which the slow path explains.
+        let row = self.rows;
+        let (fields, field_at) = (&mut self.fields, &self.field_at);
         let mut kept = false;
-        for ((key, value), &column) in line.fields.iter().zip(&self.field_at) {
-            if column == SKIP {
-                if **key != *b"time" {
-                    return false;
+        for (position, ((key, value), &column)) in line.fields.iter().zip(field_at).enumerate() {
+            let pushed = if column == SKIP {
+                **key == *b"time"
+            } else {
+                kept = true;
+                let field = &mut fields[column as usize];
+                (!CHECK_KEYS || same(field.key.as_bytes(), key)) && field.push(row, value)
+            };
+            if !pushed {
+                for &column in &field_at[..=position] {
+                    if column != SKIP {
+                        fields[column as usize].truncate(row);
+                    }
                 }
-                continue;
-            }
-            kept = true;
-            let field = &self.fields[column as usize];
-            if !same(field.key.as_bytes(), key) || field.field_type != value.field_type() {
                 return false;
-            }
-            if let FieldValue::String(text) = value {
-                if text.len() > rejection::MAX_FIELD_VALUE_LENGTH
-                    || field.string_bytes() + text.len() * 3 > MAX_COLUMN_BYTES
-                {
-                    return false;
-                }
             }
         }
         kept
@@ -226,7 +245,7 @@ impl MeasurementBuilder {
             .unwrap_or(NEW_COLUMN)
     }
 
-    /// Creates the columns a checked `plan` needs and makes it the shape `append_row` follows.
+    /// Creates the columns a checked `plan` needs and makes it the shape appends follow.
     fn adopt(&mut self, line: &ParsedLine<'_>, plan: &Plan) {
         self.tag_at.clear();
         for ((key, _), &column) in line.tags.iter().zip(&plan.tags) {
@@ -244,24 +263,6 @@ impl MeasurementBuilder {
             };
             self.field_at.push(column);
         }
-    }
-
-    /// Appends the line as a row, into the columns `tag_at`/`field_at` give for its positions.
-    #[inline]
-    fn append_row(&mut self, line: &ParsedLine<'_>) {
-        let row = self.rows;
-        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
-            self.tags[column as usize].append(row, value);
-        }
-        for ((_, value), &column) in line.fields.iter().zip(&self.field_at) {
-            if column != SKIP {
-                self.fields[column as usize].append(row, value);
-            }
-        }
-        self.time.push(line.timestamp);
-        self.line_numbers
-            .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
-        self.rows += 1;
     }
 
     /// The column of tag `key`, created (null in earlier rows) if it does not exist.
