@@ -815,6 +815,37 @@ mod tests {
     }
 
     #[test]
+    fn finished_tables_hold_little_more_than_their_data() {
+        let text_values: Vec<String> = (0..5000).map(|n| format!("value {n}")).collect();
+        let lines: Vec<_> = (0..5000usize)
+            .map(|n| {
+                let host = ["a", "b", "c"][n % 3];
+                let mut fields = vec![("v", f(n as f64)), ("s", s(&text_values[n]))];
+                if n % 2 == 0 {
+                    fields.push(("sparse", i(n as i64)));
+                }
+                line(n + 1, "m", &[("host", host)], fields, n as i64)
+            })
+            .collect();
+        let tables = build(&lines);
+        let batch = &tables[0].batch;
+        let string_bytes: usize = text_values.iter().map(String::len).sum();
+        // time + v: 8 bytes a row; host: 4-byte keys; s: 4-byte offsets and the text; sparse:
+        // 8 bytes a row and one validity bit.
+        let data = 5000 * (8 + 8 + 4 + 4 + 8) + string_bytes + 5000 / 8;
+        let held: usize = batch
+            .columns()
+            .iter()
+            .map(|c| c.get_buffer_memory_size())
+            .sum();
+        assert!(
+            held as f64 <= 1.3 * data as f64,
+            "{held} bytes held for {data} of data"
+        );
+        assert_eq!(batch.column_by_name("sparse").unwrap().null_count(), 2500);
+    }
+
+    #[test]
     fn presets_for_measurements_not_written_add_nothing() {
         let mut builder = BatchBuilder::new();
         builder.set_field_type("other", "v", FieldType::Float);
