@@ -157,8 +157,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         raw_query: str | None = None,
+        chunked: bool = False,
     ) -> Response:
-        return raw_request(self.port, method, path, params, body, headers, raw_query)
+        return raw_request(self.port, method, path, params, body, headers, raw_query, chunked=chunked)
 
     def query(self, q: str, db: str | None = None, method: str = "POST", **extra: str) -> dict:
         import json
@@ -181,8 +182,12 @@ def raw_request(
     headers: dict[str, str] | None = None,
     raw_query: str | None = None,
     host: str = "127.0.0.1",
+    chunked: bool = False,
 ) -> Response:
-    """One HTTP/1.1 request on a fresh connection; nothing added beyond what http.client must send."""
+    """One HTTP/1.1 request on a fresh connection; nothing added beyond what http.client must send.
+
+    `chunked` sends the body with Transfer-Encoding: chunked (512-byte chunks) instead of a
+    Content-Length."""
     url = path
     if raw_query is not None:
         url += "?" + raw_query
@@ -192,12 +197,20 @@ def raw_request(
     try:
         conn.putrequest(method, url, skip_accept_encoding=True)
         hdrs = dict(headers or {})
-        if body is not None and not any(k.lower() == "content-length" for k in hdrs):
+        if chunked:
+            hdrs["Transfer-Encoding"] = "chunked"
+        elif body is not None and not any(k.lower() == "content-length" for k in hdrs):
             hdrs["Content-Length"] = str(len(body))
         for k, v in hdrs.items():
             conn.putheader(k, v)
         conn.endheaders()
-        if body:
+        if chunked:
+            data = body or b""
+            for i in range(0, len(data), 512):
+                piece = data[i:i + 512]
+                conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+            conn.send(b"0\r\n\r\n")
+        elif body:
             conn.send(body)
         resp = conn.getresponse()
         data = resp.read()

@@ -72,9 +72,14 @@ def measurements(server: Influxd, db: str) -> list[str]:
     return [row[0] for s in series_of(res) for row in s.get("values") or []]
 
 
-def field_keys(server: Influxd, db: str) -> dict[str, list[list[str]]]:
-    """measurement -> [[field, type], ...] in influxd's order (one entry per type)."""
-    res = query(server, "SHOW FIELD KEYS", db)
+def field_keys(server: Influxd, db: str, rp: str | None = None) -> dict[str, list[list[str]]]:
+    """measurement -> [[field, type], ...] in influxd's order (one entry per type).
+
+    Field keys live in the shards, so they are per retention policy (default: the
+    database's default policy); tag keys, series and measurements are per database.
+    """
+    stmt = "SHOW FIELD KEYS" if rp is None else f"SHOW FIELD KEYS FROM {quote_ident(rp)}./.*/"
+    res = query(server, stmt, db)
     return {s["name"]: [list(row) for row in s.get("values") or []] for s in series_of(res)}
 
 
@@ -88,15 +93,20 @@ def series_keys(server: Influxd, db: str) -> list[str]:
     return [row[0] for s in series_of(res) for row in s.get("values") or []]
 
 
-def shard_groups(server: Influxd, db: str) -> list[tuple[int, int]]:
-    """[start, end] (both inclusive, ns) of each shard group of `db`, in time order."""
+def retention_policies(server: Influxd, db: str) -> list[str]:
+    res = query(server, f"SHOW RETENTION POLICIES ON {quote_ident(db)}", db)
+    return [row[0] for s in series_of(res) for row in s.get("values") or []]
+
+
+def shard_groups(server: Influxd, db: str, rp: str) -> list[tuple[int, int]]:
+    """[start, end] (both inclusive, ns) of each shard group of `db`.`rp`, in time order."""
     res = query(server, "SHOW SHARD GROUPS")
     groups = []
     for s in series_of(res):
         cols = s["columns"]
         for row in s.get("values") or []:
             rec = dict(zip(cols, row))
-            if rec["database"] != db:
+            if rec["database"] != db or rec["retention_policy"] != rp:
                 continue
             start = max(MIN_NANO, rfc3339_to_ns(rec["start_time"]))
             end = rfc3339_to_ns(rec["end_time"]) - 1
@@ -125,10 +135,11 @@ def typed_value(value, types: list[str]):
     return [t, value]
 
 
-def points(server: Influxd, db: str) -> tuple[list[dict], dict[str, str]]:
-    """Every stored point of `db` (sorted), and the read errors per measurement."""
-    fkeys = field_keys(server, db)
-    groups = shard_groups(server, db)
+def points(server: Influxd, db: str, rp: str = "autogen") -> tuple[list[dict], dict[str, str]]:
+    """Every stored point of `db`.`rp` (sorted), and the read errors per measurement."""
+    fkeys = field_keys(server, db, rp)
+    groups = shard_groups(server, db, rp)
+    prefix = f"{quote_ident(db)}.{quote_ident(rp)}."
     errors: dict[str, str] = {}
     seen: dict[tuple, dict] = {}
     for m in measurements(server, db):
@@ -139,7 +150,7 @@ def points(server: Influxd, db: str) -> tuple[list[dict], dict[str, str]]:
         # a regex source and picked out of the result by name.
         use_regex = "\ufffd" in m or "\x00" in m
         for start, end in groups:
-            source = "/.*/" if use_regex else quote_ident(m)
+            source = prefix + ("/.*/" if use_regex else quote_ident(m))
             q = f"SELECT * FROM {source} WHERE time >= {start} AND time <= {end} GROUP BY *"
             res = query(server, q, db)
             err = result_error(res)
@@ -165,16 +176,38 @@ def points(server: Influxd, db: str) -> tuple[list[dict], dict[str, str]]:
     return ordered, errors
 
 
-def snapshot(server: Influxd, db: str) -> dict:
-    """What a database holds: points, and the SHOW answers a client would see."""
-    pts, errors = points(server, db)
-    out = {
-        "points": pts,
+def snapshot(server: Influxd, db: str, all_rps: bool = False) -> dict:
+    """What a database holds: points (of autogen, or of every policy), and the SHOW answers."""
+    if all_rps:
+        pts, errors, fkeys = {}, {}, {}
+        for rp in retention_policies(server, db):
+            pts[rp], err = points(server, db, rp)
+            fkeys[rp] = field_keys(server, db, rp)
+            errors.update({f"{rp}.{m}": e for m, e in err.items()})
+        out = {"points_by_rp": pts, "field_keys_by_rp": fkeys}
+    else:
+        pts, errors = points(server, db)
+        out = {"points": pts, "field_keys": field_keys(server, db)}
+    out.update({
         "measurements": measurements(server, db),
-        "field_keys": field_keys(server, db),
         "tag_keys": tag_keys(server, db),
         "series": series_keys(server, db),
-    }
+    })
     if errors:
         out["read_errors"] = errors
     return out
+
+
+def escape_key(text: str, chars: str) -> str:
+    for ch in chars:
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def series_key(measurement: str, tags: dict[str, str]) -> str:
+    """The series key as SHOW SERIES prints it (measurement escapes `,` and space; tag keys
+    and values escape `,`, space and `=`), tags sorted byte-wise."""
+    key = escape_key(measurement, ", ")
+    for k in sorted(tags, key=lambda t: t.encode("utf-8")):
+        key += "," + escape_key(k, ", =") + "=" + escape_key(tags[k], ", =")
+    return key
