@@ -102,7 +102,7 @@ def _field_keys(table) -> dict[str, str]:
             meta = schema.field(name).metadata or {}
             keys[name] = meta.get(b"influxlp.key", name.encode()).decode()
         return keys
-    except ImportError:
+    except (ImportError, TypeError):  # no pyarrow, or a table without the Arrow interface
         tags = set(table.tag_columns)
         keys = {}
         for name in names:

@@ -31,6 +31,7 @@ PRECISION_UNIT = {"n": 1, "u": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, 
 
 
 LONG = 1000  # strings longer than this are recorded by hash (bodies by run lengths)
+RAW_KEYS = ("body_hex", "body_runs")  # request bodies are always kept whole
 
 
 def body_fields(body: bytes) -> dict:
@@ -67,7 +68,7 @@ def compact(obj):
     if isinstance(obj, list):
         return [compact(x) for x in obj]
     if isinstance(obj, dict):
-        return {(k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (v if k == "body_runs" else compact(v))
+        return {(k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (v if k in RAW_KEYS else compact(v))
                 for k, v in obj.items()}
     return obj
 
