@@ -30,20 +30,33 @@ PARSE_CASES = load("parse_cases.json")["cases"]
 REQUEST_TOO_LARGE = '{"error":"Request Entity Too Large"}\n'
 LP_POINTS = [  # what LP (http_corpus) stores: m,t=a v=1 1000 / m,t=b v=2,w=3i 2000
     {"measurement": "m", "tags": {"t": "a"}, "time": 1000, "fields": {"v": ["float", 1.0]}},
-    {"measurement": "m", "tags": {"t": "b"}, "time": 2000,
-     "fields": {"v": ["float", 2.0], "w": ["integer", 3]}},
+    {
+        "measurement": "m",
+        "tags": {"t": "b"},
+        "time": 2000,
+        "fields": {"v": ["float", 2.0], "w": ["integer", 3]},
+    },
 ]
 
 # What the v1 flavor (1.10/1.11) answers where 1.6.7 differs: (status, exact body or None,
 # stored points or None), and why.
 EXPECTED_1_10 = {
-    "write-precision-bogus": (400, '{"error":"invalid precision \\"bogus\\" (use n, u, ms, s, m or h)"}\n', []),
-    "write-precision-us": (400, '{"error":"invalid precision \\"us\\" (use n, u, ms, s, m or h)"}\n', []),
+    "write-precision-bogus": (
+        400,
+        '{"error":"invalid precision \\"bogus\\" (use n, u, ms, s, m or h)"}\n',
+        [],
+    ),
+    "write-precision-us": (
+        400,
+        '{"error":"invalid precision \\"us\\" (use n, u, ms, s, m or h)"}\n',
+        [],
+    ),
     "write-type-conflict-new-field-in-batch": (
         400,
-        '{"error":"partial write: field type conflict: input field \\"v\\" on measurement \\"m\\" is type '
-        'string, already exists as type float dropped=1"}\n',
-        [{"measurement": "m", "tags": {}, "time": 1, "fields": {"v": ["float", 1.0]}}]),
+        '{"error":"partial write: field type conflict: input field \\"v\\" on measurement '
+        '\\"m\\" is type string, already exists as type float dropped=1"}\n',
+        [{"measurement": "m", "tags": {}, "time": 1, "fields": {"v": ["float", 1.0]}}],
+    ),
     "api-v2-write": (204, "", LP_POINTS),
     "auth-token-user-pass": (204, "", None),
     "auth-bearer": (401, '{"error":"bearer auth disabled"}\n', None),
@@ -61,14 +74,25 @@ def _ids(cases):
 
 def _users():
     auth = RECORDING["auth_server"]
-    return [influxlp.User(u["name"], u["password"], admin=u["admin"], read=tuple(u["read"]),
-                          write=tuple(u["write"])) for u in auth["users"]]
+    return [
+        influxlp.User(
+            u["name"],
+            u["password"],
+            admin=u["admin"],
+            read=tuple(u["read"]),
+            write=tuple(u["write"]),
+        )
+        for u in auth["users"]
+    ]
 
 
 @pytest.fixture(scope="module")
 def servers():
-    plain = influxlp.Server(flavor="v1", auto_create_databases=False,
-                            max_body_size=RECORDING["plain_server"]["max_body_size"])
+    plain = influxlp.Server(
+        flavor="v1",
+        auto_create_databases=False,
+        max_body_size=RECORDING["plain_server"]["max_body_size"],
+    )
     auth = influxlp.Server(flavor="v1", auto_create_databases=False, users=_users())
     plain.start()
     auth.start()
@@ -92,8 +116,16 @@ def _send(server, case: dict, db: str | None):
     sub = (lambda v: v.replace("{db}", db)) if db else (lambda v: v)
     params = [(k, sub(v)) for k, v in case["params"]]
     body = bytes.fromhex(case["body_hex"]) if "body_hex" in case else None
-    return raw_request(_port(server), case["method"], case["path"], params, body, case["headers"],
-                       case.get("raw_query"), chunked=case.get("chunked", False))
+    return raw_request(
+        _port(server),
+        case["method"],
+        case["path"],
+        params,
+        body,
+        case["headers"],
+        case.get("raw_query"),
+        chunked=case.get("chunked", False),
+    )
 
 
 def _stored(store, db: str) -> list[dict]:
@@ -179,9 +211,11 @@ def test_server_matches_influxd(servers, case):
         assert problems == [], "\n".join(problems)
 
 
-# ---- the line-protocol corpus through /write ------------------------------------------------------
+# ---- the line-protocol corpus through /write ----------------------------------------------------
 
-WRITE_PARITY = [c for c in PARSE_CASES if "difference" not in c or c["difference"]["kind"] == "unsigned"]
+WRITE_PARITY = [
+    c for c in PARSE_CASES if "difference" not in c or c["difference"]["kind"] == "unsigned"
+]
 
 
 @pytest.fixture(scope="module")

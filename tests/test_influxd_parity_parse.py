@@ -46,7 +46,9 @@ def _ids(cases):
 def _parse(case, **kwargs):
     default_time = case["default_time"] if case["default_time"] is not None else 0
     precision = PRECISION.get(case["precision"], case["precision"])
-    opts = dict(precision=precision, default_time=default_time, errors="collect", allow_unsigned=False)
+    opts = dict(
+        precision=precision, default_time=default_time, errors="collect", allow_unsigned=False
+    )
     opts.update(kwargs)
     return influxlp.parse(request_body(case), **opts)
 
@@ -117,8 +119,11 @@ def _cases(kind):
     return [c for c in CASES if c.get("difference", {}).get("kind") == kind]
 
 
-@pytest.mark.parametrize("case", _cases("junk_after_string") + _cases("cr_after_string"),
-                         ids=_ids(_cases("junk_after_string") + _cases("cr_after_string")))
+@pytest.mark.parametrize(
+    "case",
+    _cases("junk_after_string") + _cases("cr_after_string"),
+    ids=_ids(_cases("junk_after_string") + _cases("cr_after_string")),
+)
 def test_corrupting_string_forms_are_refused(case):
     # influxd stores `abc"` for these; influxlp refuses the line instead.
     assert case["influxd"]["status"] == 204 and case["points"]
@@ -152,7 +157,9 @@ def test_invalid_utf8_names_are_parsed_as_influxd_names_them(case):
     assert sorted(point["fields"]) == sorted(recorded_fields)
 
 
-@pytest.mark.parametrize("case", _cases("batch_type_conflict"), ids=_ids(_cases("batch_type_conflict")))
+@pytest.mark.parametrize(
+    "case", _cases("batch_type_conflict"), ids=_ids(_cases("batch_type_conflict"))
+)
 def test_type_conflicts_inside_one_batch_drop_only_the_conflicting_points(case):
     # 1.6.7 refuses the whole batch ({"error":"field type conflict"}); influxlp follows 1.10+/2.x.
     assert case["influxd"]["body"] == '{"error":"field type conflict"}\n'
@@ -169,13 +176,21 @@ def test_type_conflicts_inside_one_batch_drop_only_the_conflicting_points(case):
     assert [{"time": p["time"], "fields": p["fields"]} for p in _points(batch)] == expected
     if case["id"] == "mixed-types-same-shard":
         assert [(e.line, e.message) for e in rejected] == [
-            (2, 'field type conflict: input field "v" on measurement "m" is type string, '
-                "already exists as type float")]
+            (
+                2,
+                'field type conflict: input field "v" on measurement "m" is type string, '
+                "already exists as type float",
+            )
+        ]
     if case["id"] == "mixed-types-same-shard-plus-bad":
         assert [(e.line, e.message) for e in _syntax(batch)] == [(2, "missing fields")]
         assert [(e.line, e.message) for e in rejected] == [
-            (3, 'field type conflict: input field "v" on measurement "m" is type integer, '
-                "already exists as type float")]
+            (
+                3,
+                'field type conflict: input field "v" on measurement "m" is type integer, '
+                "already exists as type float",
+            )
+        ]
 
 
 def test_names_1_6_7_cannot_read_back_are_parsed_by_the_grammar():
@@ -188,7 +203,9 @@ def test_names_1_6_7_cannot_read_back_are_parsed_by_the_grammar():
     assert table_points("m\\\\", batch["m\\\\"])[0]["tags"] == {"t": "a"}
 
 
-@pytest.mark.parametrize("case", _cases("precision_not_validated"), ids=_ids(_cases("precision_not_validated")))
+@pytest.mark.parametrize(
+    "case", _cases("precision_not_validated"), ids=_ids(_cases("precision_not_validated"))
+)
 def test_precision_names_1_6_7_does_not_know(case):
     # 1.6.7 stored `cpu v=1 1000` at 1000 ns whatever the name.
     assert [p["time"] for p in case["points"]] == [1000]
@@ -212,13 +229,22 @@ def test_unsigned_values_are_accepted_unless_refused(case):
     elif value == "18446744073709551616u":
         assert [e.message for e in batch.errors] == [
             "unable to parse unsigned 18446744073709551616: strconv.ParseUint: parsing "
-            '"18446744073709551616": value out of range']
+            '"18446744073709551616": value out of range'
+        ]
     else:
         assert [e.message for e in batch.errors] == ["invalid number"]
 
 
 def test_every_difference_is_covered():
-    covered = {"junk_after_string", "cr_after_string", "tag_count_panic", "invalid_utf8_name",
-               "batch_type_conflict", "unreadable_name", "precision_not_validated", "unsigned"}
+    covered = {
+        "junk_after_string",
+        "cr_after_string",
+        "tag_count_panic",
+        "invalid_utf8_name",
+        "batch_type_conflict",
+        "unreadable_name",
+        "precision_not_validated",
+        "unsigned",
+    }
     kinds = {c["difference"]["kind"] for c in CASES if "difference" in c}
     assert kinds <= covered and set(RECORDING["differences"]) == covered

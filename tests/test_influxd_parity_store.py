@@ -29,10 +29,15 @@ CASES = RECORDING["cases"]
 PARITY = [c for c in CASES if "difference" not in c]
 
 CREATE_RP = re.compile(
-    r'CREATE RETENTION POLICY "(?P<name>[^"]+)" ON "\{db\}" DURATION (?P<duration>\w+) REPLICATION 1'
-    r"(?P<default> DEFAULT)?$")
+    r'CREATE RETENTION POLICY "(?P<name>[^"]+)" ON "\{db\}" '
+    r"DURATION (?P<duration>\w+) REPLICATION 1(?P<default> DEFAULT)?$"
+)
 DROP_MEASUREMENT = re.compile(r'DROP MEASUREMENT "(?P<name>[^"]+)"$')
 LEADING_WHITESPACE = " \t\x00"
+CONFLICT = (
+    'field type conflict: input field "v" on measurement "m" is type {new}, '
+    "already exists as type {old}"
+)
 DURATIONS = {"1h": datetime.timedelta(hours=1), "INF": None}
 
 
@@ -43,8 +48,9 @@ def _ids(cases):
 def _run_query(store: influxlp.Store, db: str, step: dict) -> None:
     statement = step["query"]
     if m := CREATE_RP.match(statement):
-        store.create_retention_policy(db, m["name"], duration=DURATIONS[m["duration"]],
-                                      default=bool(m["default"]))
+        store.create_retention_policy(
+            db, m["name"], duration=DURATIONS[m["duration"]], default=bool(m["default"])
+        )
     elif m := DROP_MEASUREMENT.match(statement):
         store.drop_measurement(m["name"], db=db)
     elif statement == "SHOW MEASUREMENTS":
@@ -58,16 +64,26 @@ def _check_write(store: influxlp.Store, db: str, step: dict, now: int) -> None:
     """One write replayed; its result compared with influxd's answer."""
     body = render(step["write"], now)
     response = step["response"]
-    kwargs = dict(db=db, rp=step["rp"], precision=step["precision"] or "ns", atomic=False,
-                  create_database=False, allow_unsigned=False)
+    kwargs = dict(
+        db=db,
+        rp=step["rp"],
+        precision=step["precision"] or "ns",
+        atomic=False,
+        create_database=False,
+        allow_unsigned=False,
+    )
     if response["status"] == 500:
         assert response["body"] == '{"error":"retention policy not found: nope"}\n'
-        with pytest.raises(influxlp.RetentionPolicyNotFoundError, match="retention policy not found: nope"):
+        with pytest.raises(
+            influxlp.RetentionPolicyNotFoundError, match="retention policy not found: nope"
+        ):
             store.write(body, **kwargs)
         return
     result = store.write(body, **kwargs)
     if response["status"] == 204:
-        assert result.points_dropped == 0 and result.errors == [], [e.message for e in result.errors]
+        assert result.points_dropped == 0 and result.errors == [], [
+            e.message for e in result.errors
+        ]
         return
     assert response["status"] == 400
     kind, message, dropped = split_influxd_error(response["body"])
@@ -108,8 +124,10 @@ def _shift(points: list[dict], recorded_now: int | None, replay_now: int | None)
     base = lambda t: t - t % 1_000_000_000  # noqa: E731
     delta = base(replay_now) - base(recorded_now)
     day = 86_400 * 10**9
-    return [{**p, "time": p["time"] + delta} if abs(p["time"] - recorded_now) < 10 * day else p
-            for p in points]
+    return [
+        {**p, "time": p["time"] + delta} if abs(p["time"] - recorded_now) < 10 * day else p
+        for p in points
+    ]
 
 
 def _stored(store: influxlp.Store, db: str, rp: str) -> list[dict]:
@@ -168,12 +186,14 @@ def test_a_new_field_with_two_types_in_one_batch_keeps_the_first():
     store.create_database("db")
     result = store.write(case["steps"][0]["write"], db="db", create_database=False)
     assert (result.points_written, result.points_dropped) == (2, 1)
-    assert [e.message for e in result.errors] == [
-        'field type conflict: input field "v" on measurement "m" is type string, already exists as type float']
+    assert [e.message for e in result.errors] == [CONFLICT.format(new="string", old="float")]
     result = store.write(case["steps"][1]["write"], db="db")
     assert result.points_dropped == 0
     assert [(p["time"], p["fields"]) for p in _stored(store, "db", "autogen")] == [
-        (1000, {"v": ["float", 1.0]}), (3000, {"w": ["float", 1.0]}), (4000, {"v": ["float", 9.0]})]
+        (1000, {"v": ["float", 1.0]}),
+        (3000, {"w": ["float", 1.0]}),
+        (4000, {"v": ["float", 9.0]}),
+    ]
 
 
 def test_one_type_per_column_across_shard_groups():
@@ -186,9 +206,9 @@ def test_one_type_per_column_across_shard_groups():
     assert store.write(case["steps"][0]["write"], db="db").points_dropped == 0
     second = store.write(case["steps"][1]["write"], db="db")
     assert second.points_dropped == 1
-    assert second.errors[0].message == (
-        'field type conflict: input field "v" on measurement "m" is type string, already exists as type float')
+    assert second.errors[0].message == (CONFLICT.format(new="string", old="float"))
     third = store.write(case["steps"][2]["write"], db="db")
-    assert third.errors[0].message == (
-        'field type conflict: input field "v" on measurement "m" is type integer, already exists as type float')
-    assert [(p["time"], p["fields"]) for p in _stored(store, "db", "autogen")] == [(0, {"v": ["float", 1.0]})]
+    assert third.errors[0].message == (CONFLICT.format(new="integer", old="float"))
+    assert [(p["time"], p["fields"]) for p in _stored(store, "db", "autogen")] == [
+        (0, {"v": ["float", 1.0]})
+    ]

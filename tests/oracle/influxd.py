@@ -94,7 +94,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   max-body-size = {self.max_body_size}
 """
 
-    def start(self) -> "Influxd":
+    def start(self) -> Influxd:
         self.tmp = tempfile.mkdtemp(prefix="influxd-oracle-")
         self.port = free_port()
         self.rpc_port = free_port()
@@ -138,7 +138,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = ""
 
-    def __enter__(self) -> "Influxd":
+    def __enter__(self) -> Influxd:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -159,7 +159,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         raw_query: str | None = None,
         chunked: bool = False,
     ) -> Response:
-        return raw_request(self.port, method, path, params, body, headers, raw_query, chunked=chunked)
+        return raw_request(
+            self.port, method, path, params, body, headers, raw_query, chunked=chunked
+        )
 
     def query(self, q: str, db: str | None = None, method: str = "POST", **extra: str) -> dict:
         import json
@@ -207,7 +209,7 @@ def raw_request(
         if chunked:
             data = body or b""
             for i in range(0, len(data), 512):
-                piece = data[i:i + 512]
+                piece = data[i : i + 512]
                 conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
             conn.send(b"0\r\n\r\n")
         elif body:

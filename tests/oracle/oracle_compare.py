@@ -28,13 +28,19 @@ def compact(obj):
     """The recorder's compaction: strings longer than LONG become a hash summary."""
     if isinstance(obj, str) and len(obj) > LONG:
         raw = obj.encode("utf-8")
-        return {"sha256": hashlib.sha256(raw).hexdigest(), "len": len(raw),
-                "head": obj[:100], "tail": obj[-150:]}
+        return {
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "len": len(raw),
+            "head": obj[:100],
+            "tail": obj[-150:],
+        }
     if isinstance(obj, list):
         return [compact(x) for x in obj]
     if isinstance(obj, dict):
-        return {(k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): compact(v)
-                for k, v in obj.items()}
+        return {
+            (k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): compact(v)
+            for k, v in obj.items()
+        }
     return obj
 
 
@@ -75,7 +81,7 @@ def go_text(raw: bytes | str) -> str:
     while i < len(raw):
         for n in (1, 2, 3, 4):
             try:
-                out.append(raw[i:i + n].decode("utf-8"))
+                out.append(raw[i : i + n].decode("utf-8"))
                 i += n
                 break
             except UnicodeDecodeError:
@@ -138,7 +144,11 @@ def table_points(measurement: str, table) -> list[dict]:
         fields = {}
         for name in table.field_columns:
             col = arrays[name]
-            if isinstance(col, np.ma.MaskedArray) and col.mask is not np.ma.nomask and col.mask[row]:
+            if (
+                isinstance(col, np.ma.MaskedArray)
+                and col.mask is not np.ma.nomask
+                and col.mask[row]
+            ):
                 continue
             v = _plain(col[row])
             if v is None:
@@ -151,8 +161,14 @@ def table_points(measurement: str, table) -> list[dict]:
             elif t_name == "boolean":
                 v = bool(v)
             fields[keys[name]] = [t_name, v]
-        points.append({"measurement": measurement, "tags": dict(sorted(tags.items())), "time": t,
-                       "fields": dict(sorted(fields.items()))})
+        points.append(
+            {
+                "measurement": measurement,
+                "tags": dict(sorted(tags.items())),
+                "time": t,
+                "fields": dict(sorted(fields.items())),
+            }
+        )
     return points
 
 
@@ -187,10 +203,14 @@ def same_value(recorded, actual) -> bool:
 def diff_points(recorded: list[dict], actual: list[dict]) -> list[str]:
     """Human-readable differences between two point lists (empty when they agree)."""
     actual = compact(actual)
-    rec = {(p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
-           for p in recorded}
-    act = {(p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
-           for p in actual}
+    rec = {
+        (p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
+        for p in recorded
+    }
+    act = {
+        (p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
+        for p in actual
+    }
     problems = []
     for k in rec.keys() - act.keys():
         problems.append(f"influxd stored {rec[k]} but influxlp has no such point")

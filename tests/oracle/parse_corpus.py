@@ -17,9 +17,7 @@ DIFFERENCES = {
         "1.x accepts trailing bytes after a closing quote and stores a corrupted string "
         '(v="abc"x -> abc"); influxlp rejects the line'
     ),
-    "cr_after_string": (
-        '1.x accepts v="abc"\\r and stores abc"; influxlp rejects the line'
-    ),
+    "cr_after_string": ('1.x accepts v="abc"\\r and stores abc"; influxlp rejects the line'),
     "tag_count_panic": (
         "1.6.7 answers 500 (a recovered panic) for exactly 100 or 200 tags and stores "
         "nothing; influxlp parses and stores the point"
@@ -188,7 +186,7 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     add("field-second-no-equals", "cpu value=1,b")
     add("field-comma-space", "cpu a=1, b=2")
     add("field-space-comma", "cpu a=1 ,b=2")
-    add("field-many", "cpu a=1,b=2i,c=true,d=\"x\",e=-1.5e3 1000")
+    add("field-many", 'cpu a=1,b=2i,c=true,d="x",e=-1.5e3 1000')
     add("field-escaped-comma-key", "cpu f\\,k=1 1000")
     add("field-escaped-space-key", "cpu f\\ k=1 1000")
     add("field-escaped-equals-key", "cpu f\\=k=1 1000")
@@ -211,15 +209,64 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     add("tag-field-same-name-two-lines", "cpu,host=a v=1 1000\ncpu host=2 2000")
 
     # ---- §2.1 floats -----------------------------------------------------------------------
-    floats_ok = ["1", "-1", "1.5", ".5", "-.5", "5.", "01", "00.1", "1e5", "1E5", "1e+5", "1e-5",
-                 "-1.5e10", "1.5E-3", "123456789012345678901234567890",
-                 "1.7976931348623157e308", "-1.7976931348623157e308", "1e-400", "0", "-0",
-                 "0.1", "4.9e-324", "9007199254740993", "1.0", "0e0", "1e0", "-0.0"]
+    floats_ok = [
+        "1",
+        "-1",
+        "1.5",
+        ".5",
+        "-.5",
+        "5.",
+        "01",
+        "00.1",
+        "1e5",
+        "1E5",
+        "1e+5",
+        "1e-5",
+        "-1.5e10",
+        "1.5E-3",
+        "123456789012345678901234567890",
+        "1.7976931348623157e308",
+        "-1.7976931348623157e308",
+        "1e-400",
+        "0",
+        "-0",
+        "0.1",
+        "4.9e-324",
+        "9007199254740993",
+        "1.0",
+        "0e0",
+        "1e0",
+        "-0.0",
+    ]
     for i, v in enumerate(floats_ok):
         add(f"float-ok-{i:02d}", f"cpu v={v} 1000")
-    floats_bad = ["+1", "+1.5", "1.1.1", "--1", "1-", "0x10", "1_000", "-", "1e", "1e5.5",
-                  "1e400", "-1e400", "NaN", "nan", "-Inf", "Inf", "inf", "e5", "1.5.", ".",
-                  "-.", "1e+", "1,5", "1f", "1d"]
+    floats_bad = [
+        "+1",
+        "+1.5",
+        "1.1.1",
+        "--1",
+        "1-",
+        "0x10",
+        "1_000",
+        "-",
+        "1e",
+        "1e5.5",
+        "1e400",
+        "-1e400",
+        "NaN",
+        "nan",
+        "-Inf",
+        "Inf",
+        "inf",
+        "e5",
+        "1.5.",
+        ".",
+        "-.",
+        "1e+",
+        "1,5",
+        "1f",
+        "1d",
+    ]
     for i, v in enumerate(floats_bad):
         add(f"float-bad-{i:02d}", f"cpu v={v} 1000")
 
@@ -227,21 +274,52 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     ints_ok = ["1i", "-1i", "007i", "9223372036854775807i", "-9223372036854775808i", "0i", "-0i"]
     for i, v in enumerate(ints_ok):
         add(f"int-ok-{i:02d}", f"cpu v={v} 1000")
-    ints_bad = ["9223372036854775808i", "-9223372036854775809i", "1.5i", "1e5i", "1.0e5i", "1ii",
-                "1iu", "9i10", "0x10i", "+1i", "i", "-i", "1I", "99999999999999999999999i"]
+    ints_bad = [
+        "9223372036854775808i",
+        "-9223372036854775809i",
+        "1.5i",
+        "1e5i",
+        "1.0e5i",
+        "1ii",
+        "1iu",
+        "9i10",
+        "0x10i",
+        "+1i",
+        "i",
+        "-i",
+        "1I",
+        "99999999999999999999999i",
+    ]
     for i, v in enumerate(ints_bad):
         add(f"int-bad-{i:02d}", f"cpu v={v} 1000")
 
     # ---- §2.3 unsigned (1.x refuses them) ---------------------------------------------------
-    for i, v in enumerate(["1u", "0u", "18446744073709551615u", "18446744073709551616u",
-                           "-1u", "1.5u", "1U"]):
+    for i, v in enumerate(
+        ["1u", "0u", "18446744073709551615u", "18446744073709551616u", "-1u", "1.5u", "1U"]
+    ):
         add(f"uint-{i:02d}", f"cpu v={v} 1000", diff="unsigned")
 
     # ---- §2.4 booleans ---------------------------------------------------------------------
     for i, v in enumerate(["t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE"]):
         add(f"bool-ok-{i:02d}", f"cpu v={v} 1000")
-    for i, v in enumerate(["tRUE", "TRue", "trUe", "FaLse", "tr", "fals", "truee", "yes", "1b",
-                           "abc", "'x'", "y", "falsey", "t1"]):
+    for i, v in enumerate(
+        [
+            "tRUE",
+            "TRue",
+            "trUe",
+            "FaLse",
+            "tr",
+            "fals",
+            "truee",
+            "yes",
+            "1b",
+            "abc",
+            "'x'",
+            "y",
+            "falsey",
+            "t1",
+        ]
+    ):
         add(f"bool-bad-{i:02d}", f"cpu v={v} 1000")
 
     # ---- §1.5 / §2.5 strings -----------------------------------------------------------------
@@ -277,19 +355,37 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
 
     # ---- §1.6 / §3 timestamps and precision ----------------------------------------------------
     ts_cases = [
-        ("ts-zero", "0"), ("ts-negative", "-100"), ("ts-leading-zeros", "0001000"),
-        ("ts-min", "-9223372036854775806"), ("ts-max", "9223372036854775806"),
-        ("ts-below-min", "-9223372036854775807"), ("ts-int64-min", "-9223372036854775808"),
-        ("ts-int64-max", "9223372036854775807"), ("ts-overflow", "99999999999999999999"),
-        ("ts-neg-overflow", "-99999999999999999999"), ("ts-float", "1.5"), ("ts-exp", "1e9"),
-        ("ts-alpha", "abc"), ("ts-dash", "-"), ("ts-plus", "+100"), ("ts-hex", "0x10"),
-        ("ts-trailing-junk", "100x"), ("ts-two", "100 200"), ("ts-unicode-digit", "١٢٣"),
+        ("ts-zero", "0"),
+        ("ts-negative", "-100"),
+        ("ts-leading-zeros", "0001000"),
+        ("ts-min", "-9223372036854775806"),
+        ("ts-max", "9223372036854775806"),
+        ("ts-below-min", "-9223372036854775807"),
+        ("ts-int64-min", "-9223372036854775808"),
+        ("ts-int64-max", "9223372036854775807"),
+        ("ts-overflow", "99999999999999999999"),
+        ("ts-neg-overflow", "-99999999999999999999"),
+        ("ts-float", "1.5"),
+        ("ts-exp", "1e9"),
+        ("ts-alpha", "abc"),
+        ("ts-dash", "-"),
+        ("ts-plus", "+100"),
+        ("ts-hex", "0x10"),
+        ("ts-trailing-junk", "100x"),
+        ("ts-two", "100 200"),
+        ("ts-unicode-digit", "١٢٣"),
     ]
     for cid, ts in ts_cases:
         add(cid, f"cpu v=1 {ts}")
     precision_limits = {
         "n": ["9223372036854775806", "-9223372036854775806", "9223372036854775807"],
-        "u": ["9223372036854775", "9223372036854776", "-9223372036854775", "-9223372036854776", "1"],
+        "u": [
+            "9223372036854775",
+            "9223372036854776",
+            "-9223372036854775",
+            "-9223372036854776",
+            "1",
+        ],
         "ms": ["9223372036854", "9223372036855", "-9223372036854", "-9223372036855", "1"],
         "s": ["9223372036", "9223372037", "-9223372036", "-9223372037", "1"],
         "m": ["153722867", "153722868", "-153722867", "-153722868", "1"],
@@ -329,11 +425,15 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     add("mixed-bad-with-leading-ws", "  \tcpu v=? 1000\ncpu v=1 1000")
     add("mixed-types-across-shards", 'm v=1 0\nm v="s" 1000000000000000000')
     add("mixed-types-same-shard", 'm v=1 1000\nm v="s" 2000', diff="batch_type_conflict")
-    add("mixed-types-same-shard-plus-bad", 'm v=1 1000\nbad\nm v=2i 2000', diff="batch_type_conflict")
-    add("mixed-many-measurements", "a v=1 1\nb v=2i 2\nc v=true 3\nd v=\"s\" 4")
+    add(
+        "mixed-types-same-shard-plus-bad",
+        "m v=1 1000\nbad\nm v=2i 2000",
+        diff="batch_type_conflict",
+    )
+    add("mixed-many-measurements", 'a v=1 1\nb v=2i 2\nc v=true 3\nd v="s" 4')
     add("overwrite-in-batch", "cpu,h=a v=1,w=1 1000\ncpu,h=a v=2 1000")
     add("overwrite-tag-order", "cpu,a=1,b=2 v=1 1000\ncpu,b=2,a=1 w=2 1000")
-    add("widening-in-batch", "cpu v=1 1000\ncpu,h=a w=2i 2000\ncpu,h=b,z=c x=\"s\" 3000")
+    add("widening-in-batch", 'cpu v=1 1000\ncpu,h=a w=2i 2000\ncpu,h=b,z=c x="s" 3000')
     add("same-point-repeated", "cpu v=1 1000\ncpu v=1 1000\ncpu v=1 1000")
     add("escape-at-end-of-body", "cpu v=1 1000\\")
     add("escape-newline-in-measurement", "cp\\\nu v=1 1000")
@@ -342,5 +442,5 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     add("many-lines-100", "".join(f"m,i={i % 7} v={i}i {1000 + i}\n" for i in range(100)))
     add("unescaped-quote-in-field-key-then-newline", 'cpu a"b=1 1000\ncpu v=2 2000')
     add("string-with-equals-count", 'cpu a="x=y,z" 1000\ncpu b=1 1000')
-    add("field-key-with-equals-before-quote", 'cpu a\\==\"q\" 1000')
+    add("field-key-with-equals-before-quote", 'cpu a\\=="q" 1000')
     return c

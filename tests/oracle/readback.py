@@ -168,8 +168,12 @@ def points(server: Influxd, db: str, rp: str = "autogen") -> tuple[list[dict], d
                         if cell is None:
                             continue
                         fields[col] = typed_value(cell, types.get(col, []))
-                    p = {"measurement": m, "tags": dict(sorted(tags.items())), "time": row[0],
-                         "fields": dict(sorted(fields.items()))}
+                    p = {
+                        "measurement": m,
+                        "tags": dict(sorted(tags.items())),
+                        "time": row[0],
+                        "fields": dict(sorted(fields.items())),
+                    }
                     key = (m, tuple(sorted(tags.items())), row[0])
                     seen[key] = p
     ordered = [seen[k] for k in sorted(seen, key=lambda k: (k[0], k[1], k[2]))]
@@ -188,11 +192,13 @@ def snapshot(server: Influxd, db: str, all_rps: bool = False) -> dict:
     else:
         pts, errors = points(server, db)
         out = {"points": pts, "field_keys": field_keys(server, db)}
-    out.update({
-        "measurements": measurements(server, db),
-        "tag_keys": tag_keys(server, db),
-        "series": series_keys(server, db),
-    })
+    out.update(
+        {
+            "measurements": measurements(server, db),
+            "tag_keys": tag_keys(server, db),
+            "series": series_keys(server, db),
+        }
+    )
     if errors:
         out["read_errors"] = errors
     return out

@@ -50,7 +50,7 @@ def body_fields(body: bytes) -> dict:
         while j < len(body) and body[j] == body[i]:
             j += 1
         if j - i >= 16:
-            runs.append([body[i:i + 1].hex(), j - i])
+            runs.append([body[i : i + 1].hex(), j - i])
         elif runs and runs[-1][1] == 1:
             runs[-1][0] += body[i:j].hex()
         else:
@@ -63,13 +63,21 @@ def compact(obj):
     """Replace every string longer than LONG by {"sha256", "len", "head", "tail"} (UTF-8 bytes)."""
     if isinstance(obj, str) and len(obj) > LONG:
         raw = obj.encode("utf-8")
-        return {"sha256": hashlib.sha256(raw).hexdigest(), "len": len(raw),
-                "head": obj[:100], "tail": obj[-150:]}
+        return {
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "len": len(raw),
+            "head": obj[:100],
+            "tail": obj[-150:],
+        }
     if isinstance(obj, list):
         return [compact(x) for x in obj]
     if isinstance(obj, dict):
-        return {(k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (v if k in RAW_KEYS else compact(v))
-                for k, v in obj.items()}
+        return {
+            (k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (
+                v if k in RAW_KEYS else compact(v)
+            )
+            for k, v in obj.items()
+        }
     return obj
 
 
@@ -77,8 +85,11 @@ def response_fields(r) -> dict:
     try:
         text = r.body.decode("utf-8")
     except UnicodeDecodeError:
-        return {"status": r.status, "content_type": r.headers.get("content-type"),
-                "body_hex": r.body.hex()}
+        return {
+            "status": r.status,
+            "content_type": r.headers.get("content-type"),
+            "body_hex": r.body.hex(),
+        }
     return {"status": r.status, "content_type": r.headers.get("content-type"), "body": text}
 
 
@@ -114,18 +125,28 @@ def record_parse(binary: str) -> dict:
             r, t0, t1 = write(server, db, raw, precision)
             snap = readback.snapshot(server, db)
             readback.query(server, f'DROP DATABASE "{db}"')
-            case = {"id": cid, **body_fields(raw), "precision": precision,
-                    "influxd": response_fields(r)}
+            case = {
+                "id": cid,
+                **body_fields(raw),
+                "precision": precision,
+                "influxd": response_fields(r),
+            }
             case["default_time"] = default_time_of(snap["points"], t0, t1, precision)
             case.update(snap)
             if "diff" in opts:
-                case["difference"] = {"kind": opts["diff"],
-                                      "reason": parse_corpus.DIFFERENCES[opts["diff"]]}
+                case["difference"] = {
+                    "kind": opts["diff"],
+                    "reason": parse_corpus.DIFFERENCES[opts["diff"]],
+                }
             cases.append(compact(case))
             print(f"parse {cid}: {r.status}", file=sys.stderr)
-    return {"influxd_version": version, "database_per_case": True,
-            "read_back": "SELECT * FROM <measurement> WHERE <shard group range> GROUP BY *, epoch=ns",
-            "differences": parse_corpus.DIFFERENCES, "cases": cases}
+    return {
+        "influxd_version": version,
+        "database_per_case": True,
+        "read_back": "SELECT * FROM <measurement> WHERE <shard group range> GROUP BY *, epoch=ns",
+        "differences": parse_corpus.DIFFERENCES,
+        "cases": cases,
+    }
 
 
 def record_store(binary: str) -> dict:
@@ -143,17 +164,24 @@ def record_store(binary: str) -> dict:
             readback.query(server, f'DROP DATABASE "{db}"')
             # 1.6.7 adds a point's series to the index before validating its fields, so a
             # series whose every point was dropped still shows in SHOW SERIES.
-            stored = {readback.series_key(p["measurement"], p["tags"])
-                      for pts in snap["points_by_rp"].values() for p in pts}
+            stored = {
+                readback.series_key(p["measurement"], p["tags"])
+                for pts in snap["points_by_rp"].values()
+                for p in pts
+            }
             snap["phantom_series"] = [k for k in snap["series"] if k not in stored]
-            case = {"id": scenario["id"], "description": scenario["description"],
-                    "steps": steps, "final": snap,
-                    "retention_policies": readback.series_of(rps)}
+            case = {
+                "id": scenario["id"],
+                "description": scenario["description"],
+                "steps": steps,
+                "final": snap,
+                "retention_policies": readback.series_of(rps),
+            }
             if "difference" in scenario:
                 case["difference"] = scenario["difference"]
             cases.append(compact(case))
-            print(f"store {scenario['id']}: {[s['response']['status'] for s in steps if 'response' in s]}",
-                  file=sys.stderr)
+            statuses = [s["response"]["status"] for s in steps if "response" in s]
+            print(f"store {scenario['id']}: {statuses}", file=sys.stderr)
     return {"influxd_version": version, "database_per_case": True, "cases": cases}
 
 
@@ -162,13 +190,19 @@ def record_http(binary: str) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--influxd", default="/usr/bin/influxd")
-    ap.add_argument("parts", nargs="*", default=["parse", "store", "http"],
-                    choices=["parse", "store", "http"])
+    ap.add_argument(
+        "parts", nargs="*", help="what to record: parse, store and/or http (default: all)"
+    )
     args = ap.parse_args()
     recorders = {"parse": record_parse, "store": record_store, "http": record_http}
-    for part in args.parts:
+    unknown = set(args.parts) - set(recorders)
+    if unknown:
+        ap.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    for part in args.parts or list(recorders):
         data = recorders[part](args.influxd)
         path = os.path.join(HERE, f"{part}_cases.json")
         with open(path, "w", encoding="utf-8") as f:
