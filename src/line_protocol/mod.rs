@@ -5,9 +5,13 @@
 //! the 1-based line number and column, and the line's text.
 
 mod error;
+mod escape;
+mod number;
 mod parser;
+mod split;
 mod value;
 
 pub use error::{ErrorKind, ParseError};
-pub use parser::{line_text, LineParser, ParsedLine, ParserOptions};
+pub use escape::{escape_into, unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use value::{FieldType, FieldValue};
