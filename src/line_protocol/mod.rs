@@ -6,6 +6,7 @@
 
 mod error;
 mod escape;
+mod format;
 mod number;
 mod parser;
 mod split;
@@ -13,5 +14,6 @@ mod value;
 
 pub use error::{ErrorKind, ParseError};
 pub use escape::{escape_into, unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+pub use format::{write_line, write_point, write_value};
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use value::{FieldType, FieldValue};
