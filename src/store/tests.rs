@@ -969,3 +969,101 @@ fn memory_stays_near_the_arrow_size() {
         "{used} bytes for {optimal} optimal"
     );
 }
+
+#[test]
+fn concurrent_writers_and_readers_see_whole_writes_and_every_point_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const WRITERS: usize = 4;
+    const WRITES: i64 = 60;
+    // Each write adds 3 rows to `a`, 5 to `b` and 2 to the writer's own measurement: 10 in all,
+    // so a reader that saw part of a write would count a total that is not a multiple of 10.
+    let store = Arc::new(Store::new());
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, done) = (store.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !done.load(Ordering::Acquire) {
+                    let total = store.count(None, Some("db"), None).unwrap_or(0);
+                    assert_eq!(total % 10, 0, "a reader saw part of a write");
+                    if let Ok(Some(a)) = store.table(&query("db", "a")) {
+                        let rows = dump(&a);
+                        let distinct: BTreeSet<&String> = rows.iter().collect();
+                        assert_eq!(distinct.len(), rows.len(), "a row appears twice");
+                        assert_eq!(rows.len() % 3, 0);
+                    }
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let writer = format!("w{w}");
+                for k in 0..WRITES {
+                    let rows = |n: i64| -> Vec<OwnedRow<'_>> {
+                        (0..n)
+                            .map(|j| {
+                                (
+                                    k * n + j,
+                                    vec![("writer", writer.as_str())],
+                                    vec![("v", V::I(k))],
+                                )
+                            })
+                            .collect()
+                    };
+                    let tables = vec![
+                        table_of("a", &rows(3)),
+                        table_of("b", &rows(5)),
+                        table_of(&writer, &rows(2)),
+                    ];
+                    let result = store.write_tables(tables, &options("db")).unwrap();
+                    assert_eq!((result.points_written, result.points_dropped), (10, 0));
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    done.store(true, Ordering::Release);
+    for reader in readers {
+        assert!(reader.join().unwrap() > 0);
+    }
+    let per_writer = WRITES as usize;
+    assert_eq!(
+        store.count(Some("a"), Some("db"), None).unwrap(),
+        WRITERS * per_writer * 3
+    );
+    assert_eq!(
+        store.count(Some("b"), Some("db"), None).unwrap(),
+        WRITERS * per_writer * 5
+    );
+    assert_eq!(
+        store.count(None, None, None).unwrap(),
+        WRITERS * per_writer * 10
+    );
+    for w in 0..WRITERS {
+        let q = TableQuery {
+            tags: vec![("writer".into(), format!("w{w}"))],
+            ..query("db", "b")
+        };
+        let b = store.table(&q).unwrap().unwrap();
+        let times = b
+            .batch
+            .column(0)
+            .as_primitive::<TimestampNanosecondType>()
+            .values()
+            .to_vec();
+        assert_eq!(
+            times,
+            (0..WRITES * 5).collect::<Vec<_>>(),
+            "writer {w}'s points, each once, in time order"
+        );
+        assert_eq!(read(&store, "db", &format!("w{w}")).len(), per_writer * 2);
+    }
+}
