@@ -20,11 +20,19 @@ pub struct BatchBuilder {
     presets: HashMap<String, HashMap<Box<str>, FieldType>>,
     plan: Plan,
     rows: usize,
+    /// Roughly how many lines the batch has (0: unknown), to size columns in one step.
+    expected_lines: usize,
 }
 
 impl BatchBuilder {
     pub fn new() -> Self {
         BatchBuilder::default()
+    }
+
+    /// Says roughly how many lines will be appended, so that columns can be sized for their
+    /// share at once rather than grown step by step; a wrong guess costs only speed.
+    pub fn expect_lines(&mut self, lines: usize) {
+        self.expected_lines = lines;
     }
 
     /// Fixes a field's type in advance (e.g. the type a store already holds): lines that carry
@@ -61,7 +69,7 @@ impl BatchBuilder {
         match self.find(&line.measurement) {
             Some(index) => {
                 self.measurements[index]
-                    .append(line, &mut self.plan)
+                    .append(line, &mut self.plan, self.expected_lines)
                     .map_err(rejected)?;
                 self.last = Some(index);
             }
@@ -70,7 +78,9 @@ impl BatchBuilder {
                 let name = String::from_utf8_lossy(&line.measurement).into_owned();
                 let presets = self.presets.get(&name).cloned().unwrap_or_default();
                 let mut measurement = MeasurementBuilder::new(name, presets);
-                measurement.append(line, &mut self.plan).map_err(rejected)?;
+                measurement
+                    .append(line, &mut self.plan, self.expected_lines)
+                    .map_err(rejected)?;
                 self.presets.remove(&measurement.name);
                 let index = self.measurements.len();
                 self.index.insert(measurement.name.as_bytes().into(), index);

@@ -70,7 +70,7 @@ impl TagColumn {
 
     /// The dictionary key of `value`, if it is already in the dictionary. Values stored are
     /// valid UTF-8, so bytes that are not never match and come back as `New`.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, value: &[u8]) -> DictSlot {
         if let Some(last) = self.last {
             if same(self.value(last), value) {
@@ -128,6 +128,12 @@ impl TagColumn {
             hasher.hash_one(&bytes[offsets[k] as usize..offsets[k + 1] as usize])
         });
         key
+    }
+
+    /// Makes room for `rows` rows in all.
+    pub fn reserve_rows(&mut self, rows: usize) {
+        self.keys
+            .reserve_exact(rows.saturating_sub(self.keys.len()));
     }
 
     /// Appends nulls until the column has `rows` rows.
@@ -264,6 +270,18 @@ impl FieldColumn {
             _ => return false,
         }
         true
+    }
+
+    /// Makes room for `rows` rows in all (string bytes grow as they come).
+    pub fn reserve_rows(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.len());
+        match &mut self.values {
+            Values::Float(values) => values.reserve_exact(more),
+            Values::Integer(values) => values.reserve_exact(more),
+            Values::Unsigned(values) => values.reserve_exact(more),
+            Values::Boolean(values) => values.reserve(more),
+            Values::String { offsets, .. } => offsets.reserve_exact(more),
+        }
     }
 
     /// Drops the rows from `rows` on (those of a line found bad while it was being appended).

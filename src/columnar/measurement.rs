@@ -84,7 +84,12 @@ impl MeasurementBuilder {
     /// Checks the line and appends it as a row; `Err` holds InfluxDB's reason for dropping it,
     /// and then nothing has changed.
     #[inline]
-    pub fn append(&mut self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+    pub fn append(
+        &mut self,
+        line: &ParsedLine<'_>,
+        plan: &mut Plan,
+        expected_lines: usize,
+    ) -> Result<(), String> {
         if !(self.tags_fit_previous_shape(line) && self.push_fields::<true>(line)) {
             self.plan(line, plan)?;
             self.adopt(line, plan);
@@ -95,11 +100,38 @@ impl MeasurementBuilder {
         for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
             self.tags[column as usize].append(row, value);
         }
+        if self.time.len() == self.time.capacity() {
+            self.grow(line.line_number, expected_lines);
+        }
         self.time.push(line.timestamp);
         self.line_numbers
             .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
         self.rows += 1;
         Ok(())
+    }
+
+    /// Makes room for more rows when the time column is full. Once the measurement has a
+    /// thousand rows and the batch's line count is known roughly, its rows are projected from
+    /// its share of the lines so far and room is made for all of them at once: the columns are
+    /// then not copied again and again as they double. Spare room goes at `finish`.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, line_number: usize, expected_lines: usize) {
+        let rows = self.rows;
+        let mut target = rows.saturating_mul(2).max(16);
+        if rows >= 1024 && expected_lines > line_number && line_number > 0 {
+            let projected = rows as u128 * expected_lines as u128 / line_number as u128;
+            let projected = usize::try_from(projected + projected / 16).unwrap_or(usize::MAX);
+            target = target.max(projected.min(rows.saturating_add(expected_lines)));
+        }
+        self.time.reserve_exact(target - rows);
+        self.line_numbers.reserve_exact(target - rows);
+        for tag in &mut self.tags {
+            tag.reserve_rows(target);
+        }
+        for field in &mut self.fields {
+            field.reserve_rows(target);
+        }
     }
 
     /// The fast check of the tags: each key sits where the previous line had it, and no value

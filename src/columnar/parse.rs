@@ -37,6 +37,10 @@ pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
         let result = parsed.and_then(|()| {
             // The line just read, rather than `line_text`, which searches from the start.
             let source = parser.last_line();
+            if builder.num_rows() == 0 {
+                // Lines like the first one, all through the body.
+                builder.expect_lines(data.len() / (source.len() + 1));
+            }
             builder.append(&line, &|| String::from_utf8_lossy(source).into_owned())
         });
         if let Err(error) = result {
@@ -277,6 +281,44 @@ mod tests {
         assert_eq!(batch.errors[19_999].line, 20_000);
         assert_eq!(batch.errors[19_999].text, "m,time=x v=19999");
         assert!(batch.tables.is_empty());
+    }
+
+    #[test]
+    fn columns_sized_ahead_give_their_spare_room_back() {
+        // A short first line makes the batch look longer than it is; two measurements share it.
+        let mut data = b"m v=1\n".to_vec();
+        for n in 0..6000 {
+            let measurement = if n % 3 == 0 { "disk" } else { "cpu" };
+            let line = format!(
+                "{measurement},host=server{} value={n}.5,count={n}i {n}\n",
+                n % 7
+            );
+            data.extend_from_slice(line.as_bytes());
+        }
+        let batch = parse(&data);
+        assert!(batch.errors.is_empty());
+        for table in &batch.tables[1..] {
+            let rows = table.batch.num_rows();
+            // time, value, count: 8 bytes a row; host: 4-byte keys.
+            let data = rows * (8 + 8 + 8 + 4);
+            let held: usize = table
+                .batch
+                .columns()
+                .iter()
+                .map(|c| c.get_buffer_memory_size())
+                .sum();
+            assert!(
+                held as f64 <= 1.3 * data as f64,
+                "{held} bytes held for {data}"
+            );
+            assert!(table.line_numbers.capacity() <= rows + rows / 4);
+        }
+        let rows: Vec<_> = batch
+            .tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.batch.num_rows()))
+            .collect();
+        assert_eq!(rows, [("m", 1), ("disk", 2000), ("cpu", 4000)]);
     }
 
     #[test]
