@@ -1,12 +1,14 @@
 //! The rows of one measurement while they are built: its tag and field columns, InfluxDB's
 //! write-time checks for a line, and the finished table.
 //!
-//! A line is checked completely before anything is appended. The usual stream of same-shaped
-//! lines takes a fast path: the keys at each position are byte-compared with the columns the
-//! previous accepted line had there, and the field types with theirs; a line that matches
-//! passes InfluxDB's checks as that line did. Any other line takes the slow path: each key is
-//! looked up by hash, new columns are planned, and every rule is checked before the columns are
-//! created and the positions remembered for the next line.
+//! A refused line leaves no trace. The usual stream of same-shaped lines takes a fast path: the
+//! keys at each position are byte-compared with the columns the previous accepted line had
+//! there, and each field value goes into its column as it is checked (the column refuses another
+//! type or an oversized string); a line that matches throughout passes InfluxDB's checks as that
+//! line did. At the first difference the values already pushed are taken back out and the line
+//! takes the slow path: each key is looked up by hash, new columns are planned, and every rule
+//! is checked before anything is created or appended; the positions are then remembered for the
+//! next line.
 
 use std::borrow::Cow;
 use std::sync::Arc;
