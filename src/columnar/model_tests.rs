@@ -79,14 +79,14 @@ fn line() -> impl Strategy<Value = Line> {
         })
 }
 
-/// One measurement as the model keeps it: field types and rows of named values.
+/// A row as the model keeps it: tags and fields by key.
+type Row<K> = (BTreeMap<K, K>, BTreeMap<K, Value>);
+
+/// One measurement as the model keeps it: field types and rows.
 #[derive(Default)]
 struct ModelTable {
     types: BTreeMap<&'static str, FieldType>,
-    rows: Vec<(
-        BTreeMap<&'static str, &'static str>,
-        BTreeMap<&'static str, Value>,
-    )>,
+    rows: Vec<Row<&'static str>>,
 }
 
 /// InfluxDB's rules, line by line: `Err` with the reason, or the row stored.
@@ -152,7 +152,7 @@ fn parsed(line: &Line, number: usize) -> ParsedLine<'_> {
 }
 
 /// The table's rows read back as the model holds them.
-fn rows_of(table: &MeasurementTable) -> Vec<(BTreeMap<String, String>, BTreeMap<String, Value>)> {
+fn rows_of(table: &MeasurementTable) -> Vec<Row<String>> {
     let batch = &table.batch;
     let schema = batch.schema();
     let mut rows = vec![(BTreeMap::new(), BTreeMap::new()); batch.num_rows()];
