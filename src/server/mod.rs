@@ -1,1 +1,9 @@
-//! The HTTP server (see the server issue).
+//! The HTTP server: InfluxDB's write API (and, through `query`, its read/setup API) over hyper.
+
+pub mod flavor;
+pub mod query;
+pub mod user;
+
+pub use flavor::Flavor;
+pub use query::HttpReply;
+pub use user::User;
