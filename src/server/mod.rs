@@ -1,5 +1,6 @@
 //! The HTTP server: InfluxDB's write API (and, through `query`, its read/setup API) over hyper.
 
+pub mod bucket;
 pub mod flavor;
 pub mod query;
 pub mod user;
