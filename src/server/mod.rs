@@ -8,3 +8,6 @@ pub mod user;
 pub use flavor::Flavor;
 pub use query::HttpReply;
 pub use user::User;
+pub mod gzip;
+pub mod json;
+pub mod params;

@@ -34,7 +34,12 @@ fn not_implemented(what: &str) -> HttpReply {
 
 /// `GET`/`POST /query`. `params` are the query-string pairs followed by the pairs of a
 /// urlencoded POST body (the server decodes both); `body` is the raw (decompressed) body.
-pub fn handle_query(ctx: &QueryContext, method: &str, params: &[(String, String)], body: &[u8]) -> HttpReply {
+pub fn handle_query(
+    ctx: &QueryContext,
+    method: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
     let _ = (ctx, method, params, body);
     not_implemented("/query")
 }
