@@ -494,3 +494,13 @@ fn keep_alive_serves_many_requests_per_connection() {
     assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
     assert_eq!(count(&store, "k", "db"), 20);
 }
+
+#[test]
+fn early_refusals_keep_the_connection_usable() {
+    let (server, _) = start_flavor(Flavor::V1);
+    let mut connection = Connection::open(server.local_addr());
+    // Refused before the body is read: the body is drained so the next request parses.
+    let refused = connection.request("POST", "/write", &[], &vec![b'x'; 300_000]);
+    assert_eq!(refused.status, 400);
+    assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
+}

@@ -115,7 +115,19 @@ pub async fn handle(
     let request_id = (flavor == Flavor::V1).then(|| request_id(&head.headers));
     let mut bytes_in = 0;
     let mut principal = Principal::Anonymous;
-    let mut reply = dispatch(&state, &head, body, &mut principal, &mut bytes_in).await;
+    let mut body = Some(body);
+    let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut bytes_in).await;
+    if let Some(unread) = body {
+        if !drain(
+            unread,
+            content_length(&head.headers),
+            state.config.body_limit(),
+        )
+        .await
+        {
+            reply.headers.push(("Connection".into(), "close".into()));
+        }
+    }
     add_common_headers(&state, &mut reply, request_id.as_deref());
     if let Some(logger) = &state.config.request_logger {
         let uri = parts
@@ -147,7 +159,7 @@ pub async fn handle(
 async fn dispatch(
     state: &Arc<State>,
     head: &Head,
-    body: Incoming,
+    body: &mut Option<Incoming>,
     principal: &mut Principal,
     bytes_in: &mut usize,
 ) -> HttpReply {
@@ -200,15 +212,26 @@ async fn serve_write(
     state: &Arc<State>,
     api: WriteApi,
     head: &Head,
-    body: Incoming,
+    body: &mut Option<Incoming>,
     principal: &Principal,
     bytes_in: &mut usize,
 ) -> HttpReply {
-    let plan = match write::prepare(state, api, &head.params, principal) {
-        Ok(plan) => plan,
-        Err(reply) => return reply,
+    // A failing store must not take the connection down with it.
+    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write::prepare(state, api, &head.params, principal)
+    }));
+    let plan = match prepared {
+        Ok(Ok(plan)) => plan,
+        Ok(Err(reply)) => return reply,
+        Err(_) => return HttpReply::text(500, "internal error\n"),
     };
     let limit = state.config.body_limit();
+    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
+        return write::too_large(state, api, limit);
+    }
+    let Some(body) = body.take() else {
+        return write::too_large(state, api, limit);
+    };
     let raw = match read_body(body, content_length(&head.headers), limit).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
@@ -230,21 +253,20 @@ async fn serve_query(
     state: &Arc<State>,
     route: Route,
     head: &Head,
-    body: Incoming,
+    body: &mut Option<Incoming>,
     principal: &Principal,
     bytes_in: &mut usize,
 ) -> HttpReply {
-    let raw = match read_body(
-        body,
-        content_length(&head.headers),
-        state.config.body_limit(),
-    )
-    .await
-    {
+    let limit = state.config.body_limit();
+    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
+        return write::too_large(state, WriteApi::V1, limit);
+    }
+    let Some(body) = body.take() else {
+        return write::too_large(state, WriteApi::V1, limit);
+    };
+    let raw = match read_body(body, content_length(&head.headers), limit).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => {
-            return write::too_large(state, WriteApi::V1, state.config.body_limit())
-        }
+        Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
         Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
     };
     *bytes_in = raw.len();
@@ -296,6 +318,34 @@ fn read_failed(flavor: Flavor, message: &str) -> HttpReply {
 pub enum BodyError {
     TooLarge,
     Io(String),
+}
+
+/// How long an unread body may take to arrive after the answer is ready.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads and discards a body the handler did not need (an early refusal), so that a client
+/// still sending it gets the answer and the connection stays usable, as Go's server does.
+/// `false` when the body is too large (or too slow) to drain: the connection is then closed.
+async fn drain(mut body: Incoming, declared: Option<u64>, limit: usize) -> bool {
+    if declared.is_some_and(|len| len > limit as u64) {
+        return false;
+    }
+    let discard = async {
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Ok(data) = frame.into_data() {
+                total = total.saturating_add(data.len());
+                if total > limit {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIMEOUT, discard)
+        .await
+        .unwrap_or(false)
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
