@@ -504,3 +504,23 @@ fn early_refusals_keep_the_connection_usable() {
     assert_eq!(refused.status, 400);
     assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
 }
+
+#[test]
+fn errors_follow_accept_and_pretty() {
+    let (server, _) = start_flavor(Flavor::V1);
+    let csv = request(
+        &server,
+        "POST",
+        "/write",
+        &[("Accept", "application/csv")],
+        b"m v=1",
+    );
+    assert_eq!(csv.status, 400);
+    assert_eq!(csv.text(), "error\ndatabase is required\n");
+    assert_eq!(csv.header("content-type"), Some("text/csv"));
+    let pretty = post(&server, "/write?pretty=true", "m v=1");
+    assert_eq!(
+        pretty.text(),
+        "{\n    \"error\": \"database is required\"\n}\n"
+    );
+}

@@ -128,6 +128,9 @@ pub async fn handle(
             reply.headers.push(("Connection".into(), "close".into()));
         }
     }
+    if flavor == Flavor::V1 {
+        reformat_v1_error(&mut reply, &head);
+    }
     add_common_headers(&state, &mut reply, request_id.as_deref());
     if let Some(logger) = &state.config.request_logger {
         let uri = parts
@@ -595,6 +598,52 @@ fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&
                 super::reply::header_text(&message, 1024),
             ));
         }
+    }
+}
+
+/// 1.x writes its errors through the response writer the request asks for: `Accept: text/csv`
+/// (or `application/csv`) gives `error\n<msg>\n`, `?pretty=true` indents the JSON.
+fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
+    let accept = head
+        .headers
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let csv = accept
+        .split(',')
+        .next()
+        .is_some_and(|a| matches!(a.trim(), "text/csv" | "application/csv"));
+    let pretty = head.params.get("pretty") == "true";
+    if !(csv || pretty) || reply.status < 400 {
+        return;
+    }
+    let Some(message) = v1_error_message(&reply.body) else {
+        return;
+    };
+    let (content_type, body) = if csv {
+        ("text/csv", format!("error\n{}\n", csv_field(&message)))
+    } else {
+        (
+            "application/json",
+            format!("{{\n    \"error\": {}\n}}\n", super::json::string(&message)),
+        )
+    };
+    reply.body = body.into_bytes();
+    for (name, value) in &mut reply.headers {
+        if name.eq_ignore_ascii_case("content-type") {
+            *value = content_type.to_string();
+        }
+    }
+}
+
+/// A CSV field as Go's `encoding/csv` writes it.
+fn csv_field(field: &str) -> String {
+    let quote =
+        field == "\\." || field.contains([',', '"', '\r', '\n']) || field.starts_with([' ', '\t']);
+    if quote {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
     }
 }
 
