@@ -142,6 +142,11 @@ impl Authenticator {
                 }
                 Err(AuthFailure::Wrong)
             }
+            // On 1.x a `Token` value that is not `user:password` is not a credential at all
+            // (it falls through to Basic and fails), unless it is a configured token.
+            Presented::Token(token) if scheme == Scheme::V1 => {
+                self.find_token(&token).ok_or(AuthFailure::Missing)
+            }
             Presented::Token(token) | Presented::Bearer(token) => {
                 self.find_token(&token).ok_or(AuthFailure::Wrong)
             }
@@ -331,6 +336,10 @@ mod tests {
         assert_eq!(
             check(Scheme::V1, "", Some("Token tok-all")),
             Ok(Some("*".into()))
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Token sometoken")),
+            Err(AuthFailure::Missing)
         );
         assert_eq!(
             check(Scheme::V1, "", Some("Bearer x")),

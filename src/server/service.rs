@@ -112,7 +112,12 @@ pub async fn handle(
         headers: parts.headers,
     };
     let flavor = state.config.flavor;
-    let request_id = (flavor == Flavor::V1).then(|| request_id(&head.headers));
+    // 1.x's handler (not its router) sets the request id, so 404 and 405 answers go without.
+    let routed = route(flavor, &head.path);
+    let request_id = (flavor == Flavor::V1
+        && routed != Route::NotFound
+        && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
+    .then(|| request_id(&head.headers));
     let mut bytes_in = 0;
     let mut principal = Principal::Anonymous;
     let mut body = Some(body);
@@ -574,6 +579,17 @@ fn new_uuid_v1() -> String {
 
 fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
     let flavor = state.config.flavor;
+    // 1.x's handler sets the JSON content type before it knows the answer, so its 204s
+    // (writes, pings) carry it too.
+    if flavor == Flavor::V1
+        && request_id.is_some()
+        && reply.status == 204
+        && !reply.has_header("Content-Type")
+    {
+        reply
+            .headers
+            .push(("Content-Type".into(), "application/json".into()));
+    }
     if flavor != Flavor::V3 {
         reply
             .headers
