@@ -16,7 +16,7 @@ use super::query::HttpReply;
 use super::reply::{v1_error, v2_error, v2_error_with, v3_error};
 use super::service::State;
 use super::{json, Flavor};
-use crate::columnar::{parse_batch, MeasurementTable, ParseOptions};
+use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
 use crate::line_protocol::{line_text, ErrorKind, ParseError, ParserOptions};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
@@ -528,6 +528,18 @@ struct Outcome {
     errors: Vec<ParseError>,
 }
 
+impl From<WriteResult> for Outcome {
+    /// A result of `Store::write`, which already holds the parse errors.
+    fn from(result: WriteResult) -> Outcome {
+        Outcome {
+            written: result.points_written,
+            dropped: result.points_dropped,
+            errors: result.errors,
+        }
+    }
+}
+
+/// A result of `Store::write_tables` joined with the errors of the parse that built the tables.
 fn outcome(parse_errors: Vec<ParseError>, result: WriteResult) -> Outcome {
     let parse_rejected = parse_errors
         .iter()
@@ -552,45 +564,86 @@ fn first_rejection(errors: &[ParseError]) -> Option<&ParseError> {
     errors.iter().find(|e| e.kind == ErrorKind::Rejected)
 }
 
-fn write_options(state: &State, db: &str, rp: Option<&str>, atomic: bool) -> WriteOptions {
+fn write_options(
+    state: &State,
+    plan: &WritePlan,
+    db: &str,
+    rp: Option<&str>,
+    atomic: bool,
+) -> WriteOptions {
     WriteOptions {
         db: db.to_string(),
         rp: rp.map(str::to_string),
-        parse: ParseOptions::default(),
+        parse: parse_options(state.config.flavor, plan),
         atomic,
         create_database: state.config.creates_databases(),
     }
 }
 
+/// Parses the body with the field types the target already has, so that a batch is judged
+/// against stored types (as `Store::write` does) when the server needs the parse errors before
+/// it writes.
+fn parse_against_store(store: &Store, options: &WriteOptions, body: &[u8]) -> ParsedBatch {
+    let mut parse = options.parse.clone();
+    let rp = options.rp.as_deref();
+    for measurement in store.measurements(&options.db, rp).unwrap_or_default() {
+        for (field, field_type) in store
+            .field_keys(&measurement, &options.db, rp)
+            .unwrap_or_default()
+        {
+            parse
+                .known_field_types
+                .push((measurement.clone(), field, field_type));
+        }
+    }
+    parse_batch(body, &parse)
+}
+
+/// Whether every line of the body failed to parse (1.x then answers with the parse errors alone).
+fn nothing_parsed(state: &State, plan: &WritePlan, body: &[u8]) -> Option<String> {
+    let parsed = parse_batch(body, &parse_options(state.config.flavor, plan));
+    let syntax = syntax_errors(&parsed.errors);
+    let points = parsed.num_points + (parsed.errors.len() - syntax.len());
+    (!syntax.is_empty() && points == 0).then(|| join(&syntax))
+}
+
 /// InfluxDB 1.x (`services/httpd/handler.go serveWrite`, steps 8-12).
 fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
-    let parsed = parse_batch(body, &parse_options(Flavor::V1, plan));
-    let syntax = syntax_errors(&parsed.errors);
-    let parsed_points = parsed.num_points + (parsed.errors.len() - syntax.len());
-    if !syntax.is_empty() && parsed_points == 0 {
-        return v1_error(400, &join(&syntax));
-    }
+    // The consistency level is checked after parsing and before writing: parse errors win.
     if !plan.consistency_ok {
-        return v1_error(400, "invalid consistency level");
+        let message = nothing_parsed(state, plan, body);
+        return v1_error(
+            400,
+            message.as_deref().unwrap_or("invalid consistency level"),
+        );
     }
-    let syntax_message = join(&syntax);
-    let options = write_options(state, &plan.db, plan.rp.as_deref(), false);
-    let result = match state.store.write_tables(parsed.tables, &options) {
+    let options = write_options(state, plan, &plan.db, plan.rp.as_deref(), false);
+    let result = match state.store.write(body, &options) {
         Ok(result) => result,
+        Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
+            return match nothing_parsed(state, plan, body) {
+                Some(message) => v1_error(400, &message),
+                None => v1_store_error(&error),
+            };
+        }
         Err(error) => return v1_store_error(&error),
     };
-    let outcome = outcome(parsed.errors, result);
-    if outcome.dropped > 0 {
-        let reason = first_rejection(&outcome.errors)
+    let syntax = syntax_errors(&result.errors);
+    if !syntax.is_empty() && result.points_written + result.points_dropped == 0 {
+        return v1_error(400, &join(&syntax));
+    }
+    // A write-time refusal hides the parse errors, as in 1.x.
+    if result.points_dropped > 0 {
+        let reason = first_rejection(&result.errors)
             .map(|e| e.message.clone())
             .unwrap_or_default();
         return v1_error(
             400,
-            &format!("partial write: {reason} dropped={}", outcome.dropped),
+            &format!("partial write: {reason} dropped={}", result.points_dropped),
         );
     }
-    if !syntax_message.is_empty() {
-        return v1_error(400, &format!("partial write: {syntax_message} dropped=0"));
+    if !syntax.is_empty() {
+        return v1_error(400, &format!("partial write: {} dropped=0", join(&syntax)));
     }
     HttpReply::no_content()
 }
@@ -674,18 +727,24 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
     if !principal.can_write(&bucket.db) {
         return forbidden(flavor, plan.api);
     }
-    let parsed = parse_batch(body, &parse_options(flavor, plan));
-    let syntax = syntax_errors(&parsed.errors);
-    if flavor == Flavor::V2 && !syntax.is_empty() {
-        // 2.x refuses the whole body when any line is malformed.
-        return v2_error("invalid", &join(&syntax));
-    }
-    let options = write_options(state, &bucket.db, Some(&bucket.rp), false);
-    let result = match state.store.write_tables(parsed.tables, &options) {
-        Ok(result) => result,
-        Err(error) => return store_error_v2(&error),
+    let options = write_options(state, plan, &bucket.db, Some(&bucket.rp), false);
+    let outcome = if flavor == Flavor::Cloud {
+        match state.store.write(body, &options) {
+            Ok(result) => Outcome::from(result),
+            Err(error) => return store_error_v2(&error),
+        }
+    } else {
+        let parsed = parse_against_store(&state.store, &options, body);
+        let syntax = syntax_errors(&parsed.errors);
+        if !syntax.is_empty() {
+            // 2.x refuses the whole body when any line is malformed.
+            return v2_error("invalid", &join(&syntax));
+        }
+        match state.store.write_tables(parsed.tables, &options) {
+            Ok(result) => outcome(parsed.errors, result),
+            Err(error) => return store_error_v2(&error),
+        }
     };
-    let outcome = outcome(parsed.errors, result);
     if flavor == Flavor::Cloud {
         return cloud_outcome(&outcome, body);
     }
@@ -766,28 +825,30 @@ fn original_line(error: &ParseError, body: &[u8]) -> String {
 /// InfluxDB 3 (`/api/v3/write_lp` and its v1/v2 compatibility routes).
 fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
     if let Err(error) = std::str::from_utf8(body) {
-        return flavor_error(
-            Flavor::V3,
-            plan.api,
-            400,
-            "invalid",
-            &format!("body content is not valid utf8: {error}"),
-        );
+        let message = format!("body content is not valid utf8: {error}");
+        return flavor_error(Flavor::V3, plan.api, 400, "invalid", &message);
     }
-    let mut parsed = parse_batch(body, &parse_options(Flavor::V3, plan));
-    if plan.unit == TimeUnit::Auto {
+    let options = write_options(state, plan, &plan.db, None, !plan.accept_partial);
+    let written = if plan.unit == TimeUnit::Auto {
+        // Timestamps are scaled after parsing, so the store is given built tables.
+        let mut parsed = parse_against_store(&state.store, &options, body);
+        if !plan.accept_partial {
+            if let Some(first) = parsed.errors.first() {
+                return v3_rejected(first, body);
+            }
+        }
         for table in &mut parsed.tables {
             rescale_auto(table);
         }
-    }
-    if !plan.accept_partial {
-        if let Some(first) = parsed.errors.first() {
-            return v3_rejected(first, body);
-        }
-    }
-    let options = write_options(state, &plan.db, None, !plan.accept_partial);
-    let result = match state.store.write_tables(parsed.tables, &options) {
-        Ok(result) => result,
+        state
+            .store
+            .write_tables(parsed.tables, &options)
+            .map(|result| outcome(parsed.errors, result))
+    } else {
+        state.store.write(body, &options).map(Outcome::from)
+    };
+    let outcome = match written {
+        Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(&errors[0], body)
         }
@@ -795,7 +856,6 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
             return flavor_error(Flavor::V3, plan.api, 400, "invalid", &error.to_string())
         }
     };
-    let outcome = outcome(parsed.errors, result);
     if outcome.errors.is_empty() {
         return HttpReply::no_content();
     }
