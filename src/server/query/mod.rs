@@ -1,6 +1,12 @@
 //! `/query`, `/api/v2/buckets` and `/api/v2/orgs`: the read and setup side of the HTTP API.
 //! The server routes these requests here after authentication and body decoding.
 
+mod ast;
+mod json;
+mod lexer;
+mod parser;
+mod timestamps;
+
 use crate::store::Store;
 
 pub use crate::server::flavor::Flavor;
@@ -34,7 +40,12 @@ fn not_implemented(what: &str) -> HttpReply {
 
 /// `GET`/`POST /query`. `params` are the query-string pairs followed by the pairs of a
 /// urlencoded POST body (the server decodes both); `body` is the raw (decompressed) body.
-pub fn handle_query(ctx: &QueryContext, method: &str, params: &[(String, String)], body: &[u8]) -> HttpReply {
+pub fn handle_query(
+    ctx: &QueryContext,
+    method: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
     let _ = (ctx, method, params, body);
     not_implemented("/query")
 }
