@@ -26,6 +26,25 @@ impl Flavor {
             Flavor::Cloud => "cloud",
         }
     }
+
+    /// The version the flavor reports when none is configured.
+    pub fn default_version(self) -> &'static str {
+        match self {
+            Flavor::V1 => "1.11.8",
+            Flavor::V2 => "v2.7.12",
+            Flavor::V3 => "3.0.0",
+            Flavor::Cloud => "cloud2",
+        }
+    }
+
+    /// `X-Influxdb-Build`.
+    pub fn build(self) -> &'static str {
+        match self {
+            Flavor::V1 | Flavor::V2 => "OSS",
+            Flavor::V3 => "Core",
+            Flavor::Cloud => "Cloud",
+        }
+    }
 }
 
 impl fmt::Display for Flavor {

@@ -14,7 +14,13 @@ pub struct User {
 impl User {
     /// An admin user (every privilege).
     pub fn admin(name: impl Into<String>, password: impl Into<String>) -> Self {
-        User { name: name.into(), password: password.into(), admin: true, read: Vec::new(), write: Vec::new() }
+        User {
+            name: name.into(),
+            password: password.into(),
+            admin: true,
+            read: Vec::new(),
+            write: Vec::new(),
+        }
     }
 
     pub fn can_read(&self, db: &str) -> bool {
