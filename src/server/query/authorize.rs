@@ -22,12 +22,18 @@ fn required(statement: &Statement, default_db: &str) -> Required {
         | StatementKind::CreateRetentionPolicy { .. }
         | StatementKind::DropMeasurement { .. } => Required::Admin,
         StatementKind::ShowDatabases | StatementKind::Unsupported { .. } => Required::Nothing,
-        StatementKind::ShowRetentionPolicies { database } => Required::Read(vec![db_or_default(database)]),
-        StatementKind::ShowMeasurements(show) => Required::Read(vec![db_or_default(&show.database)]),
+        StatementKind::ShowRetentionPolicies { database } => {
+            Required::Read(vec![db_or_default(database)])
+        }
+        StatementKind::ShowMeasurements(show) => {
+            Required::Read(vec![db_or_default(&show.database)])
+        }
         StatementKind::ShowFieldKeys(show)
         | StatementKind::ShowTagKeys(show)
         | StatementKind::ShowSeries(show)
-        | StatementKind::ShowTagValues { keys: show, .. } => Required::Read(vec![db_or_default(&show.database)]),
+        | StatementKind::ShowTagValues { keys: show, .. } => {
+            Required::Read(vec![db_or_default(&show.database)])
+        }
         StatementKind::Select(select) => Required::Read(
             select
                 .sources
@@ -76,12 +82,21 @@ mod tests {
     use crate::server::query::parser::parse_query;
 
     fn reader() -> User {
-        User { name: "bob".into(), password: "pw".into(), admin: false, read: vec!["telegraf".into()], write: vec![] }
+        User {
+            name: "bob".into(),
+            password: "pw".into(),
+            admin: false,
+            read: vec!["telegraf".into()],
+            write: vec![],
+        }
     }
 
     #[test]
     fn reads_need_read_privilege_on_their_database() {
-        let ok = parse_query("SELECT * FROM cpu; SHOW MEASUREMENTS; SHOW DATABASES; SHOW FIELD KEYS ON telegraf").unwrap();
+        let ok = parse_query(
+            "SELECT * FROM cpu; SHOW MEASUREMENTS; SHOW DATABASES; SHOW FIELD KEYS ON telegraf",
+        )
+        .unwrap();
         assert_eq!(authorize(&reader(), &ok, "telegraf"), Ok(()));
         let other = parse_query("SELECT * FROM other.autogen.cpu").unwrap();
         assert_eq!(

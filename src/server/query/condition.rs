@@ -32,7 +32,11 @@ enum Cond {
     Const(bool),
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
-    Compare { lhs: Operand, op: BinaryOp, rhs: Operand },
+    Compare {
+        lhs: Operand,
+        op: BinaryOp,
+        rhs: Operand,
+    },
 }
 
 /// A compiled `WHERE` clause.
@@ -51,27 +55,54 @@ pub struct Condition {
 impl Condition {
     /// The condition of a statement without `WHERE`.
     pub fn always() -> Condition {
-        Condition { root: Cond::Const(true), start: None, stop: None, tag_equalities: Vec::new() }
+        Condition {
+            root: Cond::Const(true),
+            start: None,
+            stop: None,
+            tag_equalities: Vec::new(),
+        }
     }
 
     /// Compiles a `WHERE` expression; `now` is the query's `now()` in nanoseconds.
     pub fn compile(expr: &Expr, now: i64) -> Result<Condition, ConditionError> {
         let root = compile(expr, now)?;
-        let mut condition = Condition { root, start: None, stop: None, tag_equalities: Vec::new() };
         let mut conjuncts = Vec::new();
-        collect_conjuncts(&condition.root, &mut conjuncts);
+        collect_conjuncts(&root, &mut conjuncts);
+        let mut bounds: Vec<(BinaryOp, i64)> = Vec::new();
+        let mut tag_equalities = Vec::new();
         for conjunct in conjuncts {
-            let Cond::Compare { lhs, op, rhs } = conjunct else { continue };
+            let Cond::Compare { lhs, op, rhs } = conjunct else {
+                continue;
+            };
             match (lhs, rhs) {
-                (Operand::Time, Operand::Integer(t)) => condition.narrow(*op, *t),
-                (Operand::Column { name, role: None | Some(Role::Tag) }, Operand::Str(v))
-                | (Operand::Str(v), Operand::Column { name, role: None | Some(Role::Tag) })
-                    if *op == BinaryOp::Eq && !v.is_empty() =>
-                {
-                    condition.tag_equalities.push((name.clone(), v.clone()));
+                (Operand::Time, Operand::Integer(t)) => bounds.push((*op, *t)),
+                (
+                    Operand::Column {
+                        name,
+                        role: None | Some(Role::Tag),
+                    },
+                    Operand::Str(v),
+                )
+                | (
+                    Operand::Str(v),
+                    Operand::Column {
+                        name,
+                        role: None | Some(Role::Tag),
+                    },
+                ) if *op == BinaryOp::Eq && !v.is_empty() => {
+                    tag_equalities.push((name.clone(), v.clone()));
                 }
                 _ => {}
             }
+        }
+        let mut condition = Condition {
+            root,
+            start: None,
+            stop: None,
+            tag_equalities,
+        };
+        for (op, t) in bounds {
+            condition.narrow(op, t);
         }
         Ok(condition)
     }
@@ -105,7 +136,10 @@ impl Condition {
 
     /// Resolves column names against one table for row checks.
     pub fn bind<'t>(&'t self, table: &'t TableView<'t>) -> BoundCondition<'t> {
-        BoundCondition { root: bind(&self.root, table), table }
+        BoundCondition {
+            root: bind(&self.root, table),
+            table,
+        }
     }
 }
 
@@ -133,29 +167,56 @@ fn is_time(expr: &Expr) -> bool {
 fn compile(expr: &Expr, now: i64) -> Result<Cond, ConditionError> {
     match strip_parens(expr) {
         Expr::Bool(b) => Ok(Cond::Const(*b)),
-        Expr::Binary { op: BinaryOp::And, lhs, rhs } => {
-            Ok(Cond::And(Box::new(compile(lhs, now)?), Box::new(compile(rhs, now)?)))
-        }
-        Expr::Binary { op: BinaryOp::Or, lhs, rhs } => {
-            Ok(Cond::Or(Box::new(compile(lhs, now)?), Box::new(compile(rhs, now)?)))
-        }
+        Expr::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => Ok(Cond::And(
+            Box::new(compile(lhs, now)?),
+            Box::new(compile(rhs, now)?),
+        )),
+        Expr::Binary {
+            op: BinaryOp::Or,
+            lhs,
+            rhs,
+        } => Ok(Cond::Or(
+            Box::new(compile(lhs, now)?),
+            Box::new(compile(rhs, now)?),
+        )),
         Expr::Binary { op, lhs, rhs } if op.is_comparison() => {
             if matches!(op, BinaryOp::EqRegex | BinaryOp::NeqRegex) {
-                return Err(ConditionError::Unsupported("regular expressions in WHERE".into()));
+                return Err(ConditionError::Unsupported(
+                    "regular expressions in WHERE".into(),
+                ));
             }
             if is_time(lhs) {
                 let t = time_value(rhs, now)?;
-                Ok(Cond::Compare { lhs: Operand::Time, op: *op, rhs: Operand::Integer(t) })
+                Ok(Cond::Compare {
+                    lhs: Operand::Time,
+                    op: *op,
+                    rhs: Operand::Integer(t),
+                })
             } else if is_time(rhs) {
                 let t = time_value(lhs, now)?;
-                Ok(Cond::Compare { lhs: Operand::Time, op: flip(*op), rhs: Operand::Integer(t) })
+                Ok(Cond::Compare {
+                    lhs: Operand::Time,
+                    op: flip(*op),
+                    rhs: Operand::Integer(t),
+                })
             } else {
-                Ok(Cond::Compare { lhs: operand(lhs)?, op: *op, rhs: operand(rhs)? })
+                Ok(Cond::Compare {
+                    lhs: operand(lhs)?,
+                    op: *op,
+                    rhs: operand(rhs)?,
+                })
             }
         }
         Expr::Binary { .. } => Err(ConditionError::Unsupported("arithmetic in WHERE".into())),
         Expr::Call { name, .. } => Err(ConditionError::Unsupported(format!("{name}() in WHERE"))),
-        other => Err(ConditionError::Invalid(format!("invalid condition: {}", describe(other)))),
+        other => Err(ConditionError::Invalid(format!(
+            "invalid condition: {}",
+            describe(other)
+        ))),
     }
 }
 
@@ -191,17 +252,25 @@ fn operand(expr: &Expr) -> Result<Operand, ConditionError> {
                 Some("tag") => Some(Role::Tag),
                 Some(_) => Some(Role::Field),
             };
-            Ok(Operand::Column { name: name.clone(), role })
+            Ok(Operand::Column {
+                name: name.clone(),
+                role,
+            })
         }
         Expr::Str(s) => Ok(Operand::Str(s.clone())),
         Expr::Integer(i) => Ok(Operand::Integer(*i)),
         Expr::Number(f) => Ok(Operand::Float(*f)),
         Expr::Bool(b) => Ok(Operand::Bool(*b)),
         Expr::Duration(d) => Ok(Operand::Integer(*d)),
-        Expr::Regex(_) => Err(ConditionError::Unsupported("regular expressions in WHERE".into())),
+        Expr::Regex(_) => Err(ConditionError::Unsupported(
+            "regular expressions in WHERE".into(),
+        )),
         Expr::Call { name, .. } => Err(ConditionError::Unsupported(format!("{name}() in WHERE"))),
         Expr::Binary { .. } => Err(ConditionError::Unsupported("arithmetic in WHERE".into())),
-        other => Err(ConditionError::Invalid(format!("invalid condition: {}", describe(other)))),
+        other => Err(ConditionError::Invalid(format!(
+            "invalid condition: {}",
+            describe(other)
+        ))),
     }
 }
 
@@ -213,16 +282,28 @@ fn time_value(expr: &Expr, now: i64) -> Result<i64, ConditionError> {
         Expr::Integer(ns) | Expr::Duration(ns) => Ok(*ns),
         Expr::Number(f) if f.is_finite() && f.abs() < 9.2e18 => Ok(*f as i64),
         Expr::Str(text) => parse_time_string(text).ok_or_else(|| {
-            ConditionError::Invalid("invalid operation: time and *influxql.StringLiteral are not compatible".into())
+            ConditionError::Invalid(
+                "invalid operation: time and *influxql.StringLiteral are not compatible".into(),
+            )
         }),
         Expr::Call { name, args } if name == "now" && args.is_empty() => Ok(now),
-        Expr::Binary { op: BinaryOp::Add, lhs, rhs } => {
-            time_value(lhs, now)?.checked_add(time_value(rhs, now)?).ok_or_else(overflow)
-        }
-        Expr::Binary { op: BinaryOp::Sub, lhs, rhs } => {
-            time_value(lhs, now)?.checked_sub(time_value(rhs, now)?).ok_or_else(overflow)
-        }
-        Expr::Call { name, .. } => Err(ConditionError::Unsupported(format!("{name}() in a time condition"))),
+        Expr::Binary {
+            op: BinaryOp::Add,
+            lhs,
+            rhs,
+        } => time_value(lhs, now)?
+            .checked_add(time_value(rhs, now)?)
+            .ok_or_else(overflow),
+        Expr::Binary {
+            op: BinaryOp::Sub,
+            lhs,
+            rhs,
+        } => time_value(lhs, now)?
+            .checked_sub(time_value(rhs, now)?)
+            .ok_or_else(overflow),
+        Expr::Call { name, .. } => Err(ConditionError::Unsupported(format!(
+            "{name}() in a time condition"
+        ))),
         other => Err(ConditionError::Invalid(format!(
             "invalid operation: time and {} are not compatible",
             describe(other)
@@ -243,7 +324,11 @@ enum BoundCond<'t> {
     Const(bool),
     And(Box<BoundCond<'t>>, Box<BoundCond<'t>>),
     Or(Box<BoundCond<'t>>, Box<BoundCond<'t>>),
-    Compare { lhs: BoundOperand<'t>, op: BinaryOp, rhs: BoundOperand<'t> },
+    Compare {
+        lhs: BoundOperand<'t>,
+        op: BinaryOp,
+        rhs: BoundOperand<'t>,
+    },
 }
 
 /// A condition resolved against one table.
@@ -257,14 +342,21 @@ fn bind<'t>(cond: &'t Cond, table: &'t TableView<'t>) -> BoundCond<'t> {
         Cond::Const(b) => BoundCond::Const(*b),
         Cond::And(a, b) => BoundCond::And(Box::new(bind(a, table)), Box::new(bind(b, table))),
         Cond::Or(a, b) => BoundCond::Or(Box::new(bind(a, table)), Box::new(bind(b, table))),
-        Cond::Compare { lhs, op, rhs } => {
-            BoundCond::Compare { lhs: bind_operand(lhs, table), op: *op, rhs: bind_operand(rhs, table) }
-        }
+        Cond::Compare { lhs, op, rhs } => BoundCond::Compare {
+            lhs: bind_operand(lhs, table),
+            op: *op,
+            rhs: bind_operand(rhs, table),
+        },
     }
 }
 
 fn bind_operand<'t>(operand: &'t Operand, table: &'t TableView<'t>) -> BoundOperand<'t> {
-    let index = |name: &str, role: Role| table.columns.iter().position(|c| c.role == role && c.key == name);
+    let index = |name: &str, role: Role| {
+        table
+            .columns
+            .iter()
+            .position(|c| c.role == role && c.key == name)
+    };
     match operand {
         Operand::Time => BoundOperand::Time,
         // A name is the field when the measurement has such a field, else the tag (InfluxQL).
@@ -356,5 +448,123 @@ fn holds(op: BinaryOp, ordering: Ordering, a: Value<'_>, _b: Value<'_>) -> bool 
         BinaryOp::Gt => ordering == Ordering::Greater,
         BinaryOp::Gte => ordering != Ordering::Less,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::query::ast::StatementKind;
+    use crate::server::query::parser::parse_query;
+    use crate::server::query::table::tests::{table, TestColumn};
+
+    const NOW: i64 = 1_700_000_000_000_000_000;
+
+    fn where_of(condition: &str) -> Expr {
+        let q = format!("SELECT * FROM m WHERE {condition}");
+        let mut statements = parse_query(&q).unwrap();
+        match statements.remove(0).kind {
+            StatementKind::Select(select) => select.condition.unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn compiled(condition: &str) -> Condition {
+        Condition::compile(&where_of(condition), NOW)
+            .unwrap_or_else(|e| panic!("{condition}: {e:?}"))
+    }
+
+    #[test]
+    fn time_bounds_are_pulled_out_of_conjunctions() {
+        let c = compiled("time >= 10 AND time < 20");
+        assert_eq!((c.start, c.stop), (Some(10), Some(20)));
+        let c = compiled("time > 10 AND time <= 20 AND time > 12");
+        assert_eq!((c.start, c.stop), (Some(13), Some(21)));
+        let c = compiled("time = 5");
+        assert_eq!((c.start, c.stop), (Some(5), Some(6)));
+        let c = compiled("30 > time");
+        assert_eq!((c.start, c.stop), (None, Some(30)));
+        let c = compiled("time > now() - 1h");
+        assert_eq!(c.start, Some(NOW - 3_600_000_000_000 + 1));
+        let c = compiled("time >= '2023-11-14T22:13:20Z' AND time < '2023-11-14T22:13:20Z' + 10s");
+        assert_eq!((c.start, c.stop), (Some(NOW), Some(NOW + 10_000_000_000)));
+        let c = compiled("time >= 1700000000s");
+        assert_eq!(c.start, Some(NOW));
+        // Under OR, time is only checked row by row.
+        let c = compiled("time > 10 OR host = 'a'");
+        assert_eq!((c.start, c.stop, c.tag_equalities.len()), (None, None, 0));
+        assert!(compiled("time > 10 AND time < 5").is_empty_range());
+    }
+
+    #[test]
+    fn tag_equalities_are_pulled_out() {
+        let c = compiled(
+            "host = 'a' AND 'eu' = region AND x = '' AND (y = 'b' OR z = 'c') AND f::field = 'v'",
+        );
+        assert_eq!(
+            c.tag_equalities,
+            vec![
+                ("host".to_string(), "a".to_string()),
+                ("region".to_string(), "eu".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn unsupported_and_invalid_conditions() {
+        let error = |condition: &str| Condition::compile(&where_of(condition), NOW).unwrap_err();
+        assert_eq!(
+            error("host =~ /a/"),
+            ConditionError::Unsupported("regular expressions in WHERE".into())
+        );
+        assert_eq!(
+            error("value * 2 > 3"),
+            ConditionError::Unsupported("arithmetic in WHERE".into())
+        );
+        assert_eq!(
+            error("time > 'yesterday'"),
+            ConditionError::Invalid(
+                "invalid operation: time and *influxql.StringLiteral are not compatible".into()
+            )
+        );
+        assert!(matches!(error("value"), ConditionError::Invalid(_)));
+    }
+
+    #[test]
+    fn rows_are_matched_by_value() {
+        let t = table(
+            "m",
+            vec![10, 20, 30, 40],
+            vec![
+                TestColumn::Tag("host", vec![Some("a"), Some("b"), None, Some("a")]),
+                TestColumn::Float("f", vec![Some(1.5), Some(2.0), None, Some(-1.0)]),
+                TestColumn::Integer("i", vec![Some(1), Some(2), Some(3), None]),
+                TestColumn::Bool("b", vec![Some(true), Some(false), None, None]),
+                TestColumn::Str("s", vec![Some("x"), None, Some("y"), None]),
+            ],
+        );
+        let view = TableView::new(&t).unwrap();
+        let rows = |condition: &str| {
+            let c = compiled(condition);
+            let bound = c.bind(&view);
+            (0..view.num_rows())
+                .filter(|r| bound.matches(*r))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rows("host = 'a'"), vec![0, 3]);
+        assert_eq!(rows("host != 'a'"), vec![1, 2]);
+        assert_eq!(rows("host = ''"), vec![2]);
+        assert_eq!(rows("f > 1"), vec![0, 1]);
+        assert_eq!(rows("f >= 2 OR i = 3"), vec![1, 2]);
+        assert_eq!(rows("i < 2.5"), vec![0, 1]);
+        assert_eq!(rows("b = true"), vec![0]);
+        assert_eq!(rows("b > false"), Vec::<usize>::new());
+        assert_eq!(rows("s = 'y'"), vec![2]);
+        assert_eq!(rows("f != 2"), vec![0, 3]);
+        assert_eq!(rows("time >= 20 AND time < 40"), vec![1, 2]);
+        assert_eq!(rows("nosuch = 'x'"), Vec::<usize>::new());
+        assert_eq!(rows("(host = 'a' OR host = 'b') AND i >= 2"), vec![1]);
+        assert_eq!(rows("true"), vec![0, 1, 2, 3]);
+        assert_eq!(rows("host::tag = 'b'"), vec![1]);
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::ast::{NameFilter, ShowKeys, ShowMeasurements, Source, Statement, StatementKind, TagKeyFilter};
+use super::ast::{
+    NameFilter, ShowKeys, ShowMeasurements, Source, Statement, StatementKind, TagKeyFilter,
+};
 use super::results::{Cell, Series, StatementResult};
 use super::select::execute_select;
 use super::timestamps::format_go_duration;
@@ -56,8 +58,11 @@ pub fn run_statements(session: &Session, statements: &[Statement]) -> Vec<Statem
         results.push(result);
         if failed {
             for later in id..statements.len().saturating_sub(1) {
-                let not_executed =
-                    StatementResult { statement_id: later, error: Some("not executed".into()), ..Default::default() };
+                let not_executed = StatementResult {
+                    statement_id: later,
+                    error: Some("not executed".into()),
+                    ..Default::default()
+                };
                 match results.last_mut() {
                     Some(last) if last.statement_id == later => *last = not_executed,
                     _ => results.push(not_executed),
@@ -77,38 +82,61 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
         ));
     }
     let outcome = match &statement.kind {
-        StatementKind::CreateDatabase { name, policy } => not_in_v2(session, "CREATE DATABASE").and_then(|()| {
-            create_database(session.store, name, policy.as_ref()).map(|()| Vec::new())
+        StatementKind::CreateDatabase { name, policy } => not_in_v2(session, "CREATE DATABASE")
+            .and_then(|()| {
+                create_database(session.store, name, policy.as_ref()).map(|()| Vec::new())
+            }),
+        StatementKind::DropDatabase { name } => not_in_v2(session, "DROP DATABASE")
+            .and_then(|()| drop_database(session.store, name).map(|()| Vec::new())),
+        StatementKind::CreateRetentionPolicy {
+            name,
+            database,
+            spec,
+            default,
+        } => not_in_v2(session, "CREATE RETENTION POLICY").and_then(|()| {
+            check_policy_duration(spec.duration)?;
+            let duration = spec.duration.filter(|d| *d != 0);
+            session
+                .store
+                .create_retention_policy(database, name, duration, *default)
+                .map_err(store_error)?;
+            Ok(Vec::new())
         }),
-        StatementKind::DropDatabase { name } => {
-            not_in_v2(session, "DROP DATABASE").and_then(|()| drop_database(session.store, name).map(|()| Vec::new()))
-        }
-        StatementKind::CreateRetentionPolicy { name, database, spec, default } => {
-            not_in_v2(session, "CREATE RETENTION POLICY").and_then(|()| {
-                check_policy_duration(spec.duration)?;
-                let duration = spec.duration.filter(|d| *d != 0);
-                session.store.create_retention_policy(database, name, duration, *default).map_err(store_error)?;
-                Ok(Vec::new())
-            })
-        }
         StatementKind::DropMeasurement { name } => session
             .database
             .ok_or_else(|| "database name required".to_string())
-            .and_then(|db| session.store.drop_measurement(name, db, session.policy).map_err(store_error))
+            .and_then(|db| {
+                session
+                    .store
+                    .drop_measurement(name, db, session.policy)
+                    .map_err(store_error)
+            })
             .map(|()| Vec::new()),
         StatementKind::ShowDatabases => Ok(show_databases(session)),
-        StatementKind::ShowRetentionPolicies { database } => show_retention_policies(session, database.as_deref()),
+        StatementKind::ShowRetentionPolicies { database } => {
+            show_retention_policies(session, database.as_deref())
+        }
         StatementKind::ShowMeasurements(show) => show_measurements(session, show),
         StatementKind::ShowFieldKeys(show) => show_field_keys(session, show),
         StatementKind::ShowTagKeys(show) => show_tag_keys(session, show),
-        StatementKind::ShowTagValues { keys, key_filter } => show_tag_values(session, keys, key_filter),
+        StatementKind::ShowTagValues { keys, key_filter } => {
+            show_tag_values(session, keys, key_filter)
+        }
         StatementKind::ShowSeries(show) => show_series(session, show),
         StatementKind::Select(select) => execute_select(session, select),
         StatementKind::Unsupported { what } => Err(unsupported(what)),
     };
     match outcome {
-        Ok(series) => StatementResult { series, warnings, ..Default::default() },
-        Err(error) => StatementResult { warnings, error: Some(error), ..Default::default() },
+        Ok(series) => StatementResult {
+            series,
+            warnings,
+            ..Default::default()
+        },
+        Err(error) => StatementResult {
+            warnings,
+            error: Some(error),
+            ..Default::default()
+        },
     }
 }
 
@@ -122,14 +150,19 @@ fn not_in_v2(session: &Session, what: &str) -> Result<(), String> {
 
 fn check_policy_duration(duration: Option<i64>) -> Result<(), String> {
     match duration {
-        Some(d) if d != 0 && d < MIN_RETENTION_NS => {
-            Err(format!("retention policy duration must be at least {}", format_go_duration(MIN_RETENTION_NS)))
-        }
+        Some(d) if d != 0 && d < MIN_RETENTION_NS => Err(format!(
+            "retention policy duration must be at least {}",
+            format_go_duration(MIN_RETENTION_NS)
+        )),
         _ => Ok(()),
     }
 }
 
-fn create_database(store: &Store, name: &str, policy: Option<&super::ast::PolicySpec>) -> Result<(), String> {
+fn create_database(
+    store: &Store,
+    name: &str,
+    policy: Option<&super::ast::PolicySpec>,
+) -> Result<(), String> {
     if let Some(spec) = policy {
         check_policy_duration(spec.duration)?;
     }
@@ -137,7 +170,9 @@ fn create_database(store: &Store, name: &str, policy: Option<&super::ast::Policy
     if let Some(spec) = policy {
         let rp = spec.name.as_deref().unwrap_or("autogen");
         let duration = spec.duration.filter(|d| *d != 0);
-        store.create_retention_policy(name, rp, duration, true).map_err(store_error)?;
+        store
+            .create_retention_policy(name, rp, duration, true)
+            .map_err(store_error)?;
     }
     Ok(())
 }
@@ -155,15 +190,24 @@ fn show_databases(session: &Session) -> Vec<Series> {
         .store
         .databases()
         .into_iter()
-        .filter(|db| session.restricted_to.map_or(true, |user| user.can_read(db) || user.can_write(db)))
+        .filter(|db| {
+            session
+                .restricted_to
+                .map_or(true, |user| user.can_read(db) || user.can_write(db))
+        })
         .map(|db| vec![Cell::Str(db)])
         .collect();
-    vec![Series { name: Some("databases".into()), columns: vec!["name".into()], values, ..Default::default() }]
+    vec![Series {
+        name: Some("databases".into()),
+        columns: vec!["name".into()],
+        values,
+        ..Default::default()
+    }]
 }
 
 /// The shard group duration InfluxDB derives from a retention duration
 /// (`meta.shardGroupDuration`).
-fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
+pub(super) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
     const HOUR: i64 = 3_600_000_000_000;
     const DAY: i64 = 24 * HOUR;
     match duration_ns {
@@ -175,10 +219,15 @@ fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
 }
 
 fn database_of<'s>(session: &'s Session, explicit: Option<&'s str>) -> Result<&'s str, String> {
-    explicit.or(session.database).ok_or_else(|| "database name required".to_string())
+    explicit
+        .or(session.database)
+        .ok_or_else(|| "database name required".to_string())
 }
 
-fn show_retention_policies(session: &Session, database: Option<&str>) -> Result<Vec<Series>, String> {
+fn show_retention_policies(
+    session: &Session,
+    database: Option<&str>,
+) -> Result<Vec<Series>, String> {
     let db = database_of(session, database)?;
     let policies = session.store.retention_policies(db).map_err(store_error)?;
     let values = policies
@@ -193,14 +242,28 @@ fn show_retention_policies(session: &Session, database: Option<&str>) -> Result<
             ]
         })
         .collect();
-    let columns = ["name", "duration", "shardGroupDuration", "replicaN", "default"];
-    Ok(vec![Series { columns: columns.map(String::from).to_vec(), values, ..Default::default() }])
+    let columns = [
+        "name",
+        "duration",
+        "shardGroupDuration",
+        "replicaN",
+        "default",
+    ];
+    Ok(vec![Series {
+        columns: columns.map(String::from).to_vec(),
+        values,
+        ..Default::default()
+    }])
 }
 
 /// `LIMIT`/`OFFSET` of a SHOW statement applied to a list (`LIMIT 0` is no limit).
 fn page<T>(items: Vec<T>, limit: Option<u64>, offset: Option<u64>) -> Vec<T> {
     let limit = limit.filter(|l| *l > 0).map_or(usize::MAX, |l| l as usize);
-    items.into_iter().skip(offset.unwrap_or(0) as usize).take(limit).collect()
+    items
+        .into_iter()
+        .skip(offset.unwrap_or(0) as usize)
+        .take(limit)
+        .collect()
 }
 
 fn show_measurements(session: &Session, show: &ShowMeasurements) -> Result<Vec<Series>, String> {
@@ -211,14 +274,24 @@ fn show_measurements(session: &Session, show: &ShowMeasurements) -> Result<Vec<S
     let mut names = session.store.measurements(db, None).map_err(store_error)?;
     match &show.with_measurement {
         Some(NameFilter::Equal(name)) => names.retain(|m| m == name),
-        Some(NameFilter::Regex(_)) => return Err(unsupported("SHOW MEASUREMENTS WITH MEASUREMENT =~")),
+        Some(NameFilter::Regex(_)) => {
+            return Err(unsupported("SHOW MEASUREMENTS WITH MEASUREMENT =~"))
+        }
         None => {}
     }
-    let values: Vec<Vec<Cell>> = page(names, show.limit, show.offset).into_iter().map(|m| vec![Cell::Str(m)]).collect();
+    let values: Vec<Vec<Cell>> = page(names, show.limit, show.offset)
+        .into_iter()
+        .map(|m| vec![Cell::Str(m)])
+        .collect();
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![Series { name: Some("measurements".into()), columns: vec!["name".into()], values, ..Default::default() }])
+    Ok(vec![Series {
+        name: Some("measurements".into()),
+        columns: vec!["name".into()],
+        values,
+        ..Default::default()
+    }])
 }
 
 /// A measurement a SHOW statement looks at.
@@ -248,7 +321,11 @@ fn targets(session: &Session, show: &ShowKeys, statement: &str) -> Result<Vec<Ta
     let mut targets = BTreeSet::new();
     if show.sources.is_empty() {
         for measurement in session.store.measurements(db, None).map_err(store_error)? {
-            targets.insert(Target { measurement, db: db.to_string(), rp: None });
+            targets.insert(Target {
+                measurement,
+                db: db.to_string(),
+                rp: None,
+            });
         }
     }
     for source in &show.sources {
@@ -256,7 +333,11 @@ fn targets(session: &Session, show: &ShowKeys, statement: &str) -> Result<Vec<Ta
             Source::Measurement(m) => {
                 let source_db = m.database.as_deref().unwrap_or(db);
                 exists(source_db)?;
-                targets.insert(Target { measurement: m.name.clone(), db: source_db.to_string(), rp: m.policy.clone() });
+                targets.insert(Target {
+                    measurement: m.name.clone(),
+                    db: source_db.to_string(),
+                    rp: m.policy.clone(),
+                });
             }
             Source::Regex { .. } => return Err(unsupported("regular expressions in FROM")),
             Source::Subquery => return Err(unsupported("subqueries")),
@@ -277,10 +358,16 @@ fn or_empty<T: Default>(result: Result<T, StoreError>) -> Result<T, String> {
 fn show_field_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String> {
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW FIELD KEYS")? {
-        let keys = or_empty(session.store.field_keys(&target.measurement, &target.db, target.rp.as_deref()))?;
+        let keys = or_empty(session.store.field_keys(
+            &target.measurement,
+            &target.db,
+            target.rp.as_deref(),
+        ))?;
         let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
             .into_iter()
-            .map(|(key, field_type)| vec![Cell::Str(key), Cell::Str(field_type.influxql_name().into())])
+            .map(|(key, field_type)| {
+                vec![Cell::Str(key), Cell::Str(field_type.influxql_name().into())]
+            })
             .collect();
         if !values.is_empty() {
             series.push(Series {
@@ -300,8 +387,15 @@ fn show_tag_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, Stri
     }
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW TAG KEYS")? {
-        let keys = or_empty(session.store.tag_keys(&target.measurement, &target.db, target.rp.as_deref()))?;
-        let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset).into_iter().map(|k| vec![Cell::Str(k)]).collect();
+        let keys = or_empty(session.store.tag_keys(
+            &target.measurement,
+            &target.db,
+            target.rp.as_deref(),
+        ))?;
+        let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
+            .into_iter()
+            .map(|k| vec![Cell::Str(k)])
+            .collect();
         if !values.is_empty() {
             series.push(Series {
                 name: Some(target.measurement),
@@ -314,7 +408,11 @@ fn show_tag_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, Stri
     Ok(series)
 }
 
-fn show_tag_values(session: &Session, show: &ShowKeys, filter: &TagKeyFilter) -> Result<Vec<Series>, String> {
+fn show_tag_values(
+    session: &Session,
+    show: &ShowKeys,
+    filter: &TagKeyFilter,
+) -> Result<Vec<Series>, String> {
     if show.condition.is_some() {
         return Err(unsupported("SHOW TAG VALUES with WHERE"));
     }
@@ -336,7 +434,12 @@ fn show_tag_values(session: &Session, show: &ShowKeys, filter: &TagKeyFilter) ->
             if !wanted {
                 continue;
             }
-            for value in or_empty(session.store.tag_values(&target.measurement, &key, &target.db, rp))? {
+            for value in or_empty(session.store.tag_values(
+                &target.measurement,
+                &key,
+                &target.db,
+                rp,
+            ))? {
                 rows.push(vec![Cell::Str(key.clone()), Cell::Str(value)]);
             }
         }
@@ -363,15 +466,26 @@ fn show_series(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String
         keys = session.store.series(None, db, None).map_err(store_error)?;
     } else {
         for target in targets(session, show, "SHOW SERIES")? {
-            keys.extend(or_empty(session.store.series(Some(&target.measurement), &target.db, target.rp.as_deref()))?);
+            keys.extend(or_empty(session.store.series(
+                Some(&target.measurement),
+                &target.db,
+                target.rp.as_deref(),
+            ))?);
         }
         keys.sort();
     }
-    let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset).into_iter().map(|k| vec![Cell::Str(k)]).collect();
+    let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
+        .into_iter()
+        .map(|k| vec![Cell::Str(k)])
+        .collect();
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![Series { columns: vec!["key".into()], values, ..Default::default() }])
+    Ok(vec![Series {
+        columns: vec!["key".into()],
+        values,
+        ..Default::default()
+    }])
 }
 
 #[cfg(test)]
@@ -382,10 +496,22 @@ mod tests {
     fn shard_group_durations_follow_influxdb() {
         const HOUR: i64 = 3_600_000_000_000;
         assert_eq!(format_go_duration(shard_group_duration(None)), "168h0m0s");
-        assert_eq!(format_go_duration(shard_group_duration(Some(HOUR))), "1h0m0s");
-        assert_eq!(format_go_duration(shard_group_duration(Some(47 * HOUR))), "1h0m0s");
-        assert_eq!(format_go_duration(shard_group_duration(Some(48 * HOUR))), "24h0m0s");
-        assert_eq!(format_go_duration(shard_group_duration(Some(180 * 24 * HOUR))), "168h0m0s");
+        assert_eq!(
+            format_go_duration(shard_group_duration(Some(HOUR))),
+            "1h0m0s"
+        );
+        assert_eq!(
+            format_go_duration(shard_group_duration(Some(47 * HOUR))),
+            "1h0m0s"
+        );
+        assert_eq!(
+            format_go_duration(shard_group_duration(Some(48 * HOUR))),
+            "24h0m0s"
+        );
+        assert_eq!(
+            format_go_duration(shard_group_duration(Some(180 * 24 * HOUR))),
+            "168h0m0s"
+        );
     }
 
     #[test]

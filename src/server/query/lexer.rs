@@ -172,15 +172,6 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Byte offset of the next unread character.
-    pub fn offset(&self) -> usize {
-        self.at
-    }
-
-    pub fn source(&self) -> &'a str {
-        self.src
-    }
-
     fn peek_char(&self) -> Option<char> {
         self.src[self.at..].chars().next()
     }
@@ -349,10 +340,7 @@ impl<'a> Lexer<'a> {
         }
         if !decimal && self.duration_unit_len().is_some() {
             // A duration: one or more `<digits><unit>` groups (`1h30m`).
-            loop {
-                let Some(unit_len) = self.duration_unit_len() else {
-                    break;
-                };
+            while let Some(unit_len) = self.duration_unit_len() {
                 for _ in 0..unit_len {
                     self.bump();
                 }

@@ -87,13 +87,22 @@ impl Series {
         if !self.tags.is_empty() {
             let mut tags = self.tags.clone();
             tags.sort();
-            pairs.push(("tags".to_string(), Json::object(tags.into_iter().map(|(k, v)| (k, Json::Str(v))))));
+            pairs.push((
+                "tags".to_string(),
+                Json::object(tags.into_iter().map(|(k, v)| (k, Json::Str(v)))),
+            ));
         }
         if !self.columns.is_empty() {
-            pairs.push(("columns".to_string(), Json::Array(self.columns.iter().map(Json::str).collect())));
+            pairs.push((
+                "columns".to_string(),
+                Json::Array(self.columns.iter().map(Json::str).collect()),
+            ));
         }
         if !self.values.is_empty() {
-            let rows = self.values.iter().map(|row| Json::Array(row.iter().map(|c| c.to_json(epoch)).collect()));
+            let rows = self
+                .values
+                .iter()
+                .map(|row| Json::Array(row.iter().map(|c| c.to_json(epoch)).collect()));
             pairs.push(("values".to_string(), Json::Array(rows.collect())));
         }
         Json::Object(pairs)
@@ -102,15 +111,20 @@ impl Series {
 
 impl StatementResult {
     pub fn to_json(&self, epoch: Epoch) -> Json {
-        let mut pairs = vec![("statement_id".to_string(), Json::Int(self.statement_id as i64))];
+        let mut pairs = vec![(
+            "statement_id".to_string(),
+            Json::Int(self.statement_id as i64),
+        )];
         if !self.series.is_empty() {
-            pairs.push(("series".to_string(), Json::Array(self.series.iter().map(|s| s.to_json(epoch)).collect())));
+            pairs.push((
+                "series".to_string(),
+                Json::Array(self.series.iter().map(|s| s.to_json(epoch)).collect()),
+            ));
         }
         if !self.warnings.is_empty() {
-            let messages = self
-                .warnings
-                .iter()
-                .map(|text| Json::object([("level", Json::str("warning")), ("text", Json::str(text))]));
+            let messages = self.warnings.iter().map(|text| {
+                Json::object([("level", Json::str("warning")), ("text", Json::str(text))])
+            });
             pairs.push(("messages".to_string(), Json::Array(messages.collect())));
         }
         if let Some(error) = &self.error {
@@ -125,7 +139,10 @@ pub fn results_json(results: &[StatementResult], epoch: Epoch) -> Json {
     if results.is_empty() {
         return Json::Object(Vec::new());
     }
-    Json::object([("results", Json::Array(results.iter().map(|r| r.to_json(epoch)).collect()))])
+    Json::object([(
+        "results",
+        Json::Array(results.iter().map(|r| r.to_json(epoch)).collect()),
+    )])
 }
 
 #[cfg(test)]
@@ -135,7 +152,10 @@ mod tests {
     #[test]
     fn empty_result_is_just_the_statement_id() {
         let results = [StatementResult::default()];
-        assert_eq!(results_json(&results, Epoch::Rfc3339).to_compact(), r#"{"results":[{"statement_id":0}]}"#);
+        assert_eq!(
+            results_json(&results, Epoch::Rfc3339).to_compact(),
+            r#"{"results":[{"statement_id":0}]}"#
+        );
         assert_eq!(results_json(&[], Epoch::Rfc3339).to_compact(), "{}");
     }
 
@@ -146,7 +166,14 @@ mod tests {
             series: vec![Series {
                 name: Some("cpu".into()),
                 tags: vec![("region".into(), "eu".into()), ("host".into(), "a".into())],
-                columns: vec!["time".into(), "value".into(), "n".into(), "u".into(), "ok".into(), "s".into()],
+                columns: vec![
+                    "time".into(),
+                    "value".into(),
+                    "n".into(),
+                    "u".into(),
+                    "ok".into(),
+                    "s".into(),
+                ],
                 values: vec![vec![
                     Cell::Time(1_700_000_000_123_456_789),
                     Cell::Float(2.0),
@@ -162,7 +189,8 @@ mod tests {
             results_json(std::slice::from_ref(&result), Epoch::Rfc3339).to_compact(),
             r#"{"results":[{"statement_id":1,"series":[{"name":"cpu","tags":{"host":"a","region":"eu"},"columns":["time","value","n","u","ok","s"],"values":[["2023-11-14T22:13:20.123456789Z",2,-1,3,false,null]]}]}]}"#
         );
-        let ms = results_json(std::slice::from_ref(&result), Epoch::from_param(Some("ms"))).to_compact();
+        let ms =
+            results_json(std::slice::from_ref(&result), Epoch::from_param(Some("ms"))).to_compact();
         assert!(ms.contains("[[1700000000123,2,"), "{ms}");
     }
 
@@ -190,7 +218,10 @@ mod tests {
         // InfluxDB only knows `u`: `us` falls through to nanoseconds.
         assert_eq!(Epoch::from_param(Some("us")), Epoch::Divisor(1));
         assert_eq!(Epoch::from_param(Some("s")), Epoch::Divisor(1_000_000_000));
-        assert_eq!(Epoch::from_param(Some("h")), Epoch::Divisor(3_600_000_000_000));
+        assert_eq!(
+            Epoch::from_param(Some("h")),
+            Epoch::Divisor(3_600_000_000_000)
+        );
         let cell = Cell::Time(-1_500_000_000);
         assert_eq!(cell.to_json(Epoch::Divisor(1_000_000_000)), Json::Int(-1));
     }

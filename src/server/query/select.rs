@@ -18,7 +18,11 @@ enum Item {
     /// `*`, `*::field` (`Some(Field)`) or `*::tag` (`Some(Tag)`).
     Wildcard(Option<Role>),
     /// A named field or tag; `role` `None` means the field if there is one, else the tag.
-    Column { key: String, role: Option<Role>, alias: Option<String> },
+    Column {
+        key: String,
+        role: Option<Role>,
+        alias: Option<String>,
+    },
 }
 
 /// An output column: its name and what it reads.
@@ -47,7 +51,11 @@ pub fn execute_select(session: &Session, select: &Select) -> Result<Vec<Series>,
     if select.timezone {
         return Err(unsupported("tz()"));
     }
-    let items = select.fields.iter().map(item_of).collect::<Result<Vec<_>, _>>()?;
+    let items = select
+        .fields
+        .iter()
+        .map(item_of)
+        .collect::<Result<Vec<_>, _>>()?;
     let grouping = grouping_of(&select.dimensions)?;
     let condition = match &select.condition {
         Some(expr) => Condition::compile(expr, session.now).map_err(|e| match e {
@@ -61,12 +69,19 @@ pub fn execute_select(session: &Session, select: &Select) -> Result<Vec<Series>,
     if tables.is_empty() {
         return Ok(Vec::new());
     }
-    let views = tables.iter().map(TableView::new).collect::<Result<Vec<_>, _>>()?;
+    let views = tables
+        .iter()
+        .map(TableView::new)
+        .collect::<Result<Vec<_>, _>>()?;
     let group_keys = match &grouping {
         Grouping::None => Vec::new(),
         Grouping::AllTags => {
-            let keys: BTreeSet<&str> =
-                views.iter().flat_map(|v| v.columns.iter()).filter(|c| c.role == Role::Tag).map(|c| c.key.as_str()).collect();
+            let keys: BTreeSet<&str> = views
+                .iter()
+                .flat_map(|v| v.columns.iter())
+                .filter(|c| c.role == Role::Tag)
+                .map(|c| c.key.as_str())
+                .collect();
             keys.into_iter().map(str::to_string).collect()
         }
         Grouping::Tags(keys) => keys.clone(),
@@ -75,7 +90,14 @@ pub fn execute_select(session: &Session, select: &Select) -> Result<Vec<Series>,
 
     let mut series = Vec::new();
     for view in &views {
-        series.extend(table_series(view, &condition, &columns, &group_keys, &grouping, select));
+        series.extend(table_series(
+            view,
+            &condition,
+            &columns,
+            &group_keys,
+            &grouping,
+            select,
+        ));
     }
     Ok(series)
 }
@@ -87,7 +109,9 @@ fn item_of(field: &super::ast::SelectField) -> Result<Option<Item>, String> {
     }
     match expr {
         Expr::Wildcard(None) => Ok(Some(Item::Wildcard(None))),
-        Expr::Wildcard(Some(cast)) if cast == "field" => Ok(Some(Item::Wildcard(Some(Role::Field)))),
+        Expr::Wildcard(Some(cast)) if cast == "field" => {
+            Ok(Some(Item::Wildcard(Some(Role::Field))))
+        }
         Expr::Wildcard(Some(cast)) if cast == "tag" => Ok(Some(Item::Wildcard(Some(Role::Tag)))),
         Expr::Wildcard(Some(cast)) => Err(unsupported(&format!("*::{cast}"))),
         // `time` is always the first column.
@@ -98,7 +122,11 @@ fn item_of(field: &super::ast::SelectField) -> Result<Option<Item>, String> {
                 Some("tag") => Some(Role::Tag),
                 Some(_) => Some(Role::Field),
             };
-            Ok(Some(Item::Column { key: name.clone(), role, alias: field.alias.clone() }))
+            Ok(Some(Item::Column {
+                key: name.clone(),
+                role,
+                alias: field.alias.clone(),
+            }))
         }
         Expr::Call { name, .. } => Err(unsupported(&format!("{name}() in SELECT"))),
         Expr::Binary { .. } => Err(unsupported("arithmetic in SELECT")),
@@ -124,7 +152,9 @@ fn grouping_of(dimensions: &[Expr]) -> Result<Grouping, String> {
                     keys.push(name.clone());
                 }
             }
-            Expr::Call { name, .. } if name == "time" => return Err(unsupported("GROUP BY time()")),
+            Expr::Call { name, .. } if name == "time" => {
+                return Err(unsupported("GROUP BY time()"))
+            }
             Expr::Regex(_) => return Err(unsupported("GROUP BY a regular expression")),
             _ => return Err("only time() calls allowed in dimensions".to_string()),
         }
@@ -137,7 +167,11 @@ fn grouping_of(dimensions: &[Expr]) -> Result<Grouping, String> {
 }
 
 /// Reads every source's rows, narrowed by the condition's time range and tag equalities.
-fn read_tables(session: &Session, sources: &[Source], condition: &Condition) -> Result<Vec<MeasurementTable>, String> {
+fn read_tables(
+    session: &Session,
+    sources: &[Source],
+    condition: &Condition,
+) -> Result<Vec<MeasurementTable>, String> {
     let mut targets = BTreeMap::new();
     for source in sources {
         let measurement = match source {
@@ -145,9 +179,20 @@ fn read_tables(session: &Session, sources: &[Source], condition: &Condition) -> 
             Source::Regex { .. } => return Err(unsupported("regular expressions in FROM")),
             Source::Subquery => return Err(unsupported("subqueries")),
         };
-        let db = measurement.database.as_deref().or(session.database).ok_or("database name required")?;
+        let db = measurement
+            .database
+            .as_deref()
+            .or(session.database)
+            .ok_or("database name required")?;
         let rp = measurement.policy.as_deref().or(session.policy);
-        targets.insert((measurement.name.clone(), db.to_string(), rp.map(str::to_string)), ());
+        targets.insert(
+            (
+                measurement.name.clone(),
+                db.to_string(),
+                rp.map(str::to_string),
+            ),
+            (),
+        );
     }
     let databases = session.store.databases();
     let mut tables = Vec::new();
@@ -188,8 +233,14 @@ fn pushdown_tags(
     if condition.tag_equalities.is_empty() {
         return Ok(Vec::new());
     }
-    let tag_keys = session.store.tag_keys(measurement, db, rp).map_err(store_error)?;
-    let field_keys = session.store.field_keys(measurement, db, rp).map_err(store_error)?;
+    let tag_keys = session
+        .store
+        .tag_keys(measurement, db, rp)
+        .map_err(store_error)?;
+    let field_keys = session
+        .store
+        .field_keys(measurement, db, rp)
+        .map_err(store_error)?;
     Ok(condition
         .tag_equalities
         .iter()
@@ -200,7 +251,12 @@ fn pushdown_tags(
 
 /// The output columns after `time`, with InfluxQL's names: wildcards expand to every field and
 /// tag (not grouped by) sorted by key, and repeated names get `_1`, `_2`... suffixes.
-fn output_columns(items: &[Option<Item>], views: &[TableView], grouping: &Grouping, group_keys: &[String]) -> Vec<OutputColumn> {
+fn output_columns(
+    items: &[Option<Item>],
+    views: &[TableView],
+    grouping: &Grouping,
+    group_keys: &[String],
+) -> Vec<OutputColumn> {
     let mut requested: Vec<(String, Option<Role>, Option<String>)> = Vec::new();
     for item in items.iter().flatten() {
         match item {
@@ -226,7 +282,9 @@ fn output_columns(items: &[Option<Item>], views: &[TableView], grouping: &Groupi
                     requested.push((key.to_string(), Some(role), None));
                 }
             }
-            Item::Column { key, role, alias } => requested.push((key.clone(), *role, alias.clone())),
+            Item::Column { key, role, alias } => {
+                requested.push((key.clone(), *role, alias.clone()))
+            }
         }
     }
     let mut used: HashMap<String, usize> = HashMap::new();
@@ -271,7 +329,11 @@ enum Resolved {
 }
 
 fn resolve(view: &TableView, key: &str, role: Option<Role>) -> Resolved {
-    let find = |role| view.columns.iter().position(|c| c.role == role && c.key == key);
+    let find = |role| {
+        view.columns
+            .iter()
+            .position(|c| c.role == role && c.key == key)
+    };
     match role {
         Some(Role::Tag) => find(Role::Tag).map_or(Resolved::Missing, Resolved::Tag),
         Some(Role::Field) => find(Role::Field).map_or(Resolved::Missing, Resolved::Field),
@@ -303,16 +365,27 @@ fn table_series(
     grouping: &Grouping,
     select: &Select,
 ) -> Vec<Series> {
-    let resolved: Vec<Resolved> = columns.iter().map(|c| resolve(view, &c.key, c.role)).collect();
-    let group_columns: Vec<Option<usize>> =
-        group_keys.iter().map(|key| view.columns.iter().position(|c| c.role == Role::Tag && &c.key == key)).collect();
+    let resolved: Vec<Resolved> = columns
+        .iter()
+        .map(|c| resolve(view, &c.key, c.role))
+        .collect();
+    let group_columns: Vec<Option<usize>> = group_keys
+        .iter()
+        .map(|key| {
+            view.columns
+                .iter()
+                .position(|c| c.role == Role::Tag && &c.key == key)
+        })
+        .collect();
     let bound = condition.bind(view);
     let mut groups: BTreeMap<Vec<String>, Vec<Vec<Cell>>> = BTreeMap::new();
     for row in 0..view.num_rows() {
         if !bound.matches(row) {
             continue;
         }
-        let has_field = resolved.iter().any(|r| matches!(r, Resolved::Field(i) if view.columns[*i].value(row) != Value::Null));
+        let has_field = resolved
+            .iter()
+            .any(|r| matches!(r, Resolved::Field(i) if view.columns[*i].value(row) != Value::Null));
         if !has_field {
             continue;
         }
@@ -336,7 +409,10 @@ fn table_series(
     let mut names = vec!["time".to_string()];
     names.extend(columns.iter().map(|c| c.name.clone()));
     let offset = select.offset.unwrap_or(0) as usize;
-    let limit = select.limit.filter(|l| *l > 0).map_or(usize::MAX, |l| l as usize);
+    let limit = select
+        .limit
+        .filter(|l| *l > 0)
+        .map_or(usize::MAX, |l| l as usize);
     groups
         .into_iter()
         .filter_map(|(key, mut rows)| {
@@ -351,7 +427,217 @@ fn table_series(
                 Grouping::None => Vec::new(),
                 _ => group_keys.iter().cloned().zip(key).collect(),
             };
-            Some(Series { name: Some(view.name.to_string()), tags, columns: names.clone(), values: rows })
+            Some(Series {
+                name: Some(view.name.to_string()),
+                tags,
+                columns: names.clone(),
+                values: rows,
+            })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::query::ast::StatementKind;
+    use crate::server::query::parser::parse_query;
+    use crate::server::query::table::tests::{table, TestColumn};
+
+    fn select_of(q: &str) -> Select {
+        match parse_query(q).unwrap().remove(0).kind {
+            StatementKind::Select(select) => *select,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn cpu() -> MeasurementTable {
+        table(
+            "cpu",
+            vec![1, 1, 2, 3],
+            vec![
+                TestColumn::Tag("host", vec![Some("a"), Some("b"), Some("a"), None]),
+                TestColumn::FloatNamed("host_1", "host", vec![None, None, Some(9.0), None]),
+                TestColumn::Tag(
+                    "region",
+                    vec![Some("eu"), Some("us"), Some("eu"), Some("eu")],
+                ),
+                TestColumn::Float("usage", vec![Some(0.5), Some(1.0), None, Some(2.0)]),
+                TestColumn::Integer("count", vec![Some(1), None, None, Some(3)]),
+            ],
+        )
+    }
+
+    /// Runs the row stage of a SELECT over one table, as `execute_select` does after the read.
+    fn run(q: &str, t: &MeasurementTable) -> Result<Vec<Series>, String> {
+        let select = select_of(q);
+        let items = select
+            .fields
+            .iter()
+            .map(item_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let grouping = grouping_of(&select.dimensions)?;
+        let condition = match &select.condition {
+            Some(expr) => Condition::compile(expr, 0).map_err(|e| format!("{e:?}"))?,
+            None => Condition::always(),
+        };
+        let view = TableView::new(t)?;
+        let views = vec![view];
+        let group_keys = match &grouping {
+            Grouping::None => Vec::new(),
+            Grouping::AllTags => vec!["host".to_string(), "region".to_string()],
+            Grouping::Tags(keys) => keys.clone(),
+        };
+        let columns = output_columns(&items, &views, &grouping, &group_keys);
+        Ok(table_series(
+            &views[0],
+            &condition,
+            &columns,
+            &group_keys,
+            &grouping,
+            &select,
+        ))
+    }
+
+    #[test]
+    fn wildcard_lists_tags_and_fields_sorted_with_suffixes() {
+        let series = run("SELECT * FROM cpu", &cpu()).unwrap();
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].name.as_deref(), Some("cpu"));
+        assert_eq!(
+            series[0].columns,
+            ["time", "count", "host", "host_1", "region", "usage"]
+        );
+        assert_eq!(
+            series[0].values[0],
+            vec![
+                Cell::Time(1),
+                Cell::Integer(1),
+                Cell::Str("a".into()),
+                Cell::Null,
+                Cell::Str("eu".into()),
+                Cell::Float(0.5)
+            ]
+        );
+        assert_eq!(series[0].values.len(), 4);
+        assert_eq!(series[0].values[3][2], Cell::Null);
+    }
+
+    #[test]
+    fn field_lists_skip_rows_without_any_selected_field() {
+        let series = run("SELECT count, region FROM cpu", &cpu()).unwrap();
+        assert_eq!(series[0].columns, ["time", "count", "region"]);
+        assert_eq!(
+            series[0].values,
+            vec![
+                vec![Cell::Time(1), Cell::Integer(1), Cell::Str("eu".into())],
+                vec![Cell::Time(3), Cell::Integer(3), Cell::Str("eu".into())]
+            ]
+        );
+        // `host` names the field when there is one; `::tag` picks the tag.
+        let series = run("SELECT host, host::tag AS h, usage FROM cpu", &cpu()).unwrap();
+        assert_eq!(series[0].columns, ["time", "host", "h", "usage"]);
+        assert_eq!(
+            series[0].values[2],
+            vec![
+                Cell::Time(2),
+                Cell::Float(9.0),
+                Cell::Str("a".into()),
+                Cell::Null
+            ]
+        );
+        // Only tags selected: nothing to show.
+        assert!(run("SELECT region FROM cpu", &cpu()).unwrap().is_empty());
+        assert!(run("SELECT nosuch FROM cpu", &cpu()).unwrap().is_empty());
+        let series = run("SELECT usage, usage, time FROM cpu", &cpu()).unwrap();
+        assert_eq!(series[0].columns, ["time", "usage", "usage_1"]);
+    }
+
+    #[test]
+    fn group_by_splits_series_and_moves_tags_out_of_the_columns() {
+        let series = run("SELECT * FROM cpu GROUP BY region", &cpu()).unwrap();
+        assert_eq!(series.len(), 2);
+        assert_eq!(
+            series[0].tags,
+            vec![("region".to_string(), "eu".to_string())]
+        );
+        assert_eq!(
+            series[0].columns,
+            ["time", "count", "host", "host_1", "usage"]
+        );
+        assert_eq!(series[0].values.len(), 3);
+        assert_eq!(
+            series[1].tags,
+            vec![("region".to_string(), "us".to_string())]
+        );
+
+        let series = run("SELECT usage FROM cpu GROUP BY *", &cpu()).unwrap();
+        let tags: Vec<_> = series.iter().map(|s| s.tags.clone()).collect();
+        assert_eq!(
+            tags,
+            vec![
+                vec![
+                    ("host".to_string(), String::new()),
+                    ("region".to_string(), "eu".to_string())
+                ],
+                vec![
+                    ("host".to_string(), "a".to_string()),
+                    ("region".to_string(), "eu".to_string())
+                ],
+                vec![
+                    ("host".to_string(), "b".to_string()),
+                    ("region".to_string(), "us".to_string())
+                ],
+            ]
+        );
+        assert_eq!(series[0].columns, ["time", "usage"]);
+    }
+
+    #[test]
+    fn where_order_limit_and_offset() {
+        let series = run(
+            "SELECT usage FROM cpu WHERE region = 'eu' ORDER BY time DESC LIMIT 1",
+            &cpu(),
+        )
+        .unwrap();
+        assert_eq!(
+            series[0].values,
+            vec![vec![Cell::Time(3), Cell::Float(2.0)]]
+        );
+        let series = run("SELECT * FROM cpu LIMIT 2 OFFSET 1", &cpu()).unwrap();
+        let times: Vec<_> = series[0].values.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(times, vec![Cell::Time(1), Cell::Time(2)]);
+        let series = run("SELECT * FROM cpu GROUP BY host LIMIT 1", &cpu()).unwrap();
+        assert_eq!(series.len(), 3);
+        assert!(series.iter().all(|s| s.values.len() == 1));
+        assert!(run("SELECT * FROM cpu OFFSET 10", &cpu())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn unsupported_selects_say_so() {
+        let unsupported_of = |q: &str| -> String {
+            let select = select_of(q);
+            select
+                .fields
+                .iter()
+                .map(item_of)
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|_| grouping_of(&select.dimensions).map(|_| ()))
+                .unwrap_err()
+        };
+        assert_eq!(
+            unsupported_of("SELECT mean(usage) FROM cpu"),
+            "mean() in SELECT is not supported by influxlp"
+        );
+        assert_eq!(
+            unsupported_of("SELECT usage * 2 FROM cpu"),
+            "arithmetic in SELECT is not supported by influxlp"
+        );
+        assert_eq!(
+            unsupported_of("SELECT usage FROM cpu GROUP BY time(1m)"),
+            "GROUP BY time() is not supported by influxlp"
+        );
+    }
 }

@@ -3,7 +3,10 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type};
-use arrow_array::{Array, BooleanArray, Float64Array, Int32Array, Int64Array, PrimitiveArray, StringArray, UInt64Array};
+use arrow_array::{
+    Array, BooleanArray, Float64Array, Int32Array, Int64Array, PrimitiveArray, StringArray,
+    UInt64Array,
+};
 use arrow_schema::{DataType, Field};
 
 use crate::columnar::{MeasurementTable, FIELD_KEY_KEY, ROLE_KEY};
@@ -26,7 +29,10 @@ pub enum Value<'a> {
 }
 
 enum Data<'a> {
-    Dictionary { keys: &'a Int32Array, values: &'a StringArray },
+    Dictionary {
+        keys: &'a Int32Array,
+        values: &'a StringArray,
+    },
     Utf8(&'a StringArray),
     Float(&'a Float64Array),
     Integer(&'a Int64Array),
@@ -51,7 +57,9 @@ impl<'a> Column<'a> {
                 }
                 let index = keys.value(row);
                 match usize::try_from(index) {
-                    Ok(index) if index < values.len() && !values.is_null(index) => Value::Str(values.value(index)),
+                    Ok(index) if index < values.len() && !values.is_null(index) => {
+                        Value::Str(values.value(index))
+                    }
                     _ => Value::Null,
                 }
             }
@@ -104,25 +112,43 @@ impl<'a> TableView<'a> {
         let mut columns = Vec::with_capacity(batch.num_columns().saturating_sub(1));
         for (field, array) in schema.fields().iter().zip(batch.columns()).skip(1) {
             let data = match array.data_type() {
-                DataType::Dictionary(key, value) if **key == DataType::Int32 && **value == DataType::Utf8 => {
+                DataType::Dictionary(key, value)
+                    if **key == DataType::Int32 && **value == DataType::Utf8 =>
+                {
                     let dictionary = array.as_dictionary::<Int32Type>();
-                    Data::Dictionary { keys: dictionary.keys(), values: dictionary.values().as_string::<i32>() }
+                    Data::Dictionary {
+                        keys: dictionary.keys(),
+                        values: dictionary.values().as_string::<i32>(),
+                    }
                 }
                 DataType::Utf8 => Data::Utf8(array.as_string::<i32>()),
                 DataType::Float64 => Data::Float(array.as_primitive::<Float64Type>()),
                 DataType::Int64 => Data::Integer(array.as_primitive::<Int64Type>()),
                 DataType::UInt64 => Data::Unsigned(array.as_primitive::<UInt64Type>()),
                 DataType::Boolean => Data::Bool(array.as_boolean()),
-                other => return Err(format!("column {:?} has unsupported type {other}", field.name())),
+                other => {
+                    return Err(format!(
+                        "column {:?} has unsupported type {other}",
+                        field.name()
+                    ))
+                }
             };
             let role = role_of(field, &data);
             let key = match role {
-                Role::Field => field.metadata().get(FIELD_KEY_KEY).cloned().unwrap_or_else(|| field.name().clone()),
+                Role::Field => field
+                    .metadata()
+                    .get(FIELD_KEY_KEY)
+                    .cloned()
+                    .unwrap_or_else(|| field.name().clone()),
                 Role::Tag => field.name().clone(),
             };
             columns.push(Column { key, role, data });
         }
-        Ok(TableView { name: &table.name, time, columns })
+        Ok(TableView {
+            name: &table.name,
+            time,
+            columns,
+        })
     }
 
     pub fn num_rows(&self) -> usize {
@@ -134,6 +160,7 @@ impl<'a> TableView<'a> {
     }
 
     /// The column holding `key` in `role`.
+    #[cfg(test)]
     pub fn find(&self, key: &str, role: Role) -> Option<&Column<'a>> {
         self.columns.iter().find(|c| c.role == role && c.key == key)
     }
@@ -174,8 +201,14 @@ pub(crate) mod tests {
 
     /// Builds a table in influxlp's layout.
     pub fn table(name: &str, times: Vec<i64>, columns: Vec<TestColumn>) -> MeasurementTable {
-        let mut fields = vec![Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), false)];
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(TimestampNanosecondArray::from(times).with_timezone("UTC"))];
+        let mut fields = vec![Field::new(
+            "time",
+            DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+            false,
+        )];
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(
+            TimestampNanosecondArray::from(times).with_timezone("UTC"),
+        )];
         let meta = |role: &str, key: &str| {
             let mut m = HashMap::new();
             m.insert(ROLE_KEY.to_string(), role.to_string());
@@ -192,7 +225,11 @@ pub(crate) mod tests {
                         builder.append_option(v);
                     }
                     let array = builder.finish();
-                    (Field::new(key, array.data_type().clone(), true).with_metadata(meta("tag", key)), Arc::new(array))
+                    (
+                        Field::new(key, array.data_type().clone(), true)
+                            .with_metadata(meta("tag", key)),
+                        Arc::new(array),
+                    )
                 }
                 TestColumn::Float(key, values) => (
                     Field::new(key, DataType::Float64, true).with_metadata(meta("field", key)),
@@ -222,8 +259,13 @@ pub(crate) mod tests {
             fields.push(field);
             arrays.push(array);
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).expect("valid test batch");
-        MeasurementTable { name: name.to_string(), batch, line_numbers: Vec::new() }
+        let batch =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).expect("valid test batch");
+        MeasurementTable {
+            name: name.to_string(),
+            batch,
+            line_numbers: Vec::new(),
+        }
     }
 
     #[test]
@@ -244,13 +286,28 @@ pub(crate) mod tests {
         assert_eq!(view.num_rows(), 2);
         assert_eq!((view.time(0), view.time(1)), (10, 20));
         let host_tag = view.find("host", Role::Tag).unwrap();
-        assert_eq!((host_tag.value(0), host_tag.value(1)), (Value::Str("a"), Value::Null));
+        assert_eq!(
+            (host_tag.value(0), host_tag.value(1)),
+            (Value::Str("a"), Value::Null)
+        );
         let host_field = view.find("host", Role::Field).unwrap();
         assert_eq!(host_field.value(0), Value::Float(1.5));
-        assert_eq!(view.find("i", Role::Field).unwrap().value(1), Value::Integer(-3));
-        assert_eq!(view.find("u", Role::Field).unwrap().value(0), Value::Unsigned(7));
-        assert_eq!(view.find("b", Role::Field).unwrap().value(0), Value::Bool(true));
-        assert_eq!(view.find("s", Role::Field).unwrap().value(1), Value::Str("x"));
+        assert_eq!(
+            view.find("i", Role::Field).unwrap().value(1),
+            Value::Integer(-3)
+        );
+        assert_eq!(
+            view.find("u", Role::Field).unwrap().value(0),
+            Value::Unsigned(7)
+        );
+        assert_eq!(
+            view.find("b", Role::Field).unwrap().value(0),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            view.find("s", Role::Field).unwrap().value(1),
+            Value::Str("x")
+        );
         assert!(view.find("s", Role::Tag).is_none());
     }
 }

@@ -1,7 +1,16 @@
 //! Time as InfluxDB prints and reads it: Go's RFC3339Nano (trailing zeros trimmed), Go's
 //! `time.Duration` string (`24h0m0s`), and the time strings InfluxQL accepts in a `WHERE`.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 const NS_PER_SECOND: i64 = 1_000_000_000;
+
+/// The current time in nanoseconds since the Unix epoch.
+pub fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Nanoseconds since the Unix epoch as Go's `time.RFC3339Nano` in UTC, which is how InfluxDB's
