@@ -11,3 +11,10 @@ pub mod store;
 
 #[cfg(feature = "python")]
 mod python;
+
+/// The extension module `influxlp._influxlp`; the Python package re-exports it.
+#[cfg(feature = "python")]
+#[pyo3::pymodule]
+fn _influxlp(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
+    python::register(m)
+}

@@ -1,0 +1,33 @@
+"""influxlp: InfluxDB's write path for Python.
+
+Parse line protocol into Arrow tables (``parse``), keep writes in an in-memory store with
+InfluxDB's semantics (``Store``), and serve InfluxDB's HTTP write API (``Server``).
+"""
+
+from collections.abc import Mapping
+
+from ._influxlp import (
+    Batch,
+    DatabaseNotFoundError,
+    LineProtocolError,
+    RetentionPolicyNotFoundError,
+    Store,
+    Table,
+    WriteResult,
+    parse,
+)
+
+Mapping.register(Batch)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batch",
+    "DatabaseNotFoundError",
+    "LineProtocolError",
+    "RetentionPolicyNotFoundError",
+    "Store",
+    "Table",
+    "WriteResult",
+    "parse",
+]

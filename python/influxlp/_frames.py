@@ -1,0 +1,81 @@
+"""Conversions of ``Table`` into numpy, pandas, pyarrow and polars objects.
+
+Fixed-width columns (time, integers, floats, tag codes) come from Rust as read-only numpy views
+of the Arrow buffers, so the conversions copy only what a target format forces them to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ._influxlp import Table
+
+_MASKED_PANDAS_ARRAYS = {
+    "float": "FloatingArray",
+    "integer": "IntegerArray",
+    "unsigned": "IntegerArray",
+    "boolean": "BooleanArray",
+}
+
+
+def _decode_tags(codes: np.ndarray, categories: list[str]) -> np.ndarray:
+    lookup = np.empty(len(categories) + 1, dtype=object)
+    lookup[:-1] = categories
+    lookup[-1] = None  # code -1 (null) indexes the last slot
+    return lookup[codes]
+
+
+def to_numpy(table: Table) -> dict[str, np.ndarray]:
+    """A dict of numpy arrays: ``time`` as ``datetime64[ns]`` (UTC), tags and strings as object
+    arrays (``None`` where absent), numbers and booleans as numpy dtypes; a numeric or boolean
+    column with absent values is a ``numpy.ma.MaskedArray``."""
+    out: dict[str, np.ndarray] = {}
+    for name, _role, kind, values, mask, categories in table._columns():
+        if kind == "timestamp":
+            out[name] = values.view("datetime64[ns]")
+        elif kind == "dictionary":
+            out[name] = _decode_tags(values, categories)
+        elif mask is not None and kind != "string":
+            out[name] = np.ma.MaskedArray(values, mask=mask)
+        else:
+            out[name] = values
+    return out
+
+
+def to_pandas(table: Table) -> Any:
+    """A pandas DataFrame: ``time`` as ``datetime64[ns, UTC]``, tags as categoricals, fields in
+    numpy dtypes, or pandas' nullable dtypes (``Float64``, ``Int64``, ``UInt64``, ``boolean``,
+    ``string``) where a column has absent values."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for name, _role, kind, values, mask, categories in table._columns():
+        if kind == "timestamp":
+            columns[name] = pd.DatetimeIndex(values.view("datetime64[ns]")).tz_localize("UTC")
+        elif kind == "dictionary":
+            columns[name] = pd.Categorical.from_codes(values, categories=categories)
+        elif mask is None:
+            columns[name] = values
+        elif kind == "string":
+            columns[name] = pd.array(values, dtype="string")
+        else:
+            array_type = getattr(pd.arrays, _MASKED_PANDAS_ARRAYS[kind])
+            columns[name] = array_type(np.array(values), mask)
+    return pd.DataFrame(columns, copy=False)
+
+
+def to_arrow(table: Table) -> Any:
+    """A ``pyarrow.Table`` through the Arrow PyCapsule stream (no copy)."""
+    import pyarrow as pa
+
+    return pa.table(table)
+
+
+def to_polars(table: Table) -> Any:
+    """A ``polars.DataFrame`` through the Arrow PyCapsule stream."""
+    import polars as pl
+
+    return pl.DataFrame(table)

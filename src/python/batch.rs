@@ -1,0 +1,95 @@
+//! `influxlp.Batch`: what `parse()` returns, a read-only mapping measurement → `Table`.
+
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use super::table::Table;
+
+/// The tables of one parsed body, by measurement, in order of first appearance.
+#[pyclass(frozen, mapping, module = "influxlp")]
+pub struct Batch {
+    names: Vec<String>,
+    tables: Vec<Py<Table>>,
+    errors: Py<PyList>,
+    num_points: usize,
+}
+
+impl Batch {
+    pub fn new(tables: Vec<(String, Py<Table>)>, errors: Py<PyList>, num_points: usize) -> Self {
+        let (names, tables) = tables.into_iter().unzip();
+        Batch { names, tables, errors, num_points }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+#[pymethods]
+impl Batch {
+    fn __getitem__(&self, py: Python<'_>, measurement: &str) -> PyResult<Py<Table>> {
+        match self.position(measurement) {
+            Some(i) => Ok(self.tables[i].clone_ref(py)),
+            None => Err(PyKeyError::new_err(measurement.to_string())),
+        }
+    }
+
+    fn __len__(&self) -> usize {
+        self.names.len()
+    }
+
+    fn __contains__(&self, measurement: &Bound<'_, PyAny>) -> bool {
+        measurement.extract::<String>().is_ok_and(|m| self.position(&m).is_some())
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, &self.names)?.try_iter().map(Bound::into_any)
+    }
+
+    /// Measurement names, in order of first appearance.
+    fn keys(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    fn values(&self, py: Python<'_>) -> Vec<Py<Table>> {
+        self.tables.iter().map(|t| t.clone_ref(py)).collect()
+    }
+
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        self.names
+            .iter()
+            .zip(&self.tables)
+            .map(|(name, table)| PyTuple::new(py, [name.into_pyobject(py)?.into_any(), table.bind(py).clone().into_any()]))
+            .collect()
+    }
+
+    #[pyo3(signature = (measurement, default=None))]
+    fn get(&self, py: Python<'_>, measurement: &str, default: Option<Py<PyAny>>) -> Py<PyAny> {
+        match self.position(measurement) {
+            Some(i) => self.tables[i].clone_ref(py).into_any(),
+            None => default.unwrap_or_else(|| py.None()),
+        }
+    }
+
+    /// The lines that were skipped (`errors="collect"`), as `LineProtocolError`s in input order.
+    #[getter]
+    fn errors(&self, py: Python<'_>) -> Py<PyList> {
+        self.errors.clone_ref(py)
+    }
+
+    /// Points parsed, over all measurements.
+    #[getter]
+    fn num_points(&self) -> usize {
+        self.num_points
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<influxlp.Batch: {} points in {:?}, {} errors>",
+            self.num_points,
+            self.names,
+            self.errors.bind(py).len()
+        )
+    }
+}

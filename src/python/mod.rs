@@ -1,0 +1,24 @@
+//! The pyo3 layer: thin wrappers that turn Python arguments into core calls and core results
+//! into Python objects. No behaviour of its own lives here.
+
+mod batch;
+mod errors;
+mod input;
+mod numpy_export;
+mod parse;
+mod store;
+mod table;
+mod time;
+
+use pyo3::prelude::*;
+
+/// Registers every class, function and exception of `influxlp._influxlp`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<table::Table>()?;
+    m.add_class::<batch::Batch>()?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<store::WriteResult>()?;
+    m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
+    Ok(())
+}
