@@ -346,23 +346,18 @@ fn targets(session: &Session, show: &ShowKeys, statement: &str) -> Result<Vec<Ta
     Ok(targets.into_iter().collect())
 }
 
-/// A store read for a measurement that may not exist: absent reads as empty.
-fn or_empty<T: Default>(result: Result<T, StoreError>) -> Result<T, String> {
-    match result {
-        Ok(value) => Ok(value),
-        Err(StoreError::Invalid(_)) => Ok(T::default()),
-        Err(other) => Err(store_error(other)),
-    }
-}
-
 fn show_field_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String> {
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW FIELD KEYS")? {
-        let keys = or_empty(session.store.field_keys(
-            &target.measurement,
-            &target.db,
-            target.rp.as_deref(),
-        ))?;
+        // Field keys are per retention policy in InfluxDB: the default one unless named.
+        let rp = match target.rp {
+            Some(rp) => Some(rp),
+            None => default_policy(session.store, &target.db)?,
+        };
+        let keys = session
+            .store
+            .field_keys(&target.measurement, &target.db, rp.as_deref())
+            .map_err(store_error)?;
         let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
             .into_iter()
             .map(|(key, field_type)| {
@@ -381,17 +376,21 @@ fn show_field_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, St
     Ok(series)
 }
 
+fn default_policy(store: &Store, db: &str) -> Result<Option<String>, String> {
+    let policies = store.retention_policies(db).map_err(store_error)?;
+    Ok(policies.into_iter().find(|p| p.default).map(|p| p.name))
+}
+
 fn show_tag_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String> {
     if show.condition.is_some() {
         return Err(unsupported("SHOW TAG KEYS with WHERE"));
     }
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW TAG KEYS")? {
-        let keys = or_empty(session.store.tag_keys(
-            &target.measurement,
-            &target.db,
-            target.rp.as_deref(),
-        ))?;
+        let keys = session
+            .store
+            .tag_keys(&target.measurement, &target.db, target.rp.as_deref())
+            .map_err(store_error)?;
         let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
             .into_iter()
             .map(|k| vec![Cell::Str(k)])
@@ -422,7 +421,10 @@ fn show_tag_values(
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW TAG VALUES")? {
         let rp = target.rp.as_deref();
-        let keys = or_empty(session.store.tag_keys(&target.measurement, &target.db, rp))?;
+        let keys = session
+            .store
+            .tag_keys(&target.measurement, &target.db, rp)
+            .map_err(store_error)?;
         let mut rows = Vec::new();
         for key in keys {
             let wanted = match filter {
@@ -434,12 +436,11 @@ fn show_tag_values(
             if !wanted {
                 continue;
             }
-            for value in or_empty(session.store.tag_values(
-                &target.measurement,
-                &key,
-                &target.db,
-                rp,
-            ))? {
+            for value in session
+                .store
+                .tag_values(&target.measurement, &key, &target.db, rp)
+                .map_err(store_error)?
+            {
                 rows.push(vec![Cell::Str(key.clone()), Cell::Str(value)]);
             }
         }
@@ -466,11 +467,12 @@ fn show_series(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String
         keys = session.store.series(None, db, None).map_err(store_error)?;
     } else {
         for target in targets(session, show, "SHOW SERIES")? {
-            keys.extend(or_empty(session.store.series(
-                Some(&target.measurement),
-                &target.db,
-                target.rp.as_deref(),
-            ))?);
+            keys.extend(
+                session
+                    .store
+                    .series(Some(&target.measurement), &target.db, target.rp.as_deref())
+                    .map_err(store_error)?,
+            );
         }
         keys.sort();
     }

@@ -5,6 +5,8 @@
 //! and retention policy management, the SHOW statements, raw SELECTs); other valid InfluxQL is
 //! answered with a statement error saying influxlp does not support it.
 
+#[cfg(test)]
+mod api_tests;
 mod ast;
 mod authorize;
 mod buckets;

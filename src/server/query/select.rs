@@ -274,11 +274,11 @@ fn output_columns(
                     if column.role == Role::Tag && grouped {
                         continue;
                     }
-                    // Tags sort before a field of the same key, so the field gets the suffix.
-                    keys.insert((column.key.as_str(), u8::from(column.role == Role::Field)));
+                    // A field sorts before a tag of the same key, so the tag gets the suffix.
+                    keys.insert((column.key.as_str(), u8::from(column.role == Role::Tag)));
                 }
-                for (key, field) in keys {
-                    let role = if field == 1 { Role::Field } else { Role::Tag };
+                for (key, tag) in keys {
+                    let role = if tag == 1 { Role::Tag } else { Role::Field };
                     requested.push((key.to_string(), Some(role), None));
                 }
             }
@@ -513,14 +513,16 @@ mod tests {
             vec![
                 Cell::Time(1),
                 Cell::Integer(1),
-                Cell::Str("a".into()),
                 Cell::Null,
+                Cell::Str("a".into()),
                 Cell::Str("eu".into()),
                 Cell::Float(0.5)
             ]
         );
+        // `host` is the field, `host_1` the tag: InfluxQL puts the field first on a tie.
         assert_eq!(series[0].values.len(), 4);
-        assert_eq!(series[0].values[3][2], Cell::Null);
+        assert_eq!(series[0].values[2][2], Cell::Float(9.0));
+        assert_eq!(series[0].values[3][3], Cell::Null);
     }
 
     #[test]
