@@ -450,6 +450,13 @@ fn create_database_with_a_named_policy() {
         ),
         ok(r#"{"results":[{"statement_id":0}]}"#)
     );
+    assert_eq!(
+        post(&store, &[("q", "CREATE DATABASE y WITH DURATION 2d")]),
+        ok(
+            r#"{"results":[{"statement_id":0,"error":"a finite DURATION for the autogen policy (give the policy a NAME) is not supported by influxlp"}]}"#
+        )
+    );
+    assert!(!store.databases().contains(&"y".to_string()));
     let policies = store.retention_policies("x").unwrap();
     let two_days = policies.iter().find(|p| p.name == "two_days").unwrap();
     assert_eq!(
@@ -715,6 +722,13 @@ fn buckets_are_listed_found_created_and_deleted() {
         ),
         (201, Some(7200))
     );
+    let request = r#"{"name":"ret","retentionRules":[{"type":"expire","everySeconds":7200}]}"#;
+    let (status, refused) = buckets(&store, "POST", "/api/v2/buckets", &[], request);
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (501, Some("not implemented"))
+    );
+    assert!(!store.databases().contains(&"ret".to_string()));
     let request =
         r#"{"name":"other/short","retentionRules":[{"type":"expire","everySeconds":60}]}"#;
     assert_eq!(

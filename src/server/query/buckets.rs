@@ -301,6 +301,17 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
     if db.is_empty() {
         return v2_error("invalid", "bucket name is required");
     }
+    if rp.is_none() && duration.is_some() {
+        // The store creates every database with an infinite default policy and cannot change
+        // a policy's duration afterwards.
+        return v2_error(
+            "not implemented",
+            &format!(
+                "a retention period on bucket {name} (a database's default policy) is not supported by influxlp; \
+                 name the bucket {name}/<policy>"
+            ),
+        );
+    }
     let store = ctx.store;
     let db_exists = store.databases().iter().any(|d| d == db);
     let exists = db_exists
@@ -321,20 +332,14 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
             store.create_database(db)?;
         }
         match rp {
-            None if duration.is_some() => {
-                let default = store
-                    .retention_policies(db)?
-                    .into_iter()
-                    .find(|p| p.default);
-                let default_name = default.map_or_else(|| "autogen".to_string(), |p| p.name);
-                store.create_retention_policy(db, &default_name, duration, true)
-            }
             None => Ok(()),
             Some(rp) => store.create_retention_policy(db, rp, duration, false),
         }
     })();
-    if let Err(error) = created {
-        return v2_error("internal error", &error.to_string());
+    match created {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Invalid(message)) => return v2_error("invalid", &message),
+        Err(other) => return v2_error("internal error", &other.to_string()),
     }
     let wanted = match rp {
         Some(rp) => bucket_id(db, rp),

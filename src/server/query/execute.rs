@@ -165,6 +165,15 @@ fn create_database(
 ) -> Result<(), String> {
     if let Some(spec) = policy {
         check_policy_duration(spec.duration)?;
+        // The store creates every database with an infinite `autogen` policy and cannot change
+        // a policy's duration afterwards; refuse before creating anything.
+        if spec.name.as_deref().unwrap_or("autogen") == "autogen"
+            && spec.duration.is_some_and(|d| d != 0)
+        {
+            return Err(unsupported(
+                "a finite DURATION for the autogen policy (give the policy a NAME)",
+            ));
+        }
     }
     store.create_database(name).map_err(store_error)?;
     if let Some(spec) = policy {
