@@ -2,10 +2,10 @@
 //! for a database's default policy, `db/rp` otherwise; IDs from `server::bucket`), listed,
 //! found, created and deleted with 2.x's JSON, which `influxdb-client`'s `BucketsApi` parses.
 
-use super::execute::shard_group_duration;
 use super::json::Json;
 use super::orgs::{query_escape, DEFAULT_ORG};
 use super::registry;
+use super::show::shard_group_duration;
 use super::timestamps::{format_rfc3339_nano, now_ns};
 use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{bucket_id, is_id, org_id, split_bucket};

@@ -20,6 +20,7 @@ mod query_api;
 mod registry;
 mod results;
 mod select;
+mod show;
 mod table;
 mod timestamps;
 
