@@ -824,3 +824,84 @@ fn orgs_exist_by_name() {
     );
     assert_eq!(reply.status, 201);
 }
+
+#[test]
+fn regular_expressions() {
+    let store = store_with(
+        "db",
+        "m,t=a v=1 1000\nm,t=b v=2 2000\nn,u=x w=1i 1500\nother x=1 1\n",
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SELECT * FROM /^[mn]$/"),
+                ("epoch", "ns")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","t","u","v","w"],"values":[[1000,"a",null,1,null],[2000,"b",null,2,null]]},{"name":"n","columns":["time","t","u","v","w"],"values":[[1500,null,"x",null,1]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SELECT v FROM m WHERE t =~ /^b/"),
+                ("epoch", "ns")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[[2000,2]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SELECT v FROM m WHERE t !~ /^b/ GROUP BY /t/"),
+                ("epoch", "ns")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","tags":{"t":"a"},"columns":["time","v"],"values":[[1000,1]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^[mn]/")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"measurements","columns":["name"],"values":[["m"],["n"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SHOW TAG VALUES FROM /./ WITH KEY =~ /t|u/")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["key","value"],"values":[["t","a"],["t","b"]]},{"name":"n","columns":["key","value"],"values":[["u","x"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(&store, &[("db", "db"), ("q", "SHOW FIELD KEYS FROM /^o/")]),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"other","columns":["fieldKey","fieldType"],"values":[["x","float"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(&store, &[("db", "db"), ("q", "SELECT * FROM /(/")]).0,
+        400
+    );
+}

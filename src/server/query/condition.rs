@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 use super::ast::{BinaryOp, Expr};
+use super::pattern::Pattern;
 use super::table::{Role, TableView, Value};
 use super::timestamps::parse_time_string;
 
@@ -36,6 +37,12 @@ enum Cond {
         lhs: Operand,
         op: BinaryOp,
         rhs: Operand,
+    },
+    /// `operand =~ /re/` (or `!~` when `negated`).
+    Match {
+        operand: Operand,
+        pattern: Pattern,
+        negated: bool,
     },
 }
 
@@ -185,9 +192,24 @@ fn compile(expr: &Expr, now: i64) -> Result<Cond, ConditionError> {
         )),
         Expr::Binary { op, lhs, rhs } if op.is_comparison() => {
             if matches!(op, BinaryOp::EqRegex | BinaryOp::NeqRegex) {
-                return Err(ConditionError::Unsupported(
-                    "regular expressions in WHERE".into(),
-                ));
+                let Expr::Regex(source) = strip_parens(rhs) else {
+                    return Err(ConditionError::Invalid(format!(
+                        "invalid operation: {} requires a regular expression",
+                        describe(rhs)
+                    )));
+                };
+                if is_time(lhs) {
+                    return Err(ConditionError::Invalid(
+                        "invalid operation: time and *influxql.RegexLiteral are not compatible"
+                            .into(),
+                    ));
+                }
+                let pattern = Pattern::new(source).map_err(ConditionError::Invalid)?;
+                return Ok(Cond::Match {
+                    operand: operand(lhs)?,
+                    pattern,
+                    negated: *op == BinaryOp::NeqRegex,
+                });
             }
             if is_time(lhs) {
                 let t = time_value(rhs, now)?;
@@ -262,8 +284,8 @@ fn operand(expr: &Expr) -> Result<Operand, ConditionError> {
         Expr::Number(f) => Ok(Operand::Float(*f)),
         Expr::Bool(b) => Ok(Operand::Bool(*b)),
         Expr::Duration(d) => Ok(Operand::Integer(*d)),
-        Expr::Regex(_) => Err(ConditionError::Unsupported(
-            "regular expressions in WHERE".into(),
+        Expr::Regex(_) => Err(ConditionError::Invalid(
+            "invalid operation: a regular expression compares only with =~ or !~".into(),
         )),
         Expr::Call { name, .. } => Err(ConditionError::Unsupported(format!("{name}() in WHERE"))),
         Expr::Binary { .. } => Err(ConditionError::Unsupported("arithmetic in WHERE".into())),
@@ -329,6 +351,11 @@ enum BoundCond<'t> {
         op: BinaryOp,
         rhs: BoundOperand<'t>,
     },
+    Match {
+        operand: BoundOperand<'t>,
+        pattern: &'t Pattern,
+        negated: bool,
+    },
 }
 
 /// A condition resolved against one table.
@@ -346,6 +373,15 @@ fn bind<'t>(cond: &'t Cond, table: &'t TableView<'t>) -> BoundCond<'t> {
             lhs: bind_operand(lhs, table),
             op: *op,
             rhs: bind_operand(rhs, table),
+        },
+        Cond::Match {
+            operand,
+            pattern,
+            negated,
+        } => BoundCond::Match {
+            operand: bind_operand(operand, table),
+            pattern,
+            negated: *negated,
         },
     }
 }
@@ -392,6 +428,15 @@ fn eval(cond: &BoundCond<'_>, table: &TableView<'_>, row: usize) -> bool {
             let right = value_of(rhs, table, row);
             compare(left, right).is_some_and(|ordering| holds(*op, ordering, left, right))
         }
+        // Only strings (tags, absent ones being empty, and string fields) can match.
+        BoundCond::Match {
+            operand,
+            pattern,
+            negated,
+        } => match value_of(operand, table, row) {
+            Value::Str(text) => pattern.is_match(text) != *negated,
+            _ => false,
+        },
     }
 }
 
@@ -514,10 +559,6 @@ mod tests {
     fn unsupported_and_invalid_conditions() {
         let error = |condition: &str| Condition::compile(&where_of(condition), NOW).unwrap_err();
         assert_eq!(
-            error("host =~ /a/"),
-            ConditionError::Unsupported("regular expressions in WHERE".into())
-        );
-        assert_eq!(
             error("value * 2 > 3"),
             ConditionError::Unsupported("arithmetic in WHERE".into())
         );
@@ -528,6 +569,8 @@ mod tests {
             )
         );
         assert!(matches!(error("value"), ConditionError::Invalid(_)));
+        assert!(matches!(error("host = /a/"), ConditionError::Invalid(_)));
+        assert!(matches!(error("time =~ /a/"), ConditionError::Invalid(_)));
     }
 
     #[test]
@@ -566,5 +609,10 @@ mod tests {
         assert_eq!(rows("(host = 'a' OR host = 'b') AND i >= 2"), vec![1]);
         assert_eq!(rows("true"), vec![0, 1, 2, 3]);
         assert_eq!(rows("host::tag = 'b'"), vec![1]);
+        assert_eq!(rows("host =~ /^a$/"), vec![0, 3]);
+        assert_eq!(rows("host !~ /a/"), vec![1, 2]);
+        assert_eq!(rows("s =~ /x|y/"), vec![0, 2]);
+        assert_eq!(rows("f =~ /1/"), Vec::<usize>::new());
+        assert_eq!(rows("host =~ /b/ OR i = 3"), vec![1, 2]);
     }
 }

@@ -16,6 +16,7 @@ mod json;
 mod lexer;
 mod orgs;
 mod parser;
+mod pattern;
 mod query_api;
 mod registry;
 mod results;

@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::ast::*;
 use super::lexer::{duration_ns, Lexer, Pos, Token, TokenKind};
+use super::pattern::Pattern;
 
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -656,7 +657,7 @@ impl<'a> Parser<'a> {
         let regex = self.lexer.regex(&token);
         self.last_end = regex.end;
         match regex.kind {
-            TokenKind::Regex => Ok(regex.text),
+            TokenKind::Regex => checked_regex(regex),
             _ => found(&regex, &["regex"]),
         }
     }
@@ -758,7 +759,7 @@ impl<'a> Parser<'a> {
                     let regex = self.lexer.regex(&token);
                     self.last_end = regex.end;
                     match regex.kind {
-                        TokenKind::Regex => Ok(Expr::Regex(regex.text)),
+                        TokenKind::Regex => checked_regex(regex).map(Expr::Regex),
                         _ => found(&regex, &["regex"]),
                     }
                 }
@@ -869,6 +870,14 @@ impl<'a> Parser<'a> {
                 ],
             )
         }
+    }
+}
+
+/// A regex token's pattern, refused as InfluxQL's parser refuses a bad regular expression.
+fn checked_regex(token: Token) -> Parsed<String> {
+    match Pattern::new(&token.text) {
+        Ok(_) => Ok(token.text),
+        Err(message) => error_at(message, token.pos),
     }
 }
 
@@ -1278,6 +1287,8 @@ mod tests {
             "unable to parse integer: 99999999999999999999 at line 1, char 25"
         );
         assert!(error("SHOW BOGUS").starts_with("found BOGUS, expected CONTINUOUS, DATABASES"));
+        assert!(error("SELECT * FROM cpu WHERE host =~ /(a/").starts_with("error parsing regexp: "));
+        assert!(error("SELECT * FROM /[/").ends_with("at line 1, char 15"));
         assert!(error("DROP BOGUS x").starts_with("found BOGUS, expected CONTINUOUS, DATABASE"));
         assert!(
             error("CREATE BOGUS").starts_with("found BOGUS, expected CONTINUOUS, DATABASE, USER")

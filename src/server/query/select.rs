@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::ast::{Expr, Select, Source};
 use super::condition::{Condition, ConditionError};
 use super::execute::{store_error, unsupported, Session};
+use super::pattern::Pattern;
 use super::results::{Cell, Series};
+use super::show::default_policy;
 use super::table::{Role, TableView, Value};
 use crate::columnar::MeasurementTable;
 use crate::store::TableQuery;
@@ -38,7 +40,11 @@ struct OutputColumn {
 enum Grouping {
     None,
     AllTags,
-    Tags(Vec<String>),
+    /// Named tag keys and `/regex/`es over tag keys.
+    Keys {
+        names: Vec<String>,
+        patterns: Vec<Pattern>,
+    },
 }
 
 pub fn execute_select(session: &Session, select: &Select) -> Result<Vec<Series>, String> {
@@ -84,7 +90,15 @@ pub fn execute_select(session: &Session, select: &Select) -> Result<Vec<Series>,
                 .collect();
             keys.into_iter().map(str::to_string).collect()
         }
-        Grouping::Tags(keys) => keys.clone(),
+        Grouping::Keys { names, patterns } => {
+            let mut keys: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+            for column in views.iter().flat_map(|v| v.columns.iter()) {
+                if column.role == Role::Tag && patterns.iter().any(|p| p.is_match(&column.key)) {
+                    keys.insert(&column.key);
+                }
+            }
+            keys.into_iter().map(str::to_string).collect()
+        }
     };
     let columns = output_columns(&items, &views, &grouping, &group_keys);
 
@@ -139,6 +153,7 @@ fn grouping_of(dimensions: &[Expr]) -> Result<Grouping, String> {
         return Ok(Grouping::None);
     }
     let mut keys = Vec::new();
+    let mut patterns = Vec::new();
     let mut all = false;
     for dimension in dimensions {
         let mut expr = dimension;
@@ -155,7 +170,7 @@ fn grouping_of(dimensions: &[Expr]) -> Result<Grouping, String> {
             Expr::Call { name, .. } if name == "time" => {
                 return Err(unsupported("GROUP BY time()"))
             }
-            Expr::Regex(_) => return Err(unsupported("GROUP BY a regular expression")),
+            Expr::Regex(source) => patterns.push(Pattern::new(source)?),
             _ => return Err("only time() calls allowed in dimensions".to_string()),
         }
     }
@@ -163,7 +178,10 @@ fn grouping_of(dimensions: &[Expr]) -> Result<Grouping, String> {
         return Ok(Grouping::AllTags);
     }
     keys.sort();
-    Ok(Grouping::Tags(keys))
+    Ok(Grouping::Keys {
+        names: keys,
+        patterns,
+    })
 }
 
 /// Reads every source's rows, narrowed by the condition's time range and tag equalities.
@@ -174,25 +192,38 @@ fn read_tables(
 ) -> Result<Vec<MeasurementTable>, String> {
     let mut targets = BTreeMap::new();
     for source in sources {
-        let measurement = match source {
-            Source::Measurement(m) => m,
-            Source::Regex { .. } => return Err(unsupported("regular expressions in FROM")),
+        let (database, policy) = match source {
+            Source::Measurement(m) => (&m.database, &m.policy),
+            Source::Regex {
+                database, policy, ..
+            } => (database, policy),
             Source::Subquery => return Err(unsupported("subqueries")),
         };
-        let db = measurement
-            .database
+        let db = database
             .as_deref()
             .or(session.database)
             .ok_or("database name required")?;
-        let rp = measurement.policy.as_deref().or(session.policy);
-        targets.insert(
-            (
-                measurement.name.clone(),
-                db.to_string(),
-                rp.map(str::to_string),
-            ),
-            (),
-        );
+        let rp = policy.as_deref().or(session.policy);
+        let names = match source {
+            Source::Regex { pattern, .. } => {
+                // A regex names the measurements of the policy read (the default one unless given).
+                let pattern = Pattern::new(pattern)?;
+                let policy = match rp {
+                    Some(rp) => Some(rp.to_string()),
+                    None => default_policy(session.store, db)?,
+                };
+                let all = session
+                    .store
+                    .measurements(db, policy.as_deref())
+                    .map_err(store_error)?;
+                all.into_iter().filter(|m| pattern.is_match(m)).collect()
+            }
+            Source::Measurement(m) => vec![m.name.clone()],
+            Source::Subquery => Vec::new(),
+        };
+        for name in names {
+            targets.insert((name, db.to_string(), rp.map(str::to_string)), ());
+        }
     }
     let databases = session.store.databases();
     let mut tables = Vec::new();
@@ -269,7 +300,7 @@ fn output_columns(
                     let grouped = match grouping {
                         Grouping::None => false,
                         Grouping::AllTags => true,
-                        Grouping::Tags(_) => group_keys.contains(&column.key),
+                        Grouping::Keys { .. } => group_keys.contains(&column.key),
                     };
                     if column.role == Role::Tag && grouped {
                         continue;
@@ -486,7 +517,7 @@ mod tests {
         let group_keys = match &grouping {
             Grouping::None => Vec::new(),
             Grouping::AllTags => vec!["host".to_string(), "region".to_string()],
-            Grouping::Tags(keys) => keys.clone(),
+            Grouping::Keys { names, .. } => names.clone(),
         };
         let columns = output_columns(&items, &views, &grouping, &group_keys);
         Ok(table_series(

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::ast::{NameFilter, ShowKeys, ShowMeasurements, Source, TagKeyFilter};
 use super::execute::{store_error, unsupported, Session};
+use super::pattern::Pattern;
 use super::results::{Cell, Series};
 use super::timestamps::format_go_duration;
 use crate::store::Store;
@@ -101,8 +102,9 @@ pub fn show_measurements(
     let mut names = session.store.measurements(db, None).map_err(store_error)?;
     match &show.with_measurement {
         Some(NameFilter::Equal(name)) => names.retain(|m| m == name),
-        Some(NameFilter::Regex(_)) => {
-            return Err(unsupported("SHOW MEASUREMENTS WITH MEASUREMENT =~"))
+        Some(NameFilter::Regex(source)) => {
+            let pattern = Pattern::new(source)?;
+            names.retain(|m| pattern.is_match(m));
         }
         None => {}
     }
@@ -166,7 +168,25 @@ fn targets(session: &Session, show: &ShowKeys, statement: &str) -> Result<Vec<Ta
                     rp: m.policy.clone(),
                 });
             }
-            Source::Regex { .. } => return Err(unsupported("regular expressions in FROM")),
+            Source::Regex {
+                database,
+                policy,
+                pattern,
+            } => {
+                let source_db = database.as_deref().unwrap_or(db);
+                let pattern = Pattern::new(pattern)?;
+                let names = session
+                    .store
+                    .measurements(source_db, policy.as_deref())
+                    .map_err(store_error)?;
+                for measurement in names.into_iter().filter(|m| pattern.is_match(m)) {
+                    targets.insert(Target {
+                        measurement,
+                        db: source_db.to_string(),
+                        rp: policy.clone(),
+                    });
+                }
+            }
             Source::Subquery => return Err(unsupported("subqueries")),
         }
     }
@@ -203,7 +223,7 @@ pub fn show_field_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>
     Ok(series)
 }
 
-fn default_policy(store: &Store, db: &str) -> Result<Option<String>, String> {
+pub fn default_policy(store: &Store, db: &str) -> Result<Option<String>, String> {
     let policies = store.retention_policies(db).map_err(store_error)?;
     Ok(policies.into_iter().find(|p| p.default).map(|p| p.name))
 }
@@ -242,9 +262,10 @@ pub fn show_tag_values(
     if show.condition.is_some() {
         return Err(unsupported("SHOW TAG VALUES with WHERE"));
     }
-    if let TagKeyFilter::Regex { .. } = filter {
-        return Err(unsupported("SHOW TAG VALUES WITH KEY =~"));
-    }
+    let key_pattern = match filter {
+        TagKeyFilter::Regex { pattern, .. } => Some(Pattern::new(pattern)?),
+        _ => None,
+    };
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW TAG VALUES")? {
         let rp = target.rp.as_deref();
@@ -258,7 +279,9 @@ pub fn show_tag_values(
                 TagKeyFilter::Equal(k) => &key == k,
                 TagKeyFilter::NotEqual(k) => &key != k,
                 TagKeyFilter::In(ks) => ks.contains(&key),
-                TagKeyFilter::Regex { .. } => false,
+                TagKeyFilter::Regex { negated, .. } => {
+                    key_pattern.as_ref().is_some_and(|p| p.is_match(&key)) != *negated
+                }
             };
             if !wanted {
                 continue;
