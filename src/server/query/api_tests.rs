@@ -905,3 +905,84 @@ fn regular_expressions() {
         400
     );
 }
+
+#[test]
+fn show_statements_with_where() {
+    let store = store_with(
+        "db",
+        "cpu,host=a,region=eu v=1 1\ncpu,host=b,region=us v=2 2\ncpu,host=c v=3 3\nmem,host=a free=1i 1\n",
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SHOW TAG VALUES WITH KEY = host WHERE region = 'eu'")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["key","value"],"values":[["host","a"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                (
+                    "q",
+                    "SHOW TAG VALUES FROM cpu WITH KEY = \"host\" WHERE region != 'eu'"
+                )
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["key","value"],"values":[["host","b"],["host","c"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[("db", "db"), ("q", "SHOW MEASUREMENTS WHERE host = 'a'")]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"],["mem"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[("db", "db"), ("q", "SHOW MEASUREMENTS WHERE region =~ /./")]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[("db", "db"), ("q", "SHOW TAG KEYS WHERE host = 'c'")]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["tagKey"],"values":[["host"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[("db", "db"), ("q", "SHOW SERIES WHERE host = 'a'")]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"columns":["key"],"values":[["cpu,host=a,region=eu"],["mem,host=a"]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SHOW SERIES FROM cpu WHERE host = 'nope'")
+            ]
+        ),
+        ok(r#"{"results":[{"statement_id":0}]}"#)
+    );
+}

@@ -22,6 +22,7 @@ mod registry;
 mod results;
 mod select;
 mod show;
+mod show_where;
 mod table;
 mod timestamps;
 

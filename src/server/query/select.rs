@@ -231,25 +231,36 @@ fn read_tables(
         if !databases.contains(&db) {
             return Err(format!("database not found: {db}"));
         }
-        if condition.is_empty_range() {
-            continue;
-        }
-        let tags = pushdown_tags(session, condition, &name, &db, rp.as_deref())?;
-        let query = TableQuery {
-            measurement: name,
-            db,
-            rp,
-            start: condition.start,
-            stop: condition.stop,
-            tags,
-        };
-        if let Some(table) = session.store.table(&query).map_err(store_error)? {
-            if table.batch.num_rows() > 0 {
-                tables.push(table);
-            }
+        if let Some(table) = read_table(session, &name, &db, rp, condition)? {
+            tables.push(table);
         }
     }
     Ok(tables)
+}
+
+/// The rows of one measurement the store returns for a condition's time range and tag
+/// equalities (the rest of the condition is checked row by row); `None` when there are none.
+pub(super) fn read_table(
+    session: &Session,
+    measurement: &str,
+    db: &str,
+    rp: Option<String>,
+    condition: &Condition,
+) -> Result<Option<MeasurementTable>, String> {
+    if condition.is_empty_range() {
+        return Ok(None);
+    }
+    let tags = pushdown_tags(session, condition, measurement, db, rp.as_deref())?;
+    let query = TableQuery {
+        measurement: measurement.to_string(),
+        db: db.to_string(),
+        rp,
+        start: condition.start,
+        stop: condition.stop,
+        tags,
+    };
+    let table = session.store.table(&query).map_err(store_error)?;
+    Ok(table.filter(|t| t.batch.num_rows() > 0))
 }
 
 /// The condition's tag equalities that name a tag (and no field) of the measurement, for the

@@ -7,6 +7,7 @@ use super::ast::{NameFilter, ShowKeys, ShowMeasurements, Source, TagKeyFilter};
 use super::execute::{store_error, unsupported, Session};
 use super::pattern::Pattern;
 use super::results::{Cell, Series};
+use super::show_where;
 use super::timestamps::format_go_duration;
 use crate::store::Store;
 
@@ -95,11 +96,18 @@ pub fn show_measurements(
     session: &Session,
     show: &ShowMeasurements,
 ) -> Result<Vec<Series>, String> {
-    if show.condition.is_some() {
-        return Err(unsupported("SHOW MEASUREMENTS with WHERE"));
-    }
     let db = database_of(session, show.database.as_deref())?;
     let mut names = session.store.measurements(db, None).map_err(store_error)?;
+    if let Some(expr) = &show.condition {
+        let condition = show_where::compile(session, expr)?;
+        let mut kept = Vec::with_capacity(names.len());
+        for name in names {
+            if show_where::has_match(session, &name, db, &condition)? {
+                kept.push(name);
+            }
+        }
+        names = kept;
+    }
     match &show.with_measurement {
         Some(NameFilter::Equal(name)) => names.retain(|m| m == name),
         Some(NameFilter::Regex(source)) => {
@@ -229,15 +237,20 @@ pub fn default_policy(store: &Store, db: &str) -> Result<Option<String>, String>
 }
 
 pub fn show_tag_keys(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String> {
-    if show.condition.is_some() {
-        return Err(unsupported("SHOW TAG KEYS with WHERE"));
-    }
+    let condition = match &show.condition {
+        Some(expr) => Some(show_where::compile(session, expr)?),
+        None => None,
+    };
     let mut series = Vec::new();
     for target in targets(session, show, "SHOW TAG KEYS")? {
-        let keys = session
-            .store
-            .tag_keys(&target.measurement, &target.db, target.rp.as_deref())
-            .map_err(store_error)?;
+        let (measurement, db, rp) = (&target.measurement, &target.db, target.rp.as_deref());
+        let keys = match &condition {
+            Some(condition) => show_where::tag_keys(session, measurement, db, rp, condition)?,
+            None => session
+                .store
+                .tag_keys(measurement, db, rp)
+                .map_err(store_error)?,
+        };
         let values: Vec<Vec<Cell>> = page(keys, show.limit, show.offset)
             .into_iter()
             .map(|k| vec![Cell::Str(k)])
@@ -259,41 +272,49 @@ pub fn show_tag_values(
     show: &ShowKeys,
     filter: &TagKeyFilter,
 ) -> Result<Vec<Series>, String> {
-    if show.condition.is_some() {
-        return Err(unsupported("SHOW TAG VALUES with WHERE"));
-    }
+    let condition = match &show.condition {
+        Some(expr) => Some(show_where::compile(session, expr)?),
+        None => None,
+    };
     let key_pattern = match filter {
         TagKeyFilter::Regex { pattern, .. } => Some(Pattern::new(pattern)?),
         _ => None,
     };
     let mut series = Vec::new();
-    for target in targets(session, show, "SHOW TAG VALUES")? {
-        let rp = target.rp.as_deref();
-        let keys = session
-            .store
-            .tag_keys(&target.measurement, &target.db, rp)
-            .map_err(store_error)?;
-        let mut rows = Vec::new();
-        for key in keys {
-            let wanted = match filter {
-                TagKeyFilter::Equal(k) => &key == k,
-                TagKeyFilter::NotEqual(k) => &key != k,
-                TagKeyFilter::In(ks) => ks.contains(&key),
-                TagKeyFilter::Regex { negated, .. } => {
-                    key_pattern.as_ref().is_some_and(|p| p.is_match(&key)) != *negated
-                }
-            };
-            if !wanted {
-                continue;
-            }
-            for value in session
-                .store
-                .tag_values(&target.measurement, &key, &target.db, rp)
-                .map_err(store_error)?
-            {
-                rows.push(vec![Cell::Str(key.clone()), Cell::Str(value)]);
-            }
+    let wanted = |key: &str| match filter {
+        TagKeyFilter::Equal(k) => key == k,
+        TagKeyFilter::NotEqual(k) => key != k,
+        TagKeyFilter::In(ks) => ks.iter().any(|k| k == key),
+        TagKeyFilter::Regex { negated, .. } => {
+            key_pattern.as_ref().is_some_and(|p| p.is_match(key)) != *negated
         }
+    };
+    for target in targets(session, show, "SHOW TAG VALUES")? {
+        let (measurement, db, rp) = (&target.measurement, &target.db, target.rp.as_deref());
+        let pairs = match &condition {
+            Some(condition) => {
+                show_where::tag_values(session, measurement, db, rp, &wanted, condition)?
+            }
+            None => {
+                let mut pairs = Vec::new();
+                let keys = session
+                    .store
+                    .tag_keys(measurement, db, rp)
+                    .map_err(store_error)?;
+                for key in keys.into_iter().filter(|k| wanted(k)) {
+                    let values = session
+                        .store
+                        .tag_values(measurement, &key, db, rp)
+                        .map_err(store_error)?;
+                    pairs.extend(values.into_iter().map(|v| (key.clone(), v)));
+                }
+                pairs
+            }
+        };
+        let rows: Vec<Vec<Cell>> = pairs
+            .into_iter()
+            .map(|(k, v)| vec![Cell::Str(k), Cell::Str(v)])
+            .collect();
         let values = page(rows, show.limit, show.offset);
         if !values.is_empty() {
             series.push(Series {
@@ -308,11 +329,21 @@ pub fn show_tag_values(
 }
 
 pub fn show_series(session: &Session, show: &ShowKeys) -> Result<Vec<Series>, String> {
-    if show.condition.is_some() {
-        return Err(unsupported("SHOW SERIES with WHERE"));
-    }
     let mut keys = Vec::new();
-    if show.sources.is_empty() {
+    if let Some(expr) = &show.condition {
+        let condition = show_where::compile(session, expr)?;
+        for target in targets(session, show, "SHOW SERIES")? {
+            let (measurement, db, rp) = (&target.measurement, &target.db, target.rp.as_deref());
+            keys.extend(show_where::series(
+                session,
+                measurement,
+                db,
+                rp,
+                &condition,
+            )?);
+        }
+        keys.sort();
+    } else if show.sources.is_empty() {
         let db = database_of(session, show.database.as_deref())?;
         keys = session.store.series(None, db, None).map_err(store_error)?;
     } else {
