@@ -986,3 +986,41 @@ fn show_statements_with_where() {
         ok(r#"{"results":[{"statement_id":0}]}"#)
     );
 }
+
+#[test]
+fn bound_parameters() {
+    let store = store_with("db", TWO_POINTS);
+    assert_eq!(
+        get(
+            &store,
+            &[
+                ("db", "db"),
+                ("q", "SELECT v FROM m WHERE t = $t AND time >= $start"),
+                ("params", r#"{"t":"b","start":1500}"#),
+                ("epoch", "ns")
+            ]
+        ),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[[2000,2]]}]}]}"#
+        )
+    );
+    assert_eq!(
+        get(
+            &store,
+            &[("db", "db"), ("q", "SELECT v FROM m WHERE t = $t")]
+        ),
+        (
+            400,
+            "{\"error\":\"error parsing query: missing parameter: t\"}\n".to_string()
+        )
+    );
+    let (status, text) = get(
+        &store,
+        &[("db", "db"), ("q", "SELECT v FROM m"), ("params", "{")],
+    );
+    assert_eq!(status, 400);
+    assert!(
+        text.starts_with("{\"error\":\"error parsing query parameters: "),
+        "{text}"
+    );
+}

@@ -31,6 +31,8 @@ pub enum TokenKind {
     BadString,
     /// A backslash followed by a character that is no escape.
     BadEscape,
+    /// A bound parameter (`$name` or `$"name"`); `text` is the name.
+    BoundParam,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +152,7 @@ impl Token {
             TokenKind::Eof => "EOF".to_string(),
             TokenKind::Ident if is_keyword(&self.text) => self.text.to_ascii_uppercase(),
             TokenKind::Regex => format!("/{}/", self.text),
+            TokenKind::BoundParam => format!("${}", self.text),
             _ => self.text.clone(),
         }
     }
@@ -260,6 +263,20 @@ impl<'a> Lexer<'a> {
                     self.bump();
                 }
                 token(TokenKind::Ident, self.src[start..self.at].to_string())
+            }
+            '$' if self.peek_char() == Some('"') => {
+                self.bump();
+                match self.quoted('"', TokenKind::BoundParam) {
+                    (TokenKind::BoundParam, name) => (TokenKind::BoundParam, name),
+                    other => other,
+                }
+            }
+            '$' if matches!(self.peek_char(), Some(c) if c.is_ascii_alphanumeric() || c == '_') => {
+                let start = self.at;
+                while matches!(self.peek_char(), Some(c) if c.is_ascii_alphanumeric() || c == '_') {
+                    self.bump();
+                }
+                token(TokenKind::BoundParam, self.src[start..self.at].to_string())
             }
             '"' => self.quoted('"', TokenKind::QuotedIdent),
             '\'' => self.quoted('\'', TokenKind::Str),
@@ -546,6 +563,18 @@ mod tests {
         let token = lexer.next_token();
         assert!(token.is_keyword("show"));
         assert_eq!(token.pos, Pos { line: 3, column: 7 });
+    }
+
+    #[test]
+    fn bound_parameters() {
+        assert_eq!(
+            tokens(r#"$host $"my param" $"#),
+            vec![
+                (BoundParam, "host".into()),
+                (BoundParam, "my param".into()),
+                (Illegal, "$".into())
+            ]
+        );
     }
 
     #[test]

@@ -39,9 +39,18 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "KILL",
 ];
 
+/// Bound parameter values (`params` of `/query`, a JSON object), by name.
+pub type Params = serde_json::Map<String, serde_json::Value>;
+
 /// Parses a whole query.
+#[cfg(test)]
 pub fn parse_query(src: &str) -> Parsed<Vec<Statement>> {
-    let mut parser = Parser::new(src);
+    parse_query_with(src, &Params::new())
+}
+
+/// Parses a whole query, replacing `$name` by the bound parameter's value.
+pub fn parse_query_with(src: &str, params: &Params) -> Parsed<Vec<Statement>> {
+    let mut parser = Parser::new(src, params);
     let mut statements = Vec::new();
     let mut after_separator = true;
     loop {
@@ -83,15 +92,17 @@ fn error_at<T>(message: impl Into<String>, pos: Pos) -> Parsed<T> {
 
 struct Parser<'a> {
     lexer: Lexer<'a>,
+    params: &'a Params,
     peeked: Option<Token>,
     /// End (byte offset) of the last token consumed.
     last_end: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Self {
+    fn new(src: &'a str, params: &'a Params) -> Self {
         Parser {
             lexer: Lexer::new(src),
+            params,
             peeked: None,
             last_end: 0,
         }
@@ -827,8 +838,53 @@ impl<'a> Parser<'a> {
                 })
             }
             TokenKind::Str => Ok(Expr::Str(token.text)),
+            TokenKind::BoundParam => self.bound(&token),
             TokenKind::Integer | TokenKind::Number | TokenKind::Duration => self.literal(&token),
             _ => found(&token, EXPECTED),
+        }
+    }
+
+    /// The value of a bound parameter: a string, number or boolean, or an object naming its
+    /// kind (`{"identifier": "host"}`, `{"string": "x"}`, `{"integer": 1}`...).
+    fn bound(&self, token: &Token) -> Parsed<Expr> {
+        use serde_json::Value;
+        let Some(value) = self.params.get(&token.text) else {
+            return Err(ParseError {
+                message: format!("missing parameter: {}", token.text),
+                pos: None,
+            });
+        };
+        let invalid = || ParseError {
+            message: format!("unable to bind parameter with type {value}"),
+            pos: Some(token.pos),
+        };
+        let number = |n: &serde_json::Number| match n.as_i64() {
+            Some(i) => Some(Expr::Integer(i)),
+            None => n.as_f64().map(Expr::Number),
+        };
+        match value {
+            Value::String(s) => Ok(Expr::Str(s.clone())),
+            Value::Bool(b) => Ok(Expr::Bool(*b)),
+            Value::Number(n) => number(n).ok_or_else(invalid),
+            Value::Object(map) if map.len() == 1 => {
+                let (kind, inner) = map.iter().next().expect("one entry");
+                match (kind.as_str(), inner) {
+                    ("identifier", Value::String(name)) => Ok(Expr::VarRef {
+                        name: name.clone(),
+                        cast: None,
+                    }),
+                    ("string", Value::String(s)) => Ok(Expr::Str(s.clone())),
+                    ("boolean", Value::Bool(b)) => Ok(Expr::Bool(*b)),
+                    ("integer" | "float" | "number", Value::Number(n)) => {
+                        number(n).ok_or_else(invalid)
+                    }
+                    ("duration", Value::String(d)) => {
+                        duration_ns(d).map(Expr::Duration).ok_or_else(invalid)
+                    }
+                    _ => Err(invalid()),
+                }
+            }
+            _ => Err(invalid()),
         }
     }
 
@@ -1224,6 +1280,39 @@ mod tests {
             panic!()
         };
         assert_eq!(select.sources, vec![Source::Subquery]);
+    }
+
+    #[test]
+    fn bound_parameters_are_substituted() {
+        let params: Params = serde_json::from_str(
+            r#"{"host": "a", "n": 5, "f": 1.5, "ok": true, "col": {"identifier": "usage"}}"#,
+        )
+        .unwrap();
+        let statements = parse_query_with(
+            "SELECT $col FROM cpu WHERE host = $host AND v > $n AND w < $f AND b = $ok",
+            &params,
+        )
+        .unwrap();
+        let StatementKind::Select(select) = &statements[0].kind else {
+            panic!()
+        };
+        assert_eq!(select.fields[0].expr, var("usage"));
+        let expected = binary(
+            BinaryOp::And,
+            binary(
+                BinaryOp::And,
+                binary(
+                    BinaryOp::And,
+                    binary(BinaryOp::Eq, var("host"), Expr::Str("a".into())),
+                    binary(BinaryOp::Gt, var("v"), Expr::Integer(5)),
+                ),
+                binary(BinaryOp::Lt, var("w"), Expr::Number(1.5)),
+            ),
+            binary(BinaryOp::Eq, var("b"), Expr::Bool(true)),
+        );
+        assert_eq!(select.condition, Some(expected));
+        let error = parse_query_with("SELECT * FROM cpu WHERE host = $nope", &params).unwrap_err();
+        assert_eq!(error.to_string(), "missing parameter: nope");
     }
 
     #[test]

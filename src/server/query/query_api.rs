@@ -3,7 +3,7 @@
 
 use super::authorize::authorize;
 use super::execute::{run_statements, Session};
-use super::parser::parse_query;
+use super::parser::{parse_query_with, Params};
 use super::results::{results_json, Epoch};
 use super::timestamps::now_ns;
 use super::{reply_json, Flavor, HttpReply, QueryContext};
@@ -37,7 +37,20 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
     if query.is_empty() {
         return request_error(flavor, 400, "invalid", "missing required parameter \"q\"");
     }
-    let statements = match parse_query(query) {
+    let params_json = match param(params, "params")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => Params::new(),
+        Some(text) => match serde_json::from_str::<Params>(text) {
+            Ok(map) => map,
+            Err(error) => {
+                let message = format!("error parsing query parameters: {error}");
+                return request_error(flavor, 400, "invalid", &message);
+            }
+        },
+    };
+    let statements = match parse_query_with(query, &params_json) {
         Ok(statements) => statements,
         Err(error) => {
             // 2.x wraps the parser's message as "failed to parse query: ..." (invalid, 400).
