@@ -1024,3 +1024,28 @@ fn bound_parameters() {
         "{text}"
     );
 }
+
+#[test]
+fn chunked_answers_stream_one_json_per_chunk() {
+    let store = store_with("db", TWO_POINTS);
+    let (status, text) = get(
+        &store,
+        &[
+            ("db", "db"),
+            ("q", "SELECT v FROM m; SHOW MEASUREMENTS"),
+            ("chunked", "true"),
+            ("chunk_size", "1"),
+            ("epoch", "ns"),
+        ],
+    );
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[[1000,1]],"partial":true}],"partial":true}]}"#,
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[[2000,2]]}]}]}"#,
+            r#"{"results":[{"statement_id":1,"series":[{"name":"measurements","columns":["name"],"values":[["m"]]}]}]}"#,
+        ]
+    );
+}

@@ -4,10 +4,13 @@
 use super::authorize::authorize;
 use super::execute::{run_statements, Session};
 use super::parser::{parse_query_with, Params};
-use super::results::{results_json, Epoch};
+use super::results::{chunked_results, results_json, Epoch};
 use super::timestamps::now_ns;
 use super::{reply_json, Flavor, HttpReply, QueryContext};
 use crate::server::reply::{v1_error, v2_error, v3_error};
+
+/// InfluxDB's `chunk_size` when none is given.
+const DEFAULT_CHUNK_SIZE: usize = 10_000;
 
 /// The first value of a parameter, as Go's `FormValue`.
 fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
@@ -98,5 +101,18 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
     let results = run_statements(&session, &statements);
     let epoch = Epoch::from_param(param(params, "epoch"));
     let pretty = param(params, "pretty") == Some("true");
+    if param(params, "chunked") == Some("true") {
+        let chunk_size = param(params, "chunk_size")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_CHUNK_SIZE);
+        let mut body = Vec::new();
+        for chunk in chunked_results(&results, chunk_size) {
+            body.extend(reply_json(200, &results_json(&chunk, epoch), pretty).body);
+        }
+        let mut reply = reply_json(200, &results_json(&[], epoch), pretty);
+        reply.body = body;
+        return reply;
+    }
     reply_json(200, &results_json(&results, epoch), pretty)
 }

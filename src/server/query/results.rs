@@ -25,6 +25,8 @@ pub struct Series {
     pub tags: Vec<(String, String)>,
     pub columns: Vec<String>,
     pub values: Vec<Vec<Cell>>,
+    /// More values of this series follow in a later chunk.
+    pub partial: bool,
 }
 
 /// The result of one statement.
@@ -34,6 +36,8 @@ pub struct StatementResult {
     pub series: Vec<Series>,
     /// Warnings (`{"level":"warning","text":...}`).
     pub warnings: Vec<String>,
+    /// More chunks of this statement follow.
+    pub partial: bool,
     pub error: Option<String>,
 }
 
@@ -105,6 +109,9 @@ impl Series {
                 .map(|row| Json::Array(row.iter().map(|c| c.to_json(epoch)).collect()));
             pairs.push(("values".to_string(), Json::Array(rows.collect())));
         }
+        if self.partial {
+            pairs.push(("partial".to_string(), Json::Bool(true)));
+        }
         Json::Object(pairs)
     }
 }
@@ -127,6 +134,9 @@ impl StatementResult {
             });
             pairs.push(("messages".to_string(), Json::Array(messages.collect())));
         }
+        if self.partial {
+            pairs.push(("partial".to_string(), Json::Bool(true)));
+        }
         if let Some(error) = &self.error {
             pairs.push(("error".to_string(), Json::str(error)));
         }
@@ -143,6 +153,55 @@ pub fn results_json(results: &[StatementResult], epoch: Epoch) -> Json {
         "results",
         Json::Array(results.iter().map(|r| r.to_json(epoch)).collect()),
     )])
+}
+
+/// Chunked results (`chunked=true`), as InfluxDB streams them: one `{"results":[...]}` per
+/// chunk of at most `chunk_size` rows of a series, `partial` marking the series and the
+/// statement as continued in the next chunk.
+pub fn chunked_results(
+    results: &[StatementResult],
+    chunk_size: usize,
+) -> Vec<Vec<StatementResult>> {
+    let chunk_size = chunk_size.max(1);
+    let mut chunks = Vec::new();
+    for result in results {
+        if result.series.is_empty() {
+            chunks.push(vec![result.clone()]);
+            continue;
+        }
+        let mut pieces = Vec::new();
+        for series in &result.series {
+            let parts: Vec<&[Vec<Cell>]> = if series.values.is_empty() {
+                vec![&[]]
+            } else {
+                series.values.chunks(chunk_size).collect()
+            };
+            let count = parts.len();
+            for (i, part) in parts.into_iter().enumerate() {
+                pieces.push(Series {
+                    values: part.to_vec(),
+                    partial: i + 1 < count,
+                    ..series.clone()
+                });
+            }
+        }
+        let count = pieces.len();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let last = i + 1 == count;
+            chunks.push(vec![StatementResult {
+                statement_id: result.statement_id,
+                series: vec![piece],
+                warnings: if i == 0 {
+                    result.warnings.clone()
+                } else {
+                    Vec::new()
+                },
+                partial: !last,
+                error: None,
+            }]);
+        }
+    }
+    chunks
 }
 
 #[cfg(test)]
@@ -182,6 +241,7 @@ mod tests {
                     Cell::Bool(false),
                     Cell::Null,
                 ]],
+                ..Default::default()
             }],
             ..Default::default()
         };
@@ -205,6 +265,41 @@ mod tests {
         assert_eq!(
             result.to_json(Epoch::Rfc3339).to_compact(),
             r#"{"statement_id":0,"messages":[{"level":"warning","text":"careful"}],"error":"boom"}"#
+        );
+    }
+
+    #[test]
+    fn chunks_split_series_and_mark_them_partial() {
+        let series = |name: &str, rows: usize| Series {
+            name: Some(name.into()),
+            columns: vec!["time".into()],
+            values: (0..rows).map(|i| vec![Cell::Time(i as i64)]).collect(),
+            ..Default::default()
+        };
+        let results = vec![
+            StatementResult {
+                statement_id: 0,
+                series: vec![series("a", 3), series("b", 1)],
+                ..Default::default()
+            },
+            StatementResult {
+                statement_id: 1,
+                error: Some("x".into()),
+                ..Default::default()
+            },
+        ];
+        let lines: Vec<String> = chunked_results(&results, 2)
+            .iter()
+            .map(|chunk| results_json(chunk, Epoch::Divisor(1)).to_compact())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"results":[{"statement_id":0,"series":[{"name":"a","columns":["time"],"values":[[0],[1]],"partial":true}],"partial":true}]}"#,
+                r#"{"results":[{"statement_id":0,"series":[{"name":"a","columns":["time"],"values":[[2]]}],"partial":true}]}"#,
+                r#"{"results":[{"statement_id":0,"series":[{"name":"b","columns":["time"],"values":[[0]]}]}]}"#,
+                r#"{"results":[{"statement_id":1,"error":"x"}]}"#,
+            ]
         );
     }
 

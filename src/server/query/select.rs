@@ -474,6 +474,7 @@ fn table_series(
                 tags,
                 columns: names.clone(),
                 values: rows,
+                ..Default::default()
             })
         })
         .collect()
