@@ -125,3 +125,43 @@ impl ServerConfig {
 
 /// Shared, read-only state of a running server.
 pub(crate) type SharedConfig = Arc<ServerConfig>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_flavor_defaults() {
+        let config = ServerConfig::default();
+        assert_eq!(config.body_limit(), 25_000_000);
+        assert_eq!(config.decompressed_limit(), 100_000_000);
+        assert!(!config.auth_enabled());
+        assert!(!config.creates_databases());
+        assert!(ServerConfig::with_flavor(Flavor::V3).creates_databases());
+        let unlimited = ServerConfig {
+            max_body_size: 0,
+            ..ServerConfig::default()
+        };
+        assert_eq!(unlimited.body_limit(), usize::MAX);
+        assert_eq!(unlimited.decompressed_limit(), usize::MAX);
+        let explicit = ServerConfig {
+            max_decompressed_size: Some(10),
+            auto_create_databases: Some(false),
+            ..ServerConfig::with_flavor(Flavor::V3)
+        };
+        assert_eq!(explicit.decompressed_limit(), 10);
+        assert!(!explicit.creates_databases());
+        assert_eq!(ServerConfig::with_flavor(Flavor::V2).version(), "v2.7.12");
+    }
+
+    #[test]
+    fn flavors_parse_from_names() {
+        assert_eq!("v1".parse::<Flavor>(), Ok(Flavor::V1));
+        assert_eq!("Cloud".parse::<Flavor>(), Ok(Flavor::Cloud));
+        assert_eq!(
+            "v3".parse::<Flavor>().map(|f| f.to_string()),
+            Ok("v3".to_string())
+        );
+        assert!("v4".parse::<Flavor>().is_err());
+    }
+}

@@ -53,20 +53,21 @@ impl HttpReply {
 /// InfluxDB 1.x `httpError`: `{"error":"<msg>"}\n`, plus `X-Influxdb-Error` on failures other
 /// than 401 (which carries `WWW-Authenticate` instead).
 pub fn v1_error(status: u16, message: &str) -> HttpReply {
-    let mut reply = HttpReply::json(
-        status,
-        "application/json",
-        json::object(&[("error", message)]) + "\n",
-    );
+    v1_error_bytes(status, message.as_bytes())
+}
+
+/// A 1.x error whose message may hold invalid UTF-8 (a quoted input line), encoded as Go does.
+pub fn v1_error_bytes(status: u16, message: &[u8]) -> HttpReply {
+    let mut body = String::from("{\"error\":");
+    json::push_go_bytes(&mut body, message);
+    body.push_str("}\n");
+    let reply = HttpReply::json(status, "application/json", body);
     if status == 401 {
-        reply = reply.header("WWW-Authenticate", "Basic realm=\"InfluxDB\"");
+        reply.header("WWW-Authenticate", "Basic realm=\"InfluxDB\"")
     } else {
-        reply = reply.header(
-            "X-Influxdb-Error",
-            header_text(message, V1_ERROR_HEADER_MAX),
-        );
+        let text = String::from_utf8_lossy(message);
+        reply.header("X-Influxdb-Error", header_text(&text, V1_ERROR_HEADER_MAX))
     }
-    reply
 }
 
 /// InfluxDB 2.x `{"code","message"}` with `X-Platform-Error-Code`.
@@ -76,8 +77,15 @@ pub fn v2_error(code: &str, message: &str) -> HttpReply {
 
 /// A 2.x-shaped error with extra integer members (Cloud's `line`, `maxLength`).
 pub fn v2_error_with(code: &str, message: &str, extra: &[(&str, i64)]) -> HttpReply {
-    let mut body = json::object(&[("code", code), ("message", message)]);
-    body.pop();
+    v2_error_bytes(code, message.as_bytes(), extra)
+}
+
+/// A 2.x-shaped error whose message may hold invalid UTF-8, encoded as Go does.
+pub fn v2_error_bytes(code: &str, message: &[u8], extra: &[(&str, i64)]) -> HttpReply {
+    let mut body = String::from("{\"code\":");
+    json::push_string(&mut body, code);
+    body.push_str(",\"message\":");
+    json::push_go_bytes(&mut body, message);
     for (key, value) in extra {
         body.push(',');
         json::push_string(&mut body, key);

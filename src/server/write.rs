@@ -13,10 +13,10 @@ use super::bucket::{bucket_id, is_id, split_bucket};
 use super::gzip::{self, GzipError, GzipFailure};
 use super::params::Params;
 use super::query::HttpReply;
-use super::reply::{v1_error, v2_error, v2_error_with, v3_error};
+use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with, v3_error};
 use super::service::State;
 use super::{json, Flavor};
-use crate::columnar::{parse_batch, MeasurementTable, ParseOptions};
+use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
 use crate::line_protocol::{line_text, ErrorKind, ParseError, ParserOptions};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
@@ -513,12 +513,38 @@ fn syntax_errors(errors: &[ParseError]) -> Vec<&ParseError> {
         .collect()
 }
 
-fn join(errors: &[&ParseError]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// InfluxDB's list of bad lines (`unable to parse '<line>': <reason>`, one per line), with each
+/// line's own bytes: where the parser replaced invalid UTF-8 in its copy, the raw line is quoted
+/// so the JSON encoder can mark each bad byte as Go does.
+fn quoted_errors(errors: &[&ParseError], body: &[u8]) -> Vec<u8> {
+    // Looking a line up scans the body; only lines with invalid UTF-8 need it, and only so many.
+    const MAX_LOOKUPS: usize = 64;
+    let mut lookups = 0;
+    let mut out = Vec::new();
+    for (i, error) in errors.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        if error.kind == ErrorKind::Rejected {
+            out.extend_from_slice(error.message.as_bytes());
+            continue;
+        }
+        let raw = if error.text.contains('\u{fffd}') && lookups < MAX_LOOKUPS {
+            lookups += 1;
+            line_text(body, error.line)
+        } else {
+            None
+        };
+        out.extend_from_slice(b"unable to parse '");
+        out.extend_from_slice(raw.unwrap_or(error.text.as_bytes()));
+        out.extend_from_slice(b"': ");
+        out.extend_from_slice(error.message.as_bytes());
+    }
+    out
+}
+
+fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
 }
 
 /// Points written and dropped, and every bad line in input order, over parse and store.
@@ -528,6 +554,18 @@ struct Outcome {
     errors: Vec<ParseError>,
 }
 
+impl From<WriteResult> for Outcome {
+    /// A result of `Store::write`, which already holds the parse errors.
+    fn from(result: WriteResult) -> Outcome {
+        Outcome {
+            written: result.points_written,
+            dropped: result.points_dropped,
+            errors: result.errors,
+        }
+    }
+}
+
+/// A result of `Store::write_tables` joined with the errors of the parse that built the tables.
 fn outcome(parse_errors: Vec<ParseError>, result: WriteResult) -> Outcome {
     let parse_rejected = parse_errors
         .iter()
@@ -552,45 +590,87 @@ fn first_rejection(errors: &[ParseError]) -> Option<&ParseError> {
     errors.iter().find(|e| e.kind == ErrorKind::Rejected)
 }
 
-fn write_options(state: &State, db: &str, rp: Option<&str>, atomic: bool) -> WriteOptions {
+fn write_options(
+    state: &State,
+    plan: &WritePlan,
+    db: &str,
+    rp: Option<&str>,
+    atomic: bool,
+) -> WriteOptions {
     WriteOptions {
         db: db.to_string(),
         rp: rp.map(str::to_string),
-        parse: ParseOptions::default(),
+        parse: parse_options(state.config.flavor, plan),
         atomic,
         create_database: state.config.creates_databases(),
     }
 }
 
+/// Parses the body with the field types the target already has, so that a batch is judged
+/// against stored types (as `Store::write` does) when the server needs the parse errors before
+/// it writes.
+fn parse_against_store(store: &Store, options: &WriteOptions, body: &[u8]) -> ParsedBatch {
+    let mut parse = options.parse.clone();
+    let rp = options.rp.as_deref();
+    for measurement in store.measurements(&options.db, rp).unwrap_or_default() {
+        for (field, field_type) in store
+            .field_keys(&measurement, &options.db, rp)
+            .unwrap_or_default()
+        {
+            parse
+                .known_field_types
+                .push((measurement.clone(), field, field_type));
+        }
+    }
+    parse_batch(body, &parse)
+}
+
+/// Whether every line of the body failed to parse (1.x then answers with the parse errors alone).
+fn nothing_parsed(state: &State, plan: &WritePlan, body: &[u8]) -> Option<Vec<u8>> {
+    let parsed = parse_batch(body, &parse_options(state.config.flavor, plan));
+    let syntax = syntax_errors(&parsed.errors);
+    let points = parsed.num_points + (parsed.errors.len() - syntax.len());
+    (!syntax.is_empty() && points == 0).then(|| quoted_errors(&syntax, body))
+}
+
 /// InfluxDB 1.x (`services/httpd/handler.go serveWrite`, steps 8-12).
 fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
-    let parsed = parse_batch(body, &parse_options(Flavor::V1, plan));
-    let syntax = syntax_errors(&parsed.errors);
-    let parsed_points = parsed.num_points + (parsed.errors.len() - syntax.len());
-    if !syntax.is_empty() && parsed_points == 0 {
-        return v1_error(400, &join(&syntax));
-    }
+    // The consistency level is checked after parsing and before writing: parse errors win.
     if !plan.consistency_ok {
-        return v1_error(400, "invalid consistency level");
+        let message = nothing_parsed(state, plan, body);
+        return v1_error_bytes(
+            400,
+            message.as_deref().unwrap_or(b"invalid consistency level"),
+        );
     }
-    let syntax_message = join(&syntax);
-    let options = write_options(state, &plan.db, plan.rp.as_deref(), false);
-    let result = match state.store.write_tables(parsed.tables, &options) {
+    let options = write_options(state, plan, &plan.db, plan.rp.as_deref(), false);
+    let result = match state.store.write(body, &options) {
         Ok(result) => result,
+        Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
+            return match nothing_parsed(state, plan, body) {
+                Some(message) => v1_error_bytes(400, &message),
+                None => v1_store_error(&error),
+            };
+        }
         Err(error) => return v1_store_error(&error),
     };
-    let outcome = outcome(parsed.errors, result);
-    if outcome.dropped > 0 {
-        let reason = first_rejection(&outcome.errors)
+    let syntax = syntax_errors(&result.errors);
+    if !syntax.is_empty() && result.points_written + result.points_dropped == 0 {
+        return v1_error_bytes(400, &quoted_errors(&syntax, body));
+    }
+    // A write-time refusal hides the parse errors, as in 1.x.
+    if result.points_dropped > 0 {
+        let reason = first_rejection(&result.errors)
             .map(|e| e.message.clone())
             .unwrap_or_default();
         return v1_error(
             400,
-            &format!("partial write: {reason} dropped={}", outcome.dropped),
+            &format!("partial write: {reason} dropped={}", result.points_dropped),
         );
     }
-    if !syntax_message.is_empty() {
-        return v1_error(400, &format!("partial write: {syntax_message} dropped=0"));
+    if !syntax.is_empty() {
+        let listed = quoted_errors(&syntax, body);
+        return v1_error_bytes(400, &concat(&[b"partial write: ", &listed, b" dropped=0"]));
     }
     HttpReply::no_content()
 }
@@ -674,18 +754,24 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
     if !principal.can_write(&bucket.db) {
         return forbidden(flavor, plan.api);
     }
-    let parsed = parse_batch(body, &parse_options(flavor, plan));
-    let syntax = syntax_errors(&parsed.errors);
-    if flavor == Flavor::V2 && !syntax.is_empty() {
-        // 2.x refuses the whole body when any line is malformed.
-        return v2_error("invalid", &join(&syntax));
-    }
-    let options = write_options(state, &bucket.db, Some(&bucket.rp), false);
-    let result = match state.store.write_tables(parsed.tables, &options) {
-        Ok(result) => result,
-        Err(error) => return store_error_v2(&error),
+    let options = write_options(state, plan, &bucket.db, Some(&bucket.rp), false);
+    let outcome = if flavor == Flavor::Cloud {
+        match state.store.write(body, &options) {
+            Ok(result) => Outcome::from(result),
+            Err(error) => return store_error_v2(&error),
+        }
+    } else {
+        let parsed = parse_against_store(&state.store, &options, body);
+        let syntax = syntax_errors(&parsed.errors);
+        if !syntax.is_empty() {
+            // 2.x refuses the whole body when any line is malformed.
+            return v2_error_bytes("invalid", &quoted_errors(&syntax, body), &[]);
+        }
+        match state.store.write_tables(parsed.tables, &options) {
+            Ok(result) => outcome(parsed.errors, result),
+            Err(error) => return store_error_v2(&error),
+        }
     };
-    let outcome = outcome(parsed.errors, result);
     if flavor == Flavor::Cloud {
         return cloud_outcome(&outcome, body);
     }
@@ -744,8 +830,9 @@ fn cloud_outcome(outcome: &Outcome, body: &[u8]) -> HttpReply {
         "failed to parse line protocol: errors encountered on line(s):"
     };
     let mut message = String::from(prefix);
+    let mut texts = LineTexts::new(body);
     for error in outcome.errors.iter().take(MAX_LISTED) {
-        let text = original_line(error, body);
+        let text = texts.of(error);
         message.push_str(&format!(
             "\nerror parsing line {} (1-based): {} ('{}')",
             error.line, error.message, text
@@ -754,40 +841,69 @@ fn cloud_outcome(outcome: &Outcome, body: &[u8]) -> HttpReply {
     v2_error_with("invalid", &message, &[("line", first.line as i64)])
 }
 
-fn original_line(error: &ParseError, body: &[u8]) -> String {
-    if !error.text.is_empty() {
-        return error.text.clone();
+/// The text of bad lines for answers that quote each one. Errors found after parsing may come
+/// without their line's text; those are looked up in an index of line starts built once, so a
+/// body with many refused points costs one pass, not one per point.
+struct LineTexts<'a> {
+    body: &'a [u8],
+    starts: Option<Vec<usize>>,
+}
+
+impl<'a> LineTexts<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        LineTexts { body, starts: None }
     }
-    line_text(body, error.line)
-        .map(|l| String::from_utf8_lossy(l).into_owned())
-        .unwrap_or_default()
+
+    fn of(&mut self, error: &ParseError) -> String {
+        if !error.text.is_empty() {
+            return error.text.clone();
+        }
+        let body = self.body;
+        let starts = self.starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', body).map(|i| i + 1))
+                .collect()
+        });
+        let Some(&start) = error.line.checked_sub(1).and_then(|i| starts.get(i)) else {
+            return String::new();
+        };
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |n| start + n);
+        let line = &body[start..end];
+        let skip = line
+            .iter()
+            .take_while(|&&b| matches!(b, b' ' | b'\t' | 0))
+            .count();
+        String::from_utf8_lossy(&line[skip..]).into_owned()
+    }
 }
 
 /// InfluxDB 3 (`/api/v3/write_lp` and its v1/v2 compatibility routes).
 fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
     if let Err(error) = std::str::from_utf8(body) {
-        return flavor_error(
-            Flavor::V3,
-            plan.api,
-            400,
-            "invalid",
-            &format!("body content is not valid utf8: {error}"),
-        );
+        let message = format!("body content is not valid utf8: {error}");
+        return flavor_error(Flavor::V3, plan.api, 400, "invalid", &message);
     }
-    let mut parsed = parse_batch(body, &parse_options(Flavor::V3, plan));
-    if plan.unit == TimeUnit::Auto {
+    let options = write_options(state, plan, &plan.db, None, !plan.accept_partial);
+    let written = if plan.unit == TimeUnit::Auto {
+        // Timestamps are scaled after parsing, so the store is given built tables.
+        let mut parsed = parse_against_store(&state.store, &options, body);
+        if !plan.accept_partial {
+            if let Some(first) = parsed.errors.first() {
+                return v3_rejected(first, body);
+            }
+        }
         for table in &mut parsed.tables {
             rescale_auto(table);
         }
-    }
-    if !plan.accept_partial {
-        if let Some(first) = parsed.errors.first() {
-            return v3_rejected(first, body);
-        }
-    }
-    let options = write_options(state, &plan.db, None, !plan.accept_partial);
-    let result = match state.store.write_tables(parsed.tables, &options) {
-        Ok(result) => result,
+        state
+            .store
+            .write_tables(parsed.tables, &options)
+            .map(|result| outcome(parsed.errors, result))
+    } else {
+        state.store.write(body, &options).map(Outcome::from)
+    };
+    let outcome = match written {
+        Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(&errors[0], body)
         }
@@ -795,16 +911,16 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
             return flavor_error(Flavor::V3, plan.api, 400, "invalid", &error.to_string())
         }
     };
-    let outcome = outcome(parsed.errors, result);
     if outcome.errors.is_empty() {
         return HttpReply::no_content();
     }
     let mut out = String::from("{\"error\":\"partial write of line protocol occurred\",\"data\":[");
+    let mut texts = LineTexts::new(body);
     for (i, error) in outcome.errors.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        push_v3_line_error(&mut out, error, body);
+        push_v3_line_error(&mut out, error, &mut texts);
     }
     out.push_str("]}");
     HttpReply::json(400, "application/json", out)
@@ -813,14 +929,14 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
 /// `accept_partial=false`: nothing written, the first bad line reported.
 fn v3_rejected(error: &ParseError, body: &[u8]) -> HttpReply {
     let mut out = String::from("{\"error\":\"parsing failed for write_lp endpoint\",\"data\":");
-    push_v3_line_error(&mut out, error, body);
+    push_v3_line_error(&mut out, error, &mut LineTexts::new(body));
     out.push('}');
     HttpReply::json(400, "application/json", out)
 }
 
-fn push_v3_line_error(out: &mut String, error: &ParseError, body: &[u8]) {
+fn push_v3_line_error(out: &mut String, error: &ParseError, texts: &mut LineTexts) {
     out.push_str("{\"original_line\":");
-    json::push_string(out, &original_line(error, body));
+    json::push_string(out, &texts.of(error));
     out.push_str(&format!(
         ",\"line_number\":{},\"error_message\":",
         error.line
