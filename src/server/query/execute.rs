@@ -31,7 +31,11 @@ pub struct Session<'a> {
     pub read_only: bool,
 }
 
-/// The result error for valid InfluxQL that influxlp does not run.
+/// The result error for valid InfluxQL that influxlp does not run. It is a statement error
+/// (HTTP 200, `error` inside the statement's result), the shape InfluxDB gives every statement
+/// that fails to execute: clients already surface it as a query error (influxdb-python raises
+/// `InfluxDBClientError` with the text) and tell it apart from a malformed request (400
+/// `error parsing query`), which this is not.
 pub fn unsupported(what: &str) -> String {
     format!("{what} is not supported by influxlp")
 }
