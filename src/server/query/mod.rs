@@ -1,10 +1,37 @@
 //! `/query`, `/api/v2/buckets` and `/api/v2/orgs`: the read and setup side of the HTTP API.
 //! The server routes these requests here after authentication and body decoding.
+//!
+//! `/query` runs the part of InfluxQL that clients and test suites use around writes (database
+//! and retention policy management, the SHOW statements, raw SELECTs); other valid InfluxQL is
+//! answered with a statement error saying influxlp does not support it.
+
+#[cfg(test)]
+mod api_tests;
+mod ast;
+mod authorize;
+mod buckets;
+mod condition;
+mod execute;
+mod json;
+mod lexer;
+mod orgs;
+mod parser;
+mod pattern;
+mod query_api;
+mod registry;
+mod results;
+mod select;
+mod show;
+mod show_where;
+mod table;
+mod timestamps;
 
 use crate::store::Store;
 
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
+pub use orgs::DEFAULT_ORG;
+pub use timestamps::format_rfc3339_nano;
 
 /// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +51,18 @@ pub struct QueryContext<'a> {
     pub auth_enabled: bool,
 }
 
-fn not_implemented(what: &str) -> HttpReply {
+/// A JSON answer ending with a newline, as Go's encoder and InfluxDB 1.x write them.
+fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpReply {
+    let mut body = if pretty {
+        json.to_pretty("    ")
+    } else {
+        json.to_compact()
+    };
+    body.push('\n');
     HttpReply {
-        status: 501,
+        status,
         headers: vec![("Content-Type".into(), "application/json".into())],
-        body: format!("{{\"error\":\"{what} is not implemented\"}}\n").into_bytes(),
+        body: body.into_bytes(),
     }
 }
 
@@ -40,8 +74,8 @@ pub fn handle_query(
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let _ = (ctx, method, params, body);
-    not_implemented("/query")
+    let _ = body;
+    query_api::serve_query(ctx, method, params)
 }
 
 /// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
@@ -52,8 +86,7 @@ pub fn handle_buckets(
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let _ = (ctx, method, path, params, body);
-    not_implemented("/api/v2/buckets")
+    buckets::serve(ctx, method, path, params, body)
 }
 
 /// `/api/v2/orgs` and `/api/v2/orgs/...`; `path` is the full request path.
@@ -64,6 +97,5 @@ pub fn handle_orgs(
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let _ = (ctx, method, path, params, body);
-    not_implemented("/api/v2/orgs")
+    orgs::serve(ctx, method, path, params, body)
 }
