@@ -75,7 +75,7 @@ impl BatchBuilder {
             }
             None => {
                 // A measurement is only kept once a line of it is accepted.
-                let name = String::from_utf8_lossy(&line.measurement).into_owned();
+                let name = crate::text::lossy_utf8(&line.measurement).into_owned();
                 let presets = self.presets.get(&name).cloned().unwrap_or_default();
                 let mut measurement = MeasurementBuilder::new(name, presets);
                 measurement
@@ -101,7 +101,7 @@ impl BatchBuilder {
             }
         }
         self.index
-            .get(String::from_utf8_lossy(raw).as_bytes())
+            .get(crate::text::lossy_utf8(raw).as_bytes())
             .copied()
     }
 

@@ -111,7 +111,7 @@ impl TagColumn {
     /// Looks again rather than trusting `find`: two tag keys of a line that are the same after
     /// repair may bring the same value to a column twice.
     fn insert(&mut self, value: &[u8]) -> u32 {
-        let text = String::from_utf8_lossy(value);
+        let text = crate::text::lossy_utf8(value);
         let hash = self.hasher.hash_one(text.as_bytes());
         let (bytes, offsets) = (&self.bytes, &self.offsets);
         let stored =
@@ -356,7 +356,7 @@ fn push_string(offsets: &mut Vec<i32>, bytes: &mut Vec<u8>, value: &[u8]) -> boo
     if value.len() > MAX_FIELD_VALUE_LENGTH {
         return false;
     }
-    let text = String::from_utf8_lossy(value);
+    let text = crate::text::lossy_utf8(value);
     if bytes.len() + text.len() > MAX_COLUMN_BYTES {
         return false;
     }
@@ -382,7 +382,7 @@ fn finish_nulls(nulls: &mut NullBufferBuilder) -> Option<NullBuffer> {
 fn utf8_array(offsets: Vec<i32>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> StringArray {
     // SAFETY: the offsets start at 0, never decrease and end at `bytes.len()` (each value pushes
     // its end offset after extending `bytes`), and every value written came out of
-    // `String::from_utf8_lossy`, so each slice between offsets is valid UTF-8. The validity
+    // `lossy_utf8`, so each slice between offsets is valid UTF-8. The validity
     // bitmap, when present, has one bit per row.
     unsafe {
         StringArray::new_unchecked(

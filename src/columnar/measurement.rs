@@ -55,7 +55,7 @@ pub(super) struct MeasurementBuilder {
 
 /// The bytes as valid UTF-8: borrowed when they are, U+FFFD in place of bad bytes otherwise.
 fn repaired(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    crate::text::lossy_utf8(bytes)
 }
 
 impl MeasurementBuilder {

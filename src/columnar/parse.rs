@@ -41,7 +41,7 @@ pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
                 // Lines like the first one, all through the body.
                 builder.expect_lines(data.len() / (source.len() + 1));
             }
-            builder.append(&line, &|| String::from_utf8_lossy(source).into_owned())
+            builder.append(&line, &|| crate::text::lossy_utf8(source).into_owned())
         });
         if let Err(error) = result {
             errors.push(error);
