@@ -203,6 +203,7 @@ def same_value(recorded, actual) -> bool:
 def diff_points(recorded: list[dict], actual: list[dict]) -> list[str]:
     """Human-readable differences between two point lists (empty when they agree)."""
     actual = compact(actual)
+
     def key(p: dict) -> tuple:
         # a long measurement is recorded as a digest dict, hence json for hashing
         name = json.dumps(p["measurement"], sort_keys=True, ensure_ascii=False)

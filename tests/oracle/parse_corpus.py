@@ -42,10 +42,13 @@ DIFFERENCES = {
         "and µ as microseconds and refuses unknown names with ValueError"
     ),
     "string_too_long": (
-        "1.6.7 has no limit on string fields; 1.9+ and 2.x drop a point whose string field is longer than 1048576 bytes (input field ... is too long), and so does influxlp"
+        "1.6.7 has no limit on string fields; 1.9+ and 2.x drop a point whose string field "
+        "is longer than 1048576 bytes (input field ... is too long), and so does influxlp"
     ),
     "type_per_shard_group": (
-        "1.x fixes a field's type per shard group (a week), so a float in 1970 and a string in 2001 both stay; influxlp keeps one type per column and refuses the second type as a field type conflict"
+        "1.x fixes a field's type per shard group (a week), so a float in 1970 and a string "
+        "in 2001 both stay; influxlp keeps one type per column and refuses the second type "
+        "as a field type conflict"
     ),
     "unreadable_name": (
         "1.6.7 accepts the point (204) but its series can never be read back; influxlp "
