@@ -293,28 +293,20 @@ impl<'a> LineParser<'a> {
         let digits_from = start + usize::from(line.get(start) == Some(&b'-'));
         let mut end = digits_from;
         let mut value: u64 = 0;
-        let mut overflow = false;
         while let Some(&b) = line.get(end) {
-            if b == b' ' || b == b'\n' {
-                break;
-            }
             let d = b.wrapping_sub(b'0');
             if d > 9 {
-                return Err(Fail::new(start, msg::BAD_TIMESTAMP));
+                break;
             }
-            match value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d)))
-            {
-                Some(v) => value = v,
-                None => overflow = true,
-            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(d));
             end += 1;
+        }
+        if end < line.len() && line[end] != b' ' && line[end] != b'\n' {
+            return Err(Fail::new(start, msg::BAD_TIMESTAMP));
         }
         if end == start {
             return Ok(self.options.default_time);
         }
-        let negative = digits_from > start;
         let text = &line[start..end];
         if end == digits_from {
             return Err(Fail::owned(
@@ -325,12 +317,15 @@ impl<'a> LineParser<'a> {
                 ),
             ));
         }
+        let negative = digits_from > start;
         let limit = if negative {
             1u64 << 63
         } else {
             i64::MAX as u64
         };
-        if overflow || value > limit {
+        // Up to 19 digits cannot wrap a u64; longer ones may still be small (leading zeros).
+        let fits = end - digits_from <= 19 || exact_u64(&line[digits_from..end]).is_some();
+        if !fits || value > limit {
             return Err(Fail::owned(
                 start,
                 format!(
@@ -653,6 +648,13 @@ fn influx_walk_fields(line: &[u8], start: usize, end: usize, key_len: usize) -> 
         i += 1;
     }
     Ok(())
+}
+
+/// The value of a digit string, `None` if it does not fit in a u64.
+fn exact_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, &d| {
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// Go's `strconv.Quote` for the digit strings that reach it (ASCII only).
