@@ -5,6 +5,7 @@
 //! `42i`) take a fast path that gives the same results.
 
 use super::error::{msg, Fail};
+use super::scan::digits;
 use super::FieldValue;
 
 /// Scans the number that starts at `start` (a digit, `.`, `-`, `N` or `n`); returns its value
@@ -49,20 +50,6 @@ const POW10: [f64; 23] = [
 #[inline(always)]
 fn ends_value(line: &[u8], i: usize) -> bool {
     i >= line.len() || line[i] == b',' || line[i] == b' '
-}
-
-/// Accumulates decimal digits from `i`; returns the (wrapping) value and where the digits stop.
-#[inline(always)]
-fn digits(line: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
-    while let Some(&b) = line.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        acc = acc.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
-    (acc, i)
 }
 
 /// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` with few enough digits to be exact without a

@@ -132,3 +132,18 @@ fn parse_throughput() {
         t_ours / t_scan
     );
 }
+
+/// For counting instructions and cycles with `perf stat`: parses the corpus `PARSE_ROUNDS`
+/// times (default 10); run it with 0 to measure the corpus generation alone.
+#[test]
+#[ignore = "a measurement; run in release mode"]
+fn parse_rounds() {
+    let data = telegraf_corpus(200_000);
+    let rounds = std::env::var("PARSE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(10);
+    for _ in 0..rounds {
+        assert_eq!(ours(&data), 200_000);
+    }
+}
