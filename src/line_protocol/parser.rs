@@ -228,10 +228,26 @@ impl<'a> LineParser<'a> {
             if too_long.is_none() && key_len + 4 + raw_key.len() > MAX_KEY_LENGTH {
                 too_long = Some(key_too_long(key_start, key_len + 4 + raw_key.len()));
             }
-            let (value, next) = match first {
+            let key = || {
+                if key_escaped {
+                    unescape(raw_key, NAME_ESCAPES)
+                } else {
+                    Cow::Borrowed(raw_key)
+                }
+            };
+            // Each arm pushes its own variant: building the element where the value is known
+            // keeps it out of a stack temporary (whose partial stores stall the copy).
+            let next = match first {
                 b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
                 b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
-                    scan_number(line, value_start, self.options.allow_unsigned)?
+                    let (value, next) =
+                        scan_number(line, value_start, self.options.allow_unsigned)?;
+                    match value {
+                        FieldValue::Float(v) => out.fields.push((key(), FieldValue::Float(v))),
+                        FieldValue::Integer(v) => out.fields.push((key(), FieldValue::Integer(v))),
+                        other => out.fields.push((key(), other)),
+                    }
+                    next
                 }
                 b'"' => {
                     let (close, escaped) = closing_quote(line, value_start)?;
@@ -246,16 +262,15 @@ impl<'a> LineParser<'a> {
                     } else {
                         Cow::Borrowed(body)
                     };
-                    (FieldValue::String(text), next)
+                    out.fields.push((key(), FieldValue::String(text)));
+                    next
                 }
-                _ => scan_boolean(line, value_start)?,
+                _ => {
+                    let (value, next) = scan_boolean(line, value_start)?;
+                    out.fields.push((key(), value));
+                    next
+                }
             };
-            let key = if key_escaped {
-                unescape(raw_key, NAME_ESCAPES)
-            } else {
-                Cow::Borrowed(raw_key)
-            };
-            out.fields.push((key, value));
             if next >= len || line[next] == b' ' {
                 return match too_long {
                     Some(fail) => Err(fail),

@@ -133,17 +133,25 @@ fn parse_throughput() {
     );
 }
 
-/// For counting instructions and cycles with `perf stat`: parses the corpus `PARSE_ROUNDS`
-/// times (default 10); run it with 0 to measure the corpus generation alone.
+/// For CPU-time measurements with `perf stat -e task-clock` on a busy machine: parses the corpus
+/// `PARSE_ROUNDS` times (default 10; 0 measures the corpus generation alone) with the parser
+/// named by `PARSE_WITH`: `influxlp` (default), `iox` or `bytes`.
 #[test]
 #[ignore = "a measurement; run in release mode"]
 fn parse_rounds() {
     let data = telegraf_corpus(200_000);
+    let text = std::str::from_utf8(&data).unwrap();
     let rounds = std::env::var("PARSE_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(10);
+    let with = std::env::var("PARSE_WITH").unwrap_or_default();
     for _ in 0..rounds {
-        assert_eq!(ours(&data), 200_000);
+        let n = match with.as_str() {
+            "iox" => iox(text),
+            "bytes" => byte_scan(&data),
+            _ => ours(&data),
+        };
+        std::hint::black_box(n);
     }
 }
