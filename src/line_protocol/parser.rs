@@ -164,12 +164,19 @@ impl<'a> LineParser<'a> {
         }
         sort_tags(&mut self.raw_tags)?;
         check_key_length(key_end)?;
-        out.tags.extend(self.raw_tags.iter().map(|t| {
-            (
-                unescape_if(t.key_escaped, t.key, TAG_ESCAPES),
-                unescape_if(t.value_escaped, t.value, TAG_ESCAPES),
-            )
-        }));
+        for t in &self.raw_tags {
+            // The common all-borrowed tag is pushed on its own path: merged with the unescaped
+            // one it would go through a stack temporary whose partial stores stall the copy.
+            if t.key_escaped || t.value_escaped {
+                out.tags.push((
+                    unescape_if(t.key_escaped, t.key, TAG_ESCAPES),
+                    unescape_if(t.value_escaped, t.value, TAG_ESCAPES),
+                ));
+            } else {
+                out.tags
+                    .push((Cow::Borrowed(t.key), Cow::Borrowed(t.value)));
+            }
+        }
         Ok(key_end)
     }
 
