@@ -26,4 +26,6 @@ pub use api::{
 };
 
 #[cfg(test)]
+mod bench_tests;
+#[cfg(test)]
 mod tests;

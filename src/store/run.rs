@@ -123,34 +123,59 @@ fn concatenate(runs: &[&Arc<Run>], context: &MergeContext<'_>) -> Run {
         time.extend_from_slice(&run.time);
         series.extend_from_slice(&run.series);
     }
-    let tags = (0..context.tag_count)
-        .map(|tag_id| {
-            let parts: Vec<Option<&dyn Array>> = runs
-                .iter()
-                .map(|run| run.tag(tag_id).map(|a| a as &dyn Array))
-                .collect();
-            concat_column(&parts, runs, &DataType::Int32).map(|array| {
-                array
-                    .as_any()
-                    .downcast_ref::<Int32Array>()
-                    .expect("tag ids are Int32")
-                    .clone()
-            })
+    let tags = per_column(total, context.tag_count, |tag_id| {
+        let parts: Vec<Option<&dyn Array>> = runs
+            .iter()
+            .map(|run| run.tag(tag_id).map(|a| a as &dyn Array))
+            .collect();
+        concat_column(&parts, runs, &DataType::Int32).map(|array| {
+            array
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .expect("tag ids are Int32")
+                .clone()
         })
-        .collect();
-    let fields = context
-        .field_types
-        .iter()
-        .enumerate()
-        .map(|(field_id, &field_type)| {
-            let parts: Vec<Option<&dyn Array>> = runs
-                .iter()
-                .map(|run| run.field(field_id).map(|a| a.as_ref()))
-                .collect();
-            concat_column(&parts, runs, &arrow_type_of(field_type))
-        })
-        .collect();
+    });
+    let fields = per_column(total, context.field_types.len(), |field_id| {
+        let parts: Vec<Option<&dyn Array>> = runs
+            .iter()
+            .map(|run| run.field(field_id).map(|a| a.as_ref()))
+            .collect();
+        concat_column(&parts, runs, &arrow_type_of(context.field_types[field_id]))
+    });
     Run::new(time.into(), series.into(), tags, fields)
+}
+
+/// `f` for each of `count` columns, on several threads when there are enough rows to copy that
+/// the copying (and the page faults of fresh buffers) dominates.
+fn per_column<T: Send>(rows: usize, count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    const PARALLEL_ROWS: usize = 1 << 18;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count)
+        .min(8);
+    if rows < PARALLEL_ROWS || threads < 2 {
+        return (0..count).map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..count)
+                        .step_by(threads)
+                        .map(|i| (i, f(i)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out: Vec<(usize, T)> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a column copy panicked"))
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, value)| value).collect()
+    })
 }
 
 fn concat_column(
