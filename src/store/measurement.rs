@@ -136,9 +136,7 @@ impl Measurement {
             if start < lens.len() {
                 sizes.push(lens[start..].iter().sum());
             }
-            let Some(&last) = sizes.last() else {
-                return None;
-            };
+            let &last = sizes.last()?;
             let same_tier = sizes
                 .iter()
                 .rev()
