@@ -1070,3 +1070,19 @@ fn concurrent_writers_and_readers_see_whole_writes_and_every_point_once() {
         assert_eq!(read(&store, "db", &format!("w{w}")).len(), per_writer * 2);
     }
 }
+
+#[test]
+fn a_row_without_fields_is_not_a_point() {
+    let store = Store::new();
+    let rows: &[Row<'_>] = &[
+        (1, &[("h", "a")], &[("v", V::F(1.0))]),
+        (2, &[("h", "ghost")], &[]),
+    ];
+    let result = store
+        .write_tables(vec![table("m", rows)], &options("db"))
+        .unwrap();
+    assert_eq!((result.points_written, result.points_dropped), (1, 0));
+    assert_eq!(read(&store, "db", "m"), vec!["1 h=a v=1"]);
+    assert_eq!(store.series(None, "db", None).unwrap(), vec!["m,h=a"]);
+    assert_eq!(store.tag_values("m", "h", "db", None).unwrap(), vec!["a"]);
+}
