@@ -14,8 +14,8 @@ use arrow_schema::Schema;
 use parking_lot::Mutex;
 
 use super::index::{IndexLookup, IndexSnapshot};
-use super::layout::{arrow_type_of, field_column_names, field_field, tag_field, time_field};
 use super::run::{merge_runs, MergeContext, Run};
+use crate::columnar::{arrow_type_of, field_column_names, field_field, tag_field, time_field};
 
 #[derive(Debug)]
 pub(crate) struct Measurement {

@@ -28,4 +28,6 @@ pub use api::{
 #[cfg(test)]
 mod bench_tests;
 #[cfg(test)]
+mod line_protocol_tests;
+#[cfg(test)]
 mod tests;

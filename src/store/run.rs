@@ -11,9 +11,9 @@ use arrow_buffer::ScalarBuffer;
 use arrow_schema::DataType;
 use arrow_select::concat::concat;
 
-use super::layout::arrow_type_of;
 use super::merge::{gather, gather_values, MergePlan, RowRef};
 use super::persistent::PersistentVec;
+use crate::columnar::arrow_type_of;
 use crate::line_protocol::FieldType;
 
 #[derive(Debug)]

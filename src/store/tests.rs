@@ -13,9 +13,9 @@ use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampNanosecondT
 use arrow_array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{DataType, Schema};
 
-use super::layout::{field_field, tag_field, time_field};
 use super::*;
 use crate::columnar::MeasurementTable;
+use crate::columnar::{field_field, tag_field, time_field};
 use crate::line_protocol::{ErrorKind, FieldType};
 
 /// A field value of a hand-built row.
