@@ -199,3 +199,20 @@ fn escaped_names_read_back_unescaped_and_list_escaped() {
         vec![r"my\ cpu,host\=name=a\,b"]
     );
 }
+
+#[test]
+fn a_type_fixed_after_a_batch_was_built_is_still_enforced_at_commit() {
+    // The batch is built while `v` is unknown; another write fixes `v` as a string before it is
+    // committed, as happens when two writers race.
+    let store = Store::new();
+    let built = crate::columnar::parse_batch(b"m v=1 1\nm w=2 2\n", &Default::default());
+    write(&store, "m v=\"text\" 0\n");
+    let result = store.write_tables(built.tables, &options("db")).unwrap();
+    assert_eq!((result.points_written, result.points_dropped), (1, 1));
+    assert_eq!(
+        result.errors[0].message,
+        conflict("v", "m", "float", "string")
+    );
+    assert_eq!(result.errors[0].line, 1);
+    assert_eq!(read(&store, "db", "m"), vec!["0 v=\"text\"", "2 w=2"]);
+}
