@@ -156,3 +156,38 @@ fn bench_write_built_tables() {
     });
     report(&store, "Store::write_tables (store side only)", wall, cpu);
 }
+
+#[test]
+#[ignore]
+fn bench_single_line_writes() {
+    const WRITES: usize = 100_000;
+    let bodies: Vec<Vec<u8>> = (0..WRITES)
+        .map(|i| {
+            format!(
+                "cpu,host=host{} usage_user={}.5,usage_system=1 {}\n",
+                i % 100,
+                i % 100,
+                BASE_TIME + i as i64
+            )
+            .into_bytes()
+        })
+        .collect();
+    let store = Store::new();
+    let ((), wall, cpu) = timed(|| {
+        for body in &bodies {
+            store.write(body, &options("db")).unwrap();
+        }
+    });
+    println!(
+        "single-line writes: {:.1} µs CPU ({:.1} µs wall) per write",
+        cpu * 1e6 / WRITES as f64,
+        wall * 1e6 / WRITES as f64
+    );
+    let (table, wall, _) = timed(|| store.table(&query("db", "cpu")).unwrap().unwrap());
+    assert_eq!(table.batch.num_rows(), WRITES);
+    println!(
+        "table() after them: {:.1} ms wall; {:.1} bytes/point",
+        wall * 1e3,
+        store.memory_usage() as f64 / WRITES as f64
+    );
+}

@@ -150,11 +150,14 @@ fn concatenate(runs: &[&Arc<Run>], context: &MergeContext<'_>) -> Run {
 /// the copying (and the page faults of fresh buffers) dominates.
 fn per_column<T: Send>(rows: usize, count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     const PARALLEL_ROWS: usize = 1 << 18;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count)
-        .min(8);
-    if rows < PARALLEL_ROWS || threads < 2 {
+    // Asking the system reads cgroup files: once is enough.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if rows < PARALLEL_ROWS || count < 2 {
+        return (0..count).map(f).collect();
+    }
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cores.min(count).min(8);
+    if threads < 2 {
         return (0..count).map(f).collect();
     }
     let f = &f;
