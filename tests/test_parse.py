@@ -2,10 +2,9 @@
 
 import datetime
 
+import influxlp
 import numpy as np
 import pytest
-
-import influxlp
 
 T0 = 1_700_000_000_000_000_000
 
@@ -74,7 +73,13 @@ def test_every_field_type_keeps_its_influxdb_type():
 
 
 def test_precision_scales_timestamps():
-    for precision, factor in [("ns", 1), ("u", 1_000), ("ms", 10**6), ("s", 10**9), ("h", 3600 * 10**9)]:
+    for precision, factor in [
+        ("ns", 1),
+        ("u", 1_000),
+        ("ms", 10**6),
+        ("s", 10**9),
+        ("h", 3600 * 10**9),
+    ]:
         table = influxlp.parse(b"m v=1 2", precision=precision)["m"]
         assert table.to_numpy()["time"].astype(np.int64).tolist() == [2 * factor]
 
@@ -210,9 +215,9 @@ def test_polars_reads_the_capsule():
     frame = influxlp.parse(b"m,host=a f=1.5,i=1i 1\nm,host=b f=2 2\n")["m"].to_polars()
     assert isinstance(frame, pl.DataFrame)
     assert frame.schema["time"] == pl.Datetime("ns", "UTC")
-    assert frame.schema["host"] in (pl.Categorical, pl.Enum) or str(frame.schema["host"]).startswith(
-        "Categorical"
-    )
+    assert frame.schema["host"] in (pl.Categorical, pl.Enum) or str(
+        frame.schema["host"]
+    ).startswith("Categorical")
     assert frame.schema["f"] == pl.Float64
     assert frame["i"].to_list() == [1, None]
 

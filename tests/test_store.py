@@ -3,10 +3,9 @@
 import datetime
 import threading
 
+import influxlp
 import numpy as np
 import pytest
-
-import influxlp
 
 
 def rows(table):
@@ -95,7 +94,9 @@ def test_unknown_database_without_create():
 def test_unknown_retention_policy():
     store = influxlp.Store()
     store.create_database("db")
-    with pytest.raises(influxlp.RetentionPolicyNotFoundError, match="retention policy not found: rp"):
+    with pytest.raises(
+        influxlp.RetentionPolicyNotFoundError, match="retention policy not found: rp"
+    ):
         store.write(b"m v=1", db="db", rp="rp")
 
 
@@ -138,7 +139,7 @@ def test_reads_are_ordered_by_time_and_filtered():
 
 def test_metadata_reads():
     store = influxlp.Store()
-    store.write(b"m,b=2,a=1 f=1,s=\"x\" 1\nm,a=3 f=2 2\nn v=1u 1\n", db="db")
+    store.write(b'm,b=2,a=1 f=1,s="x" 1\nm,a=3 f=2 2\nn v=1u 1\n', db="db")
     assert store.measurements("db") == ["m", "n"]
     assert store.field_keys("m", db="db") == {"f": "float", "s": "string"}
     assert store.field_keys("n", db="db") == {"v": "unsigned"}
@@ -182,7 +183,9 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing():
     def write(worker):
         for b in range(batches):
             base = (worker * batches + b) * per_batch
-            body = "".join(f"m{worker % 2},w=w{worker} v={i} {base + i}\n" for i in range(per_batch))
+            body = "".join(
+                f"m{worker % 2},w=w{worker} v={i} {base + i}\n" for i in range(per_batch)
+            )
             result = store.write(body.encode(), db="db")
             assert result.points_written == per_batch
 

@@ -16,6 +16,8 @@ mod builder;
 mod bytes;
 mod columns;
 mod measurement;
+#[cfg(test)]
+mod model_tests;
 mod parse;
 pub mod rejection;
 mod schema;

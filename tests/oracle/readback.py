@@ -105,7 +105,7 @@ def shard_groups(server: Influxd, db: str, rp: str) -> list[tuple[int, int]]:
     for s in series_of(res):
         cols = s["columns"]
         for row in s.get("values") or []:
-            rec = dict(zip(cols, row))
+            rec = dict(zip(cols, row, strict=False))
             if rec["database"] != db or rec["retention_policy"] != rp:
                 continue
             start = max(MIN_NANO, rfc3339_to_ns(rec["start_time"]))
@@ -164,7 +164,7 @@ def points(server: Influxd, db: str, rp: str = "autogen") -> tuple[list[dict], d
                 tags = {k: v for k, v in (s.get("tags") or {}).items() if v != ""}
                 for row in s.get("values") or []:
                     fields = {}
-                    for col, cell in zip(cols[1:], row[1:]):
+                    for col, cell in zip(cols[1:], row[1:], strict=False):
                         if cell is None:
                             continue
                         fields[col] = typed_value(cell, types.get(col, []))
