@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn valid_text_is_borrowed() {
-        assert!(matches!(lossy_utf8("héllo".as_bytes()), std::borrow::Cow::Borrowed("héllo")));
+        assert!(matches!(
+            lossy_utf8("héllo".as_bytes()),
+            std::borrow::Cow::Borrowed("héllo")
+        ));
     }
 
     #[test]
@@ -44,6 +47,9 @@ mod tests {
         assert_eq!(lossy_utf8(b"\xc0\xaf"), "\u{fffd}\u{fffd}");
         assert_eq!(lossy_utf8(b"x\x80y"), "x\u{fffd}y");
         assert_eq!(lossy_utf8(b"ok\xf0"), "ok\u{fffd}");
-        assert_eq!(lossy_utf8(b"\xe2\x82A\xe2\x82\xac"), "\u{fffd}\u{fffd}A\u{20ac}");
+        assert_eq!(
+            lossy_utf8(b"\xe2\x82A\xe2\x82\xac"),
+            "\u{fffd}\u{fffd}A\u{20ac}"
+        );
     }
 }

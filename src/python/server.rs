@@ -30,8 +30,20 @@ pub struct User {
 impl User {
     #[new]
     #[pyo3(signature = (name, password, *, admin=false, read=Vec::new(), write=Vec::new()))]
-    fn new(name: String, password: String, admin: bool, read: Vec<String>, write: Vec<String>) -> Self {
-        User { name, password, admin, read, write }
+    fn new(
+        name: String,
+        password: String,
+        admin: bool,
+        read: Vec<String>,
+        write: Vec<String>,
+    ) -> Self {
+        User {
+            name,
+            password,
+            admin,
+            read,
+            write,
+        }
     }
 
     /// The password is kept but never shown.
@@ -60,11 +72,18 @@ impl User {
 
 /// `users`: a list of `User`, or `{name: password}` meaning admins.
 fn users_from(users: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<core::User>> {
-    let Some(users) = users.filter(|u| !u.is_none()) else { return Ok(Vec::new()) };
+    let Some(users) = users.filter(|u| !u.is_none()) else {
+        return Ok(Vec::new());
+    };
     if let Ok(admins) = users.cast::<PyDict>() {
         return admins
             .iter()
-            .map(|(name, password)| Ok(core::User::admin(name.extract::<String>()?, password.extract::<String>()?)))
+            .map(|(name, password)| {
+                Ok(core::User::admin(
+                    name.extract::<String>()?,
+                    password.extract::<String>()?,
+                ))
+            })
             .collect();
     }
     users
@@ -75,20 +94,31 @@ fn users_from(users: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<core::User>> {
 
 /// `tokens`: a list of tokens (every privilege) or `{token: User}`.
 fn tokens_from(tokens: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Option<core::User>)>> {
-    let Some(tokens) = tokens.filter(|t| !t.is_none()) else { return Ok(Vec::new()) };
+    let Some(tokens) = tokens.filter(|t| !t.is_none()) else {
+        return Ok(Vec::new());
+    };
     if let Ok(mapping) = tokens.cast::<PyDict>() {
         return mapping
             .iter()
             .map(|(token, user)| {
-                let user = if user.is_none() { None } else { Some(user.extract::<PyRef<'_, User>>()?.to_core()) };
+                let user = if user.is_none() {
+                    None
+                } else {
+                    Some(user.extract::<PyRef<'_, User>>()?.to_core())
+                };
                 Ok((token.extract::<String>()?, user))
             })
             .collect();
     }
     if tokens.extract::<String>().is_ok() {
-        return Err(PyTypeError::new_err("tokens must be a list of tokens or a {token: User} dict, not a str"));
+        return Err(PyTypeError::new_err(
+            "tokens must be a list of tokens or a {token: User} dict, not a str",
+        ));
     }
-    tokens.try_iter()?.map(|token| Ok((token?.extract::<String>()?, None))).collect()
+    tokens
+        .try_iter()?
+        .map(|token| Ok((token?.extract::<String>()?, None)))
+        .collect()
 }
 
 /// A fake InfluxDB: InfluxDB's HTTP API over an in-memory store, served from background
@@ -150,7 +180,11 @@ impl Server {
             request_logger,
             ..ServerConfig::default()
         };
-        Ok(Server { config, store, running: Mutex::new(None) })
+        Ok(Server {
+            config,
+            store,
+            running: Mutex::new(None),
+        })
     }
 
     /// Binds and starts serving in the background; returns once the port accepts connections.
@@ -162,7 +196,12 @@ impl Server {
         let store = self.store.get().shared();
         let server = py
             .detach(|| core::Server::start(config, store))
-            .map_err(|e| PyOSError::new_err(format!("cannot start server on {}:{}: {e}", self.config.host, self.config.port)))?;
+            .map_err(|e| {
+                PyOSError::new_err(format!(
+                    "cannot start server on {}:{}: {e}",
+                    self.config.host, self.config.port
+                ))
+            })?;
         *self.running.lock() = Some(Arc::new(server));
         Ok(())
     }
@@ -202,7 +241,8 @@ impl Server {
     /// The bound port once started (the configured one before).
     #[getter]
     fn port(&self) -> u16 {
-        self.running().map_or(self.config.port, |s| s.local_addr().port())
+        self.running()
+            .map_or(self.config.port, |s| s.local_addr().port())
     }
 
     #[getter]
@@ -232,8 +272,17 @@ impl Server {
     }
 
     fn __repr__(&self) -> String {
-        let state = if self.is_running() { "running" } else { "stopped" };
-        format!("<influxlp.Server {} flavor={} {}>", self.url(), self.config.flavor, state)
+        let state = if self.is_running() {
+            "running"
+        } else {
+            "stopped"
+        };
+        format!(
+            "<influxlp.Server {} flavor={} {}>",
+            self.url(),
+            self.config.flavor,
+            state
+        )
     }
 }
 
@@ -244,4 +293,3 @@ impl Drop for Server {
         }
     }
 }
-
