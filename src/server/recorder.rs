@@ -44,7 +44,8 @@ pub struct Seen {
     pub latency: Duration,
     /// Close the connection without answering.
     pub dropped: bool,
-    /// The body is a urlencoded form the server read parameters (maybe credentials) from.
+    /// The body is a urlencoded form to a read endpoint, which takes parameters (credentials
+    /// among them) from it.
     pub form: bool,
 }
 

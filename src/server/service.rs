@@ -144,6 +144,8 @@ pub async fn handle(
     if let Some(faults) = &state.config.faults {
         faults.sleep(seen.latency).await;
     }
+    // Only the read endpoints take parameters (credentials among them) from a form body.
+    seen.form = !matches!(routed, Route::Write(_)) && is_form(&head.headers);
     if flavor == Flavor::V1 {
         reformat_v1_error(&mut reply, &head);
     }
@@ -330,14 +332,8 @@ async fn serve_query(
     };
     seen.body = raw.clone();
     let mut params = head.params.clone();
-    let form = head
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if form && head.method == Method::POST {
+    if is_form(&head.headers) && head.method == Method::POST {
         params.extend_from(&String::from_utf8_lossy(&raw));
-        seen.form = true;
     }
     let state = state.clone();
     let principal = principal.clone();
@@ -415,6 +411,13 @@ async fn drain(
     tokio::time::timeout(DRAIN_TIMEOUT, discard)
         .await
         .unwrap_or(false)
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
