@@ -389,3 +389,18 @@ def test_a_failing_test_reports_the_requests(pytester) -> None:
     section = result.stdout.str().split("influxdb requests", 1)[1]
     assert "hunter2" not in section
     assert result.stdout.str().count("influxdb requests") == 1
+
+
+def docs_example(name: str) -> str:
+    """The code block under `<!-- example: name -->` in docs/testing.md."""
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
+    after = text.split(f"<!-- example: {name} -->", 1)[1]
+    block = after.split("```", 2)[1]
+    return block.split("\n", 1)[1]
+
+
+def test_the_documented_example_passes(pytester) -> None:
+    pytester.makefile(".ini", pytest=docs_example("pytest.ini"))
+    pytester.makepyfile(test_sensors=docs_example("test_sensors.py"))
+    result = pytester.runpytest("-p", "no:logging")
+    result.assert_outcomes(passed=9)
