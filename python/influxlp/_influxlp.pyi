@@ -231,7 +231,7 @@ class Server:
         max_decompressed_size: int | None = None,
         log_requests: bool = False,
         request_log_size: int = 10_000,
-        request_log_bytes: int = 268_435_456,
+        request_log_bytes: int = 67_108_864,
     ) -> None: ...
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""

@@ -20,8 +20,10 @@ use crate::server::{
 };
 use crate::store::{Store as CoreStore, StoreError, TableQuery};
 
-/// How often `wait_for` looks at the store.
-const WAIT_POLL: Duration = Duration::from_millis(2);
+/// How often `wait_for` looks at the store: soon at first, then less often (counting builds the
+/// merged tables, which a steady stream of writes keeps invalidating).
+const WAIT_POLL_FIRST: Duration = Duration::from_millis(1);
+const WAIT_POLL_MAX: Duration = Duration::from_millis(20);
 
 /// A user the server accepts: an admin, or read/write privileges on the listed databases.
 #[pyclass(frozen, module = "influxlp")]
@@ -403,6 +405,7 @@ impl Server {
                 .count(measurement.as_deref(), db.as_deref(), None)
                 .unwrap_or(0)
         };
+        let mut poll = WAIT_POLL_FIRST;
         loop {
             let found = py.detach(stored);
             if found >= count {
@@ -431,7 +434,9 @@ impl Server {
                     store_summary(&store)
                 )));
             }
-            py.detach(|| std::thread::sleep(WAIT_POLL));
+            let pause = poll.min(deadline.saturating_duration_since(Instant::now()));
+            py.detach(|| std::thread::sleep(pause));
+            poll = (poll * 2).min(WAIT_POLL_MAX);
             py.check_signals()?;
         }
     }

@@ -24,7 +24,7 @@ pub const REDACTED: &str = "[REDACTED]";
 pub const DEFAULT_CAPACITY: usize = 10_000;
 
 /// Default bound on the bytes of bodies (received and answered) kept.
-pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Bodies smaller than this are copied out of the connection's read buffer, so that a kept
 /// record does not pin a much larger buffer.
