@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,8 @@ pub enum Action {
 pub struct Plan {
     pub action: Action,
     pub latency: Duration,
+    /// The wake-ups that had happened when the plan was made (see `Faults::sleep`).
+    pub wakes: u64,
 }
 
 impl Default for Plan {
@@ -70,6 +73,7 @@ impl Default for Plan {
         Plan {
             action: Action::Proceed { quota: false },
             latency: Duration::ZERO,
+            wakes: 0,
         }
     }
 }
@@ -177,6 +181,8 @@ pub struct Faults {
     state: Mutex<State>,
     /// Wakes requests sleeping out an injected latency (on `clear` or when the server stops).
     wake: Notify,
+    /// How many wake-ups there have been, so that a request planned before one does not sleep.
+    wakes: AtomicU64,
 }
 
 impl Faults {
@@ -214,7 +220,7 @@ impl Faults {
     pub fn set_latency(&self, latency: Duration) {
         self.state.lock().latency = latency;
         if latency.is_zero() {
-            self.wake.notify_waiters();
+            self.wake_sleepers();
         }
     }
 
@@ -238,11 +244,12 @@ impl Faults {
     /// Removes every fault and wakes requests sleeping out a latency.
     pub fn clear(&self) {
         *self.state.lock() = State::default();
-        self.wake.notify_waiters();
+        self.wake_sleepers();
     }
 
     /// Wakes requests sleeping out a latency (the server is stopping).
     pub fn wake_sleepers(&self) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
         self.wake.notify_waiters();
     }
 
@@ -250,6 +257,7 @@ impl Faults {
     pub fn plan_write(&self) -> Plan {
         let mut state = self.state.lock();
         let latency = state.latency;
+        let wakes = self.wakes.load(Ordering::SeqCst);
         let action = if let Some(queued) = state.queue.pop_front() {
             match queued {
                 Queued::Fail(error) => Action::Fail {
@@ -270,7 +278,11 @@ impl Faults {
                 quota: state.quota.is_some(),
             }
         };
-        Plan { action, latency }
+        Plan {
+            action,
+            latency,
+            wakes,
+        }
     }
 
     /// Takes `points` and `bytes` from the quota, or says how long to wait.
@@ -315,14 +327,20 @@ impl Faults {
         Ok(())
     }
 
-    /// Sleeps out `latency`, or less when the faults are cleared or the server stops.
-    pub async fn sleep(&self, latency: Duration) {
-        if latency.is_zero() {
+    /// Sleeps out the latency of `plan`, or less when the faults are cleared or the server
+    /// stops (also when that happened after the plan was made, before the sleep began).
+    pub async fn sleep(&self, plan: &Plan) {
+        if plan.latency.is_zero() {
             return;
         }
         let woken = self.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if self.wakes.load(Ordering::SeqCst) != plan.wakes {
+            return;
+        }
         tokio::select! {
-            _ = tokio::time::sleep(latency) => {}
+            _ = tokio::time::sleep(plan.latency) => {}
             _ = woken => {}
         }
     }
@@ -541,6 +559,25 @@ mod tests {
         assert_eq!(big.take_quota(1, 10).unwrap_err().retry_after, 5);
         big.set_quota(None, None);
         assert!(big.take_quota(1, 1_000_000).is_ok());
+    }
+
+    #[test]
+    fn a_wake_before_the_sleep_is_not_missed() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let faults = Faults::new();
+        faults.set_latency(Duration::from_secs(60));
+        let plan = faults.plan_write();
+        faults.clear();
+        let started = Instant::now();
+        runtime.block_on(faults.sleep(&plan));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        faults.set_latency(Duration::from_millis(20));
+        let plan = faults.plan_write();
+        runtime.block_on(faults.sleep(&plan));
+        assert!(started.elapsed() >= Duration::from_millis(20));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 use parking_lot::Mutex;
 
+use super::faults::Plan;
 use super::gzip;
 use super::query::HttpReply;
 use super::service::Head;
@@ -41,7 +42,8 @@ pub struct Seen {
     /// The body is gzip as the flavor reads `Content-Encoding` (write endpoints).
     pub gzip: bool,
     pub fault: Option<&'static str>,
-    pub latency: Duration,
+    /// What the faults decided (its latency is slept out before answering).
+    pub plan: Plan,
     /// Close the connection without answering.
     pub dropped: bool,
     /// The body is a urlencoded form to a read endpoint, which takes parameters (credentials
@@ -116,7 +118,7 @@ impl RecordedRequest {
             duration: started.elapsed(),
             time: received,
             fault: seen.fault,
-            latency: seen.latency,
+            latency: seen.plan.latency,
         }
     }
 

@@ -142,7 +142,7 @@ pub async fn handle(
         seen.body = kept.freeze();
     }
     if let Some(faults) = &state.config.faults {
-        faults.sleep(seen.latency).await;
+        faults.sleep(&seen.plan).await;
     }
     // Only the read endpoints take parameters (credentials among them) from a form body.
     seen.form = !matches!(routed, Route::Write(_)) && is_form(&head.headers);
@@ -259,9 +259,9 @@ async fn serve_write(
         .as_ref()
         .map(|faults| faults.plan_write())
         .unwrap_or_default();
-    seen.latency = plan.latency;
     seen.fault = plan.fault();
-    let quota = match &plan.action {
+    seen.plan = plan;
+    let quota = match &seen.plan.action {
         Action::Proceed { quota } => *quota,
         injected => {
             if let Some(body) = body.take() {
