@@ -392,8 +392,8 @@ def test_a_failing_test_reports_the_requests(pytester) -> None:
 
 
 def docs_example(name: str) -> str:
-    """The code block under `<!-- example: name -->` in docs/testing.md."""
-    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
+    """The code block under `<!-- example: name -->` in the README's testing section."""
+    text = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
     after = text.split(f"<!-- example: {name} -->", 1)[1]
     block = after.split("```", 2)[1]
     return block.split("\n", 1)[1]
