@@ -12,6 +12,7 @@ import influxdb
 import influxdb_client
 import influxdb_client_3.write_client._sync.rest_client as rest_client
 import influxlp
+import pandas as pd
 import pytest
 from influxdb.exceptions import InfluxDBClientError, InfluxDBServerError
 from influxdb_client import BucketRetentionRules, Point, WritePrecision
@@ -229,6 +230,50 @@ def test_v1_partial_write_raises_and_keeps_good_lines(servers):
     assert [r["v"] for r in rows(server, "m", db="db")] == [1.0, 3.0]
 
 
+def test_v1_chunked_query_and_schema_helpers(servers):
+    server = servers(flavor="v1")
+    client = v1_client(server, database="db")
+    client.create_database("db")
+    client.write_points(
+        [
+            {"measurement": "m", "tags": {"t": str(i % 3)}, "time": i, "fields": {"v": i}}
+            for i in range(1_000)
+        ],
+        time_precision="s",
+    )
+    chunks = list(client.query("SELECT * FROM m", chunked=True, chunk_size=100))
+    assert len(chunks) == 10
+    assert sorted(p["v"] for chunk in chunks for p in chunk.get_points()) == list(range(1_000))
+    assert client.get_list_measurements() == [{"name": "m"}]
+    assert client.get_list_series() == ["m,t=0", "m,t=1", "m,t=2"]
+    assert list(client.query("SHOW FIELD KEYS").get_points()) == [
+        {"fieldKey": "v", "fieldType": "integer"}
+    ]
+    with pytest.raises(InfluxDBClientError) as error:
+        client.get_list_users()
+    assert "SHOW USERS is not supported" in str(error.value)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+def test_v1_dataframe_client(servers):
+    server = servers(flavor="v1")
+    frames = influxdb.DataFrameClient(host=server.host, port=server.port, database="db")
+    frames.create_database("db")
+    index = pd.date_range("2023-11-14T22:00:00Z", periods=5, freq="min", unit="ns")
+    frame = pd.DataFrame(
+        {"usage": [0.5, 1.5, 2.5, 3.5, 4.5], "state": list("abcde"), "host": list("xyxyx")},
+        index=index,
+    )
+    frames.write_points(frame, "cpu", tag_columns=["host"], time_precision="s", batch_size=2)
+    stored = rows(server, "cpu", db="db")
+    assert sorted((r["time"], r["host"], r["usage"], r["state"]) for r in stored) == [
+        (BASE_NS + i * 60_000_000_000, "xy"[i % 2], i + 0.5, "abcde"[i]) for i in range(5)
+    ]
+    result = frames.query("SELECT * FROM cpu WHERE host = 'x'")["cpu"]
+    assert list(result["usage"]) == [0.5, 2.5, 4.5]
+    assert list(result.index) == [index[0], index[2], index[4]]
+
+
 def v1_auth_server(servers):
     return servers(
         flavor="v1",
@@ -285,6 +330,32 @@ TOKEN = "test-token"
 
 def v2_client(server, token=TOKEN, **options) -> influxdb_client.InfluxDBClient:
     return influxdb_client.InfluxDBClient(url=server.url, token=token, org="my-org", **options)
+
+
+@pytest.mark.parametrize(
+    "flavor, version, build, ready",
+    [
+        ("v1", "1.11.8", "OSS", False),
+        ("v2", "v2.7.12", "OSS", True),
+        ("cloud", "cloud2", "Cloud", True),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:This method is deprecated:DeprecationWarning")
+def test_v2_client_setup_calls(servers, flavor, version, build, ready):
+    """ping, version, build, health and ready, which setup code and health checks call."""
+    server = servers(flavor=flavor)
+    with v2_client(server) as client:
+        assert client.ping() is True
+        assert client.version() == version
+        assert client.build() == build
+        health = client.health()
+        assert (health.status, health.version, health.name) == ("pass", version, "influxdb")
+        if ready:
+            assert client.ready().status == "ready"
+        else:  # 1.x has no /ready
+            with pytest.raises(ApiException) as error:
+                client.ready()
+            assert error.value.status == 404
 
 
 def test_v2_synchronous_writes_of_every_record_kind(servers):
@@ -632,6 +703,13 @@ def test_v3_client_wrong_token(servers):
                 client.write(record="m v=1 1")
         assert error.value.response.status == 401
     assert server.store.databases() == []
+
+
+@pytest.mark.parametrize("flavor", ["v1", "v2", "v3"])
+def test_v3_client_server_version(servers, flavor):
+    server = servers(flavor=flavor)
+    with v3_client(server) as client:
+        assert client.get_server_version() == server.version
 
 
 def test_v3_client_against_v2_flavor(servers):
