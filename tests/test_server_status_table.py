@@ -698,3 +698,71 @@ def test_v1_chunked_body_over_the_limit_is_413():
         at_limit = request(server, "POST", "/write", DB, iter([LINE.encode()] * 125))
         assert at_limit.status == 204
         assert server.store.count(db="db") == 1
+
+
+def test_points_beyond_retention_per_flavor():
+    """Points older than the policy allows are dropped, the others written; 1.x says `points
+    beyond retention policy`, 2.x names the oldest and newest dropped point."""
+    import re
+
+    now = time.time_ns()
+    old = "m,host=a\\ b v=1 1000\nm,host=c v=2 2000\n"
+    body = old + f"m,host=a\\ b v=3 {now}\n"
+    cases = [
+        ("v1", "/write", {"db": "db", "rp": "hour"}),
+        ("v2", "/api/v2/write", {"bucket": "db/hour", "org": "o"}),
+        ("v2", "/write", {"db": "db", "rp": "hour"}),
+    ]
+    for flavor, path, params in cases:
+        with influxlp.Server(port=0, flavor=flavor) as server:
+            server.store.create_database("db")
+            server.store.create_retention_policy("db", "hour", duration=3600)
+            reply = request(server, "POST", path, params, body)
+            assert server.store.count(db="db", rp="hour") == 1, (flavor, path)
+            if flavor == "v1":
+                assert reply.status == 400
+                assert reply.text == v1_error(
+                    "partial write: points beyond retention policy dropped=2"
+                )
+                continue
+            assert reply.status == 422
+            message = reply.json()["message"]
+            bound = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+            pattern = (
+                r"failure writing points to database: partial write: dropped 2 points outside "
+                r"retention policy of duration 1h0m0s - oldest point m,host=a\\ b at "
+                rf"1970-01-01T00:00:00.000001Z dropped because it violates a Retention Policy "
+                rf"Lower Bound at {bound}, newest point m,host=c at 1970-01-01T00:00:00.000002Z "
+                rf"dropped because it violates a Retention Policy Lower Bound at {bound} "
+                r"dropped=2 for database: [0-9a-f]{16} for retention policy: hour"
+            )
+            assert re.fullmatch(pattern, message), message
+
+
+def test_a_type_conflict_is_reported_before_points_beyond_retention():
+    """The points writer reports a shard's refusal, counting only its points, when points were
+    also dropped for their age."""
+    now = time.time_ns()
+    body = f'm v=1 1000\nm v="x" {now}\nm v=2 {now + 1}\n'
+    conflict = (
+        'field type conflict: input field "v" on measurement "m" is type string, '
+        "already exists as type float"
+    )
+    for flavor, path, params in [
+        ("v1", "/write", {"db": "db", "rp": "hour"}),
+        ("v2", "/api/v2/write", {"bucket": "db/hour", "org": "o"}),
+    ]:
+        with influxlp.Server(port=0, flavor=flavor) as server:
+            server.store.create_database("db")
+            server.store.create_retention_policy("db", "hour", duration=3600)
+            server.store.write(f"m v=0 {now - 1}", db="db", rp="hour")
+            reply = request(server, "POST", path, params, body)
+            assert server.store.count(db="db", rp="hour") == 2
+            if flavor == "v1":
+                assert reply.text == v1_error(f"partial write: {conflict} dropped=1")
+            else:
+                assert reply.status == 422
+                message = reply.json()["message"]
+                assert message.startswith(
+                    f"failure writing points to database: partial write: {conflict} dropped=1 "
+                ), message

@@ -10,6 +10,7 @@ pub mod json;
 pub mod lifecycle;
 pub mod log;
 pub mod params;
+pub mod partial;
 pub mod query;
 pub mod reply;
 pub mod service;
