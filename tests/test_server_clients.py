@@ -567,7 +567,7 @@ def test_v2_client_against_v1_flavor_api_v2_write(servers):
     """1.x's /api/v2/write: bucket `db/rp` or `db`, the token is `user:password`."""
     server = servers(flavor="v1", users=[influxlp.User("admin", "secret", admin=True)])
     server.store.create_database("db")
-    server.store.create_retention_policy("db", "week", duration=7 * 86_400 * 10**9)
+    server.store.create_retention_policy("db", "week", duration=7 * 86_400)
     now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
     with v2_client(server, token="admin:secret", enable_gzip=True) as client:
         write = client.write_api(write_options=SYNCHRONOUS)

@@ -96,6 +96,8 @@ GZIP = {"Content-Encoding": "gzip"}
 # Plain text sent as gzip: long enough for the 10-byte header (shorter is `unexpected EOF`).
 NOT_GZIP = "m v=2 2\nm v=3 3\n"
 V2_INTERNAL = v2_error("internal error", "An internal error has occurred - check server logs")
+# A gzip body cut short inside its trailer.
+TRUNCATED_GZIP = gzipped(LINE)[:-4]
 # A gzip body whose header is fine and whose trailer checksum is not.
 CORRUPT_TRAILER = gzipped(LINE)[:-8] + b"\0\0\0\0" + gzipped(LINE)[-4:]
 
@@ -148,6 +150,8 @@ def v1_rows() -> list[Row]:
             expect=v1_error("EOF"), stored=0),
         Row(f, "bad-gzip-checksum", 400, params=DB, body=CORRUPT_TRAILER, headers=GZIP,
             expect=v1_error("gzip: invalid checksum"), stored=0),
+        Row(f, "truncated-gzip", 400, params=DB, body=TRUNCATED_GZIP, headers=GZIP,
+            expect=v1_error("unexpected EOF"), stored=0),
         Row(f, "body-too-large", 413, params=DB, body=LINE * 20, max_body_size=100,
             expect=v1_error("Request Entity Too Large"),
             expect_headers=v1_err_headers("Request Entity Too Large"), stored=0),
@@ -261,6 +265,8 @@ def v2_rows() -> list[Row]:
             expect_headers={**code_header("not found"), **V2_HEADERS}),
         Row(f, "unknown-bucket", 404, path=v2, params={"bucket": "nope", "org": "o"},
             expect=v2_error("not found", 'bucket "nope" not found')),
+        Row(f, "unknown-rp", 404, path=v2, params={"bucket": "db/nope", "org": "o"},
+            expect=v2_error("not found", 'bucket "db/nope" not found'), stored=0),
         Row(f, "missing-org", 400, path=v2, params={"bucket": "db"},
             expect=v2_error("invalid", "Please provide either orgID or org"), stored=0),
         Row(f, "bad-org-id", 400, path=v2, params={"bucket": "db", "orgID": "xyz"},
@@ -301,6 +307,8 @@ def v2_rows() -> list[Row]:
         Row(f, "bad-gzip-checksum", 400, path=v2, params=BUCKET, body=CORRUPT_TRAILER,
             headers=GZIP, expect=v2_error("invalid", "unable to read data: gzip: invalid "
                                                          "checksum"), stored=0),
+        Row(f, "truncated-gzip", 500, path=v2, params=BUCKET, body=TRUNCATED_GZIP, headers=GZIP,
+            expect=v2_error("internal error", "unable to read data: unexpected EOF"), stored=0),
         Row(f, "body-too-large", 413, path=v2, params=BUCKET, body=LINE * 20, max_body_size=100,
             expect=too_large, expect_headers=code_header("request too large"), stored=0),
         Row(f, "gzip-inflates-past-limit", 413, path=v2, params=BUCKET,
@@ -487,6 +495,8 @@ def cloud_rows() -> list[Row]:
             expect_headers={**code_header("not found"), **CLOUD_HEADERS}),
         Row(f, "unknown-bucket", 404, path=v2, params=BUCKET | {"bucket": "nope"},
             expect=v2_error("not found", 'bucket "nope" not found')),
+        Row(f, "unknown-rp", 404, path=v2, params={"bucket": "db/nope", "org": "o"},
+            expect=v2_error("not found", 'bucket "db/nope" not found'), stored=0),
         Row(f, "bad-precision", 400, path=v2, params={**BUCKET, "precision": "h"},
             expect=v2_error("invalid",
                             "invalid precision; valid precision units are ns, us, ms, and s"),
