@@ -11,6 +11,7 @@ pub mod json;
 pub mod lifecycle;
 pub mod log;
 pub mod params;
+pub mod partial;
 pub mod query;
 pub mod recorder;
 pub mod reply;
