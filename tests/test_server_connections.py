@@ -105,6 +105,22 @@ def test_expect_100_continue(server):
     assert server.store.count(db="db") == 1
 
 
+def test_expect_100_continue_refused_early_answers_at_once_and_closes(server):
+    # An unknown database is refused before the body is needed: no `100 Continue`, the answer
+    # comes at once (not after a wait for a body the client holds back) and the connection
+    # closes, as Go's server does.
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            b"POST /write?db=nope HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
+        answer = read_until_closed(sock)
+        assert time.monotonic() - started < 5
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    assert b"100 Continue" not in answer
+
+
 def test_http_1_0_without_keep_alive(server):
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(b"POST /write?db=db HTTP/1.0\r\nContent-Length: 8\r\n\r\nm v=1 1\n")

@@ -126,6 +126,12 @@ pub async fn handle(
     let mut principal = Principal::Anonymous;
     let mut body = Some(body);
     let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut seen).await;
+    if body.is_some() && expects_continue(&head.headers) {
+        // The client waits for `100 Continue` before sending the body; answering without
+        // reading it (so without that interim answer) and closing is what Go's server does.
+        body = None;
+        reply.headers.push(("Connection".into(), "close".into()));
+    }
     if let Some(unread) = body {
         let mut kept = BytesMut::new();
         let keep = state.config.recorder.is_some().then_some(&mut kept);
@@ -411,6 +417,13 @@ async fn drain(
     tokio::time::timeout(DRAIN_TIMEOUT, discard)
         .await
         .unwrap_or(false)
+}
+
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(hyper::header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
