@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import pathlib
 
+import influxlp
 import pytest
 
 pytest_plugins = ["pytester"]
 
-PYTHON_DIR = str(pathlib.Path(__file__).resolve().parent.parent / "python")
+# The subprocess imports the same influxlp as this process: the installed package, or a
+# development tree put first on PYTHONPATH.
+PYTHON_DIR = str(pathlib.Path(influxlp.__file__).resolve().parent.parent)
 
 
 def test_installing_influxlp_registers_the_plugin(pytester: pytest.Pytester, monkeypatch) -> None:
