@@ -38,7 +38,18 @@ pub struct ServerConfig {
     pub shutdown_timeout: Duration,
     /// Runtime worker threads (the reactor; parsing and writing run on blocking threads).
     pub worker_threads: usize,
+    /// Longest a request may take to arrive, from its first byte to its last (head and body,
+    /// as Go's `http.Server.ReadTimeout`); a slower client is disconnected. Idle keep-alive
+    /// connections are not timed.
+    pub read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog until one closes.
+    pub max_connections: usize,
 }
+
+/// Default `read_timeout`.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -55,6 +66,8 @@ impl Default for ServerConfig {
             request_logger: None,
             shutdown_timeout: Duration::from_secs(10),
             worker_threads: 2,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -75,6 +88,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_decompressed_size", &self.max_decompressed_size)
             .field("version", &self.version)
             .field("request_logger", &self.request_logger.is_some())
+            .field("read_timeout", &self.read_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

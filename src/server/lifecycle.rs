@@ -13,17 +13,16 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::auth::Authenticator;
+use super::limits::ReadDeadline;
 use super::service::{handle, State};
 use super::ServerConfig;
 use crate::store::Store;
-
-/// A client that sends no complete request head for this long is disconnected.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running HTTP server. `stop` (or dropping it) shuts it down.
 pub struct Server {
@@ -53,12 +52,7 @@ impl Server {
             .enable_all()
             .build()?;
         let shutdown_timeout = config.shutdown_timeout;
-        let state = Arc::new(State {
-            auth: Authenticator::new(&config),
-            config: Arc::new(config),
-            store,
-            started: SystemTime::now(),
-        });
+        let state = shared_state(config, store);
         let (stop, stopped) = watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("influxlp-server".into())
@@ -107,6 +101,16 @@ impl Drop for Server {
     }
 }
 
+/// What every connection of one server shares.
+pub(crate) fn shared_state(config: ServerConfig, store: Arc<Store>) -> Arc<State> {
+    Arc::new(State {
+        auth: Authenticator::new(&config),
+        config: Arc::new(config),
+        store,
+        started: SystemTime::now(),
+    })
+}
+
 fn bind(host: &str, port: u16) -> io::Result<StdListener> {
     let mut last_error = io::Error::new(
         io::ErrorKind::AddrNotAvailable,
@@ -135,12 +139,27 @@ async fn serve(
         Err(_) => return,
     };
     let mut connections = JoinSet::new();
+    // Over the cap, the next client waits in the listen backlog; served ones are unaffected.
+    let slots = Arc::new(Semaphore::new(state.config.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            _ = stop_requested(&mut stopped) => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = stop_requested(&mut stopped) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(stream, peer, state.clone(), stopped.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let stopped = stopped.clone();
+                    connections.spawn(async move {
+                        serve_connection(stream, peer, state, stopped, false).await;
+                        drop(slot);
+                    });
                 }
                 // Out of file descriptors and the like: wait instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -158,23 +177,29 @@ async fn serve(
     }
 }
 
-async fn serve_connection(
-    stream: TcpStream,
+/// Serves HTTP/1.1 requests on one connection until the client closes it or the server stops.
+/// `half_close`: a client that closes its sending side still gets its answers.
+pub(crate) async fn serve_connection<I>(
+    stream: I,
     peer: SocketAddr,
     state: Arc<State>,
     mut stopped: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
+    half_close: bool,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let read_timeout = state.config.read_timeout;
     let service = service_fn(move |request| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(handle(state, peer, request).await) }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)
+        .half_close(half_close)
         .title_case_headers(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
+        .header_read_timeout(read_timeout)
+        .serve_connection(TokioIo::new(ReadDeadline::new(stream, read_timeout)), service);
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
@@ -186,6 +211,6 @@ async fn serve_connection(
 }
 
 /// Resolves once `stop` has been called (or the server handle is gone).
-async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
+pub(crate) async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
 }

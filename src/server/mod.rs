@@ -8,7 +8,9 @@ pub mod flavor;
 pub mod gzip;
 pub mod json;
 pub mod lifecycle;
+pub mod limits;
 pub mod log;
+pub mod oneshot;
 pub mod params;
 pub mod query;
 pub mod reply;
@@ -16,7 +18,9 @@ pub mod service;
 pub mod user;
 pub mod write;
 
-pub use config::{ServerConfig, DEFAULT_MAX_BODY_SIZE};
+pub use config::{
+    ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
+};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
