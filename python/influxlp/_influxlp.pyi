@@ -98,7 +98,9 @@ class WriteResult:
 class Store:
     """An in-memory InfluxDB: databases → retention policies → measurements."""
 
-    def __init__(self) -> None: ...
+    def __init__(self, *, max_memory: int | None = None) -> None: ...
+    @property
+    def max_memory(self) -> int | None: ...
     def write(
         self,
         data: _Data,
@@ -187,6 +189,8 @@ class Server:
         version: str | None = None,
         max_decompressed_size: int | None = None,
         log_requests: bool = False,
+        read_timeout: float = 30.0,
+        max_connections: int = 1024,
     ) -> None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...

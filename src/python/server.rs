@@ -139,7 +139,7 @@ impl Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -154,7 +154,18 @@ impl Server {
         version: Option<String>,
         max_decompressed_size: Option<usize>,
         log_requests: bool,
+        read_timeout: f64,
+        max_connections: usize,
     ) -> PyResult<Self> {
+        let read_timeout = std::time::Duration::try_from_secs_f64(read_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                PyValueError::new_err("read_timeout must be a positive number of seconds")
+            })?;
+        if max_connections == 0 {
+            return Err(PyValueError::new_err("max_connections must be at least 1"));
+        }
         let flavor: Flavor = flavor.parse().map_err(PyValueError::new_err)?;
         let store = match store {
             Some(store) => store,
@@ -178,6 +189,8 @@ impl Server {
             max_decompressed_size,
             version,
             request_logger,
+            read_timeout,
+            max_connections,
             ..ServerConfig::default()
         };
         Ok(Server {

@@ -199,7 +199,10 @@ pub(crate) async fn serve_connection<I>(
         .title_case_headers(true)
         .timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
-        .serve_connection(TokioIo::new(ReadDeadline::new(stream, read_timeout)), service);
+        .serve_connection(
+            TokioIo::new(ReadDeadline::new(stream, read_timeout)),
+            service,
+        );
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}

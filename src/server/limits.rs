@@ -3,8 +3,8 @@
 //! that trickles a head or body (one byte a second) is cut off, while an idle keep-alive
 //! connection and a slow handler are not timed.
 
-use std::io;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;

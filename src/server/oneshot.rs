@@ -157,7 +157,10 @@ mod tests {
         let answer = server.request(write).unwrap();
         assert_eq!(answer.status, 204);
         assert!(answer.header("x-influxdb-version").is_some());
-        assert_eq!(server.store().count(Some("m"), Some("db"), None).ok(), Some(2));
+        assert_eq!(
+            server.store().count(Some("m"), Some("db"), None).ok(),
+            Some(2)
+        );
         let ping = Request::get("/ping").body(Bytes::new()).unwrap();
         assert_eq!(server.request(ping).unwrap().status, 204);
     }
