@@ -1,7 +1,8 @@
 //! A per-request read deadline for a connection, as Go's `http.Server.ReadTimeout`: the clock
 //! starts with the first byte of a request and stops when the answer is written, so a client
-//! that trickles a head or body (one byte a second) is cut off, while an idle keep-alive
-//! connection and a slow handler are not timed.
+//! that trickles a head or body (one byte a second) is cut off, while a slow handler is not
+//! timed. (Idle keep-alive connections are closed by hyper's header read timeout, set to the
+//! same duration.)
 
 use std::future::Future;
 use std::io;
