@@ -38,9 +38,9 @@ pub struct ServerConfig {
     pub shutdown_timeout: Duration,
     /// Runtime worker threads (the reactor; parsing and writing run on blocking threads).
     pub worker_threads: usize,
-    /// Longest a request may take to arrive, from its first byte to its last (head and body,
-    /// as Go's `http.Server.ReadTimeout`); a slower client is disconnected. A connection idle
-    /// this long between requests is closed too (Go's `IdleTimeout` falls back to it).
+    /// Longest a request head, and then its body, may take to arrive (as Go's
+    /// `http.Server.ReadTimeout`); a slower client is disconnected. A connection idle this long
+    /// between requests is closed too (Go's `IdleTimeout` falls back to it).
     pub read_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog until one closes.
     pub max_connections: usize,

@@ -19,7 +19,6 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::auth::Authenticator;
-use super::limits::ReadDeadline;
 use super::service::{handle, State};
 use super::ServerConfig;
 use crate::store::Store;
@@ -199,10 +198,7 @@ pub(crate) async fn serve_connection<I>(
         .title_case_headers(true)
         .timer(TokioTimer::new())
         .header_read_timeout(read_timeout)
-        .serve_connection(
-            TokioIo::new(ReadDeadline::new(stream, read_timeout)),
-            service,
-        );
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
