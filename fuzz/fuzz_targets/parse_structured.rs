@@ -72,7 +72,10 @@ fn render(point: &Point, out: &mut Vec<u8>) {
 fn plain_name(name: &[u8]) -> bool {
     !name.is_empty()
         && !name.iter().any(|&b| b == b'\n' || b == b'\r')
-        && name.last() != Some(&b'\\')
+        // A backslash before a separator, a backslash, or the end escapes what follows it.
+        && !name.iter().enumerate().any(|(i, &b)| {
+            b == b'\\' && name.get(i + 1).is_none_or(|n| b" ,=\\\"".contains(n))
+        })
         && name != b"time"
         && !name.starts_with(b"_")
         && std::str::from_utf8(name).is_ok()

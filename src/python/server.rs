@@ -202,7 +202,7 @@ impl Server {
 
     /// Binds and starts serving in the background; returns once the port accepts connections.
     fn start(&self, py: Python<'_>) -> PyResult<()> {
-        if self.running().is_some() {
+        if self.running().is_some_and(|s| s.is_running()) {
             return Ok(());
         }
         let config = self.config.clone();

@@ -33,6 +33,8 @@ pub struct Server {
 struct Running {
     stop: watch::Sender<bool>,
     thread: JoinHandle<()>,
+    /// The process that started the server: after `fork` the child has none of its threads.
+    pid: u32,
 }
 
 impl Server {
@@ -66,7 +68,11 @@ impl Server {
         Ok(Server {
             local_addr,
             url,
-            running: Mutex::new(Some(Running { stop, thread })),
+            running: Mutex::new(Some(Running {
+                stop,
+                thread,
+                pid: std::process::id(),
+            })),
         })
     }
 
@@ -79,8 +85,13 @@ impl Server {
         self.local_addr
     }
 
+    /// `false` once stopped, and in a child process forked after `start` (it has no server
+    /// threads; the parent's server is untouched).
     pub fn is_running(&self) -> bool {
-        self.running.lock().is_some()
+        self.running
+            .lock()
+            .as_ref()
+            .is_some_and(|r| r.pid == std::process::id())
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the configured shutdown timeout),
@@ -89,6 +100,12 @@ impl Server {
         let Some(running) = self.running.lock().take() else {
             return;
         };
+        if running.pid != std::process::id() {
+            // A forked child: the threads to stop and join exist only in the parent, and the
+            // listening socket it shares stays the parent's. Forget them without touching them.
+            std::mem::forget(running);
+            return;
+        }
         let _ = running.stop.send(true);
         let _ = running.thread.join();
     }
