@@ -98,7 +98,9 @@ class WriteResult:
 class Store:
     """An in-memory InfluxDB: databases → retention policies → measurements."""
 
-    def __init__(self) -> None: ...
+    def __init__(self, *, max_memory: int | None = None) -> None: ...
+    @property
+    def max_memory(self) -> int | None: ...
     def write(
         self,
         data: _Data,
@@ -232,6 +234,8 @@ class Server:
         log_requests: bool = False,
         request_log_size: int = 10_000,
         request_log_bytes: int = 67_108_864,
+        read_timeout: float = 30.0,
+        max_connections: int = 1024,
     ) -> None: ...
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""

@@ -1,6 +1,6 @@
 //! Python exceptions and the conversion of core errors into them.
 
-use pyo3::exceptions::{PyLookupError, PyValueError};
+use pyo3::exceptions::{PyLookupError, PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
@@ -91,5 +91,6 @@ pub fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
         }
         StoreError::Rejected(errors) => raise_line_errors(py, &errors),
         StoreError::Invalid(message) => PyValueError::new_err(message),
+        StoreError::MemoryLimit { .. } => PyMemoryError::new_err(error.to_string()),
     }
 }

@@ -236,7 +236,7 @@ fn injected_error(
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -253,7 +253,18 @@ impl Server {
         log_requests: bool,
         request_log_size: usize,
         request_log_bytes: usize,
+        read_timeout: f64,
+        max_connections: usize,
     ) -> PyResult<Self> {
+        let read_timeout = std::time::Duration::try_from_secs_f64(read_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                PyValueError::new_err("read_timeout must be a positive number of seconds")
+            })?;
+        if max_connections == 0 {
+            return Err(PyValueError::new_err("max_connections must be at least 1"));
+        }
         let flavor: Flavor = flavor.parse().map_err(PyValueError::new_err)?;
         let store = match store {
             Some(store) => store,
@@ -282,6 +293,8 @@ impl Server {
             request_logger,
             recorder: recorder.clone(),
             faults: Some(faults.clone()),
+            read_timeout,
+            max_connections,
             ..ServerConfig::default()
         };
         Ok(Server {
@@ -295,7 +308,7 @@ impl Server {
 
     /// Binds and starts serving in the background; returns once the port accepts connections.
     fn start(&self, py: Python<'_>) -> PyResult<()> {
-        if self.running().is_some() {
+        if self.running().is_some_and(|s| s.is_running()) {
             return Ok(());
         }
         let config = self.config.clone();

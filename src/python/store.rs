@@ -87,11 +87,19 @@ fn duration_nanoseconds(duration: Option<&Bound<'_, PyAny>>) -> PyResult<Option<
 
 #[pymethods]
 impl Store {
+    /// `max_memory`: bytes of stored data a write may not take the store past (a write that
+    /// would is refused whole with `MemoryError`, as InfluxDB refuses a write into a full cache).
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*, max_memory=None))]
+    fn new(max_memory: Option<usize>) -> Self {
         Store {
-            inner: Arc::new(core::Store::new()),
+            inner: Arc::new(core::Store::with_max_memory(max_memory)),
         }
+    }
+
+    #[getter]
+    fn max_memory(&self) -> Option<usize> {
+        self.inner.max_memory()
     }
 
     /// Parses and writes line protocol; see the package docs for the write semantics.

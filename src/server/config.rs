@@ -44,7 +44,18 @@ pub struct ServerConfig {
     pub shutdown_timeout: Duration,
     /// Runtime worker threads (the reactor; parsing and writing run on blocking threads).
     pub worker_threads: usize,
+    /// Longest a request head, and then its body, may take to arrive (as Go's
+    /// `http.Server.ReadTimeout`); a slower client is disconnected. A connection idle this long
+    /// between requests is closed too (Go's `IdleTimeout` falls back to it).
+    pub read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog until one closes.
+    pub max_connections: usize,
 }
+
+/// Default `read_timeout`.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -63,6 +74,8 @@ impl Default for ServerConfig {
             faults: None,
             shutdown_timeout: Duration::from_secs(10),
             worker_threads: 2,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -85,6 +98,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("request_logger", &self.request_logger.is_some())
             .field("recorder", &self.recorder.is_some())
             .field("faults", &self.faults.is_some())
+            .field("read_timeout", &self.read_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

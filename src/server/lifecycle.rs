@@ -12,17 +12,15 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::auth::Authenticator;
 use super::service::{handle, State};
 use super::ServerConfig;
 use crate::store::Store;
-
-/// A client that sends no complete request head for this long is disconnected.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running HTTP server. `stop` (or dropping it) shuts it down.
 pub struct Server {
@@ -34,6 +32,8 @@ pub struct Server {
 struct Running {
     stop: watch::Sender<bool>,
     thread: JoinHandle<()>,
+    /// The process that started the server: after `fork` the child has none of its threads.
+    pid: u32,
 }
 
 impl Server {
@@ -52,12 +52,7 @@ impl Server {
             .enable_all()
             .build()?;
         let shutdown_timeout = config.shutdown_timeout;
-        let state = Arc::new(State {
-            auth: Authenticator::new(&config),
-            config: Arc::new(config),
-            store,
-            started: SystemTime::now(),
-        });
+        let state = shared_state(config, store);
         let (stop, stopped) = watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("influxlp-server".into())
@@ -72,7 +67,11 @@ impl Server {
         Ok(Server {
             local_addr,
             url,
-            running: Mutex::new(Some(Running { stop, thread })),
+            running: Mutex::new(Some(Running {
+                stop,
+                thread,
+                pid: std::process::id(),
+            })),
         })
     }
 
@@ -85,8 +84,13 @@ impl Server {
         self.local_addr
     }
 
+    /// `false` once stopped, and in a child process forked after `start` (it has no server
+    /// threads; the parent's server is untouched).
     pub fn is_running(&self) -> bool {
-        self.running.lock().is_some()
+        self.running
+            .lock()
+            .as_ref()
+            .is_some_and(|r| r.pid == std::process::id())
     }
 
     /// Stops accepting, lets in-flight requests finish (up to the configured shutdown timeout),
@@ -95,6 +99,12 @@ impl Server {
         let Some(running) = self.running.lock().take() else {
             return;
         };
+        if running.pid != std::process::id() {
+            // A forked child: the threads to stop and join exist only in the parent, and the
+            // listening socket it shares stays the parent's. Forget them without touching them.
+            std::mem::forget(running);
+            return;
+        }
         let _ = running.stop.send(true);
         let _ = running.thread.join();
     }
@@ -104,6 +114,16 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// What every connection of one server shares.
+pub(crate) fn shared_state(config: ServerConfig, store: Arc<Store>) -> Arc<State> {
+    Arc::new(State {
+        auth: Authenticator::new(&config),
+        config: Arc::new(config),
+        store,
+        started: SystemTime::now(),
+    })
 }
 
 fn bind(host: &str, port: u16) -> io::Result<StdListener> {
@@ -134,12 +154,27 @@ async fn serve(
         Err(_) => return,
     };
     let mut connections = JoinSet::new();
+    // Over the cap, the next client waits in the listen backlog; served ones are unaffected.
+    let slots = Arc::new(Semaphore::new(state.config.max_connections.max(1)));
     loop {
+        let slot = tokio::select! {
+            _ = stop_requested(&mut stopped) => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = stop_requested(&mut stopped) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(stream, peer, state.clone(), stopped.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let stopped = stopped.clone();
+                    connections.spawn(async move {
+                        serve_connection(stream, peer, state, stopped, false).await;
+                        drop(slot);
+                    });
                 }
                 // Out of file descriptors and the like: wait instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -157,22 +192,28 @@ async fn serve(
     }
 }
 
-async fn serve_connection(
-    stream: TcpStream,
+/// Serves HTTP/1.1 requests on one connection until the client closes it or the server stops.
+/// `half_close`: a client that closes its sending side still gets its answers.
+pub(crate) async fn serve_connection<I>(
+    stream: I,
     peer: SocketAddr,
     state: Arc<State>,
     mut stopped: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
+    half_close: bool,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let read_timeout = state.config.read_timeout;
     let service = service_fn(move |request| {
         let state = state.clone();
         async move { handle(state, peer, request).await }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)
+        .half_close(half_close)
         .title_case_headers(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
@@ -185,6 +226,6 @@ async fn serve_connection(
 }
 
 /// Resolves once `stop` has been called (or the server handle is gone).
-async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
+pub(crate) async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
 }

@@ -47,7 +47,8 @@ impl RequestLog {
     }
 }
 
-/// Hides the value of every `p=` pair of a query string.
+/// Hides the value of every pair of a query string whose key decodes to `p` (so `%70=` too,
+/// which the server reads as the password).
 pub fn redact_password(uri: &str) -> String {
     let Some((path, query)) = uri.split_once('?') else {
         return uri.to_string();
@@ -55,7 +56,8 @@ pub fn redact_password(uri: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| {
-            if pair.starts_with("p=") {
+            let key = pair.split_once('=').map_or(pair, |(key, _)| key);
+            if super::params::unescape(key).as_deref() == Some("p") {
                 "p=[REDACTED]".to_string()
             } else {
                 pair.to_string()
@@ -102,6 +104,14 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoded_password_keys_are_redacted() {
+        assert_eq!(
+            redact_password("/write?db=d&%70=secret&u=a&p&P=x"),
+            "/write?db=d&p=[REDACTED]&u=a&p=[REDACTED]&P=x"
+        );
+    }
 
     #[test]
     fn passwords_are_hidden() {

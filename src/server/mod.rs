@@ -9,7 +9,9 @@ pub mod flavor;
 pub mod gzip;
 pub mod json;
 pub mod lifecycle;
+pub mod limits;
 pub mod log;
+pub mod oneshot;
 pub mod params;
 pub mod partial;
 pub mod query;
@@ -19,7 +21,9 @@ pub mod service;
 pub mod user;
 pub mod write;
 
-pub use config::{ServerConfig, DEFAULT_MAX_BODY_SIZE};
+pub use config::{
+    ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
+};
 pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;

@@ -17,6 +17,7 @@ use hyper::{HeaderMap, Method, Request, Response};
 use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
 use super::config::SharedConfig;
 use super::faults::{self, Action, Dropped};
+use super::limits::read_body_within;
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, HttpReply, QueryContext};
@@ -297,7 +298,8 @@ async fn serve_write(
     let Some(body) = body.take() else {
         return write::too_large(state, api, limit);
     };
-    let raw = match read_body(body, content_length(&head.headers), limit).await {
+    let declared = content_length(&head.headers);
+    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
         Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
@@ -331,7 +333,8 @@ async fn serve_query(
     let Some(body) = body.take() else {
         return write::too_large(state, WriteApi::V1, limit);
     };
-    let raw = match read_body(body, content_length(&head.headers), limit).await {
+    let declared = content_length(&head.headers);
+    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
         Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),

@@ -683,7 +683,9 @@ fn v1_store_error(error: &StoreError) -> HttpReply {
     match error {
         StoreError::DatabaseNotFound(_) => v1_error(404, &error.to_string()),
         StoreError::Rejected(_) | StoreError::Invalid(_) => v1_error(400, &error.to_string()),
-        StoreError::RetentionPolicyNotFound(_) => v1_error(500, &error.to_string()),
+        StoreError::RetentionPolicyNotFound(_) | StoreError::MemoryLimit { .. } => {
+            v1_error(500, &error.to_string())
+        }
     }
 }
 
@@ -837,6 +839,7 @@ fn store_error_v2(error: &StoreError) -> HttpReply {
             v2_error("not found", &error.to_string())
         }
         StoreError::Rejected(_) | StoreError::Invalid(_) => v2_error("invalid", &error.to_string()),
+        StoreError::MemoryLimit { .. } => v2_error("internal error", &error.to_string()),
     }
 }
 
@@ -929,6 +932,15 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
         Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(&errors[0], body)
+        }
+        Err(error @ StoreError::MemoryLimit { .. }) => {
+            return flavor_error(
+                Flavor::V3,
+                plan.api,
+                500,
+                "internal error",
+                &error.to_string(),
+            )
         }
         Err(error) => {
             return flavor_error(Flavor::V3, plan.api, 400, "invalid", &error.to_string())

@@ -21,6 +21,9 @@ pub enum StoreError {
     Rejected(Vec<ParseError>),
     /// A name or argument refused outright (e.g. an empty database name).
     Invalid(String),
+    /// The write would take the store past its `max_memory`: nothing of it was written.
+    /// `used` is what the store would hold with the write, as InfluxDB's cache reports it.
+    MemoryLimit { used: usize, max: usize },
 }
 
 impl std::fmt::Display for StoreError {
@@ -35,6 +38,9 @@ impl std::fmt::Display for StoreError {
                 f.write_str(&parts.join("\n"))
             }
             StoreError::Invalid(message) => f.write_str(message),
+            StoreError::MemoryLimit { used, max } => {
+                write!(f, "engine: cache-max-memory-size exceeded: ({used}/{max})")
+            }
         }
     }
 }
@@ -101,6 +107,9 @@ pub struct TableQuery {
 pub struct Store {
     current: RwLock<Arc<Catalog>>,
     pub(super) commit: Mutex<()>,
+    /// Bytes of stored data a write may not take the store past (InfluxDB's
+    /// `cache-max-memory-size`); `None` is unbounded.
+    max_memory: Option<usize>,
 }
 
 impl std::fmt::Debug for Store {
@@ -114,6 +123,18 @@ impl std::fmt::Debug for Store {
 impl Store {
     pub fn new() -> Self {
         Store::default()
+    }
+
+    /// A store that refuses writes that would take its `memory_usage` past `max_memory` bytes.
+    pub fn with_max_memory(max_memory: Option<usize>) -> Self {
+        Store {
+            max_memory,
+            ..Store::default()
+        }
+    }
+
+    pub fn max_memory(&self) -> Option<usize> {
+        self.max_memory
     }
 
     /// The current catalog; it never changes (the next write publishes a new one).
@@ -380,9 +401,14 @@ impl Store {
     /// Bytes held by stored data: every Arrow buffer (by capacity), the dictionaries and series
     /// keys, and the indexes' hash tables.
     pub fn memory_usage(&self) -> usize {
-        self.snapshot()
-            .measurements()
-            .map(|(_, _, m)| m.memory_size())
-            .sum()
+        catalog_memory(&self.snapshot())
     }
+}
+
+/// Bytes held by the data of `catalog`.
+pub(super) fn catalog_memory(catalog: &Catalog) -> usize {
+    catalog
+        .measurements()
+        .map(|(_, _, m)| m.memory_size())
+        .sum()
 }

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use arrow_array::{Array, ArrayRef, Int32Array};
 use arrow_buffer::{NullBuffer, ScalarBuffer};
 
+use super::api::catalog_memory;
 use super::catalog::{check_database_name, Catalog, DEFAULT_POLICY};
 use super::index::FastMap;
 use super::layout::classify;
@@ -182,6 +183,10 @@ impl Store {
             return Err(StoreError::Rejected(result.errors));
         }
 
+        if let Some(max) = self.max_memory() {
+            check_memory(&current, &prepared, max)?;
+        }
+
         let mut next = (*current).clone();
         let db = next.database_or_create(&options.db);
         let policy = db
@@ -238,6 +243,24 @@ impl Store {
         });
         measurement.compacting.store(false, Ordering::Release);
     }
+}
+
+/// Refuses a write whose tables would take the store past `max` bytes, as InfluxDB refuses a
+/// write into a full cache: the whole write, before anything of it is stored.
+fn check_memory(current: &Catalog, prepared: &[Prepared], max: usize) -> Result<(), StoreError> {
+    let adding: usize = prepared
+        .iter()
+        .filter(|p| p.rows() > 0)
+        .map(|p| p.source.batch.get_array_memory_size())
+        .sum();
+    if adding == 0 {
+        return Ok(());
+    }
+    let used = catalog_memory(current).saturating_add(adding);
+    if used > max {
+        return Err(StoreError::MemoryLimit { used, max });
+    }
+    Ok(())
 }
 
 /// Rows refused for a field type conflict.
@@ -372,4 +395,70 @@ fn apply(measurement: &Measurement, p: &Prepared) -> Measurement {
     let mut runs = measurement.runs.clone();
     runs.push(Arc::new(run));
     measurement.next(index, runs)
+}
+
+#[cfg(test)]
+mod memory_limit_tests {
+    use super::super::{Store, StoreError, WriteOptions};
+
+    fn options() -> WriteOptions {
+        WriteOptions {
+            db: "db".into(),
+            create_database: true,
+            ..WriteOptions::default()
+        }
+    }
+
+    fn lines(from: usize, n: usize) -> String {
+        (from..from + n)
+            .map(|i| {
+                format!(
+                    "m,host=h{} value={i}i,text=\"{}\" {i}\n",
+                    i % 7,
+                    "x".repeat(20)
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_past_max_memory_is_refused_whole_and_nothing_stored_is_lost() {
+        let store = Store::with_max_memory(Some(64 * 1024));
+        let mut written = 0;
+        let mut refused = None;
+        for batch in 0..200 {
+            match store.write(lines(batch * 50, 50).as_bytes(), &options()) {
+                Ok(result) => written += result.points_written,
+                Err(error) => {
+                    refused = Some(error);
+                    break;
+                }
+            }
+        }
+        let Some(StoreError::MemoryLimit { used, max }) = refused else {
+            panic!("never refused: {refused:?}");
+        };
+        assert_eq!(max, 64 * 1024);
+        assert!(used > max);
+        assert!(store.memory_usage() <= max);
+        assert_eq!(store.count(None, Some("db"), None).unwrap(), written);
+        assert_eq!(
+            StoreError::MemoryLimit { used: 7, max: 5 }.to_string(),
+            "engine: cache-max-memory-size exceeded: (7/5)"
+        );
+        // Still readable, and still refusing.
+        assert!(store.write(lines(0, 50).as_bytes(), &options()).is_err());
+        assert_eq!(store.count(None, Some("db"), None).unwrap(), written);
+        // Emptied, it takes writes again.
+        store.clear();
+        assert!(store.write(lines(0, 50).as_bytes(), &options()).is_ok());
+    }
+
+    #[test]
+    fn unbounded_by_default() {
+        let store = Store::new();
+        assert_eq!(store.max_memory(), None);
+        store.write(lines(0, 5000).as_bytes(), &options()).unwrap();
+        assert_eq!(store.count(None, Some("db"), None).unwrap(), 5000);
+    }
 }

@@ -1,0 +1,291 @@
+"""Soak: many writers and readers over loopback for a bounded time, some writers killed in the
+middle of a request; then every acknowledged point must be stored exactly once, no point of a
+killed or refused request may be stored, the process's memory must come back down once the
+store is emptied, and the server must still answer /ping.
+
+    python bench/soak.py --minutes 5 --writers 16 --readers 4
+
+Faults are injected with `Server.fail_rate` when the build has it (failed writes are then
+refused requests, which must not be stored either).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import ctypes
+import http.client
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import influxlp
+
+BATCH = 100
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Tally:
+    acknowledged: set = field(default_factory=set)
+    unacknowledged: set = field(default_factory=set)
+    requests: int = 0
+    refused: int = 0
+    killed: int = 0
+    reads: int = 0
+    errors: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def batch_body(writer: int, first: int) -> bytes:
+    return "".join(
+        f"soak,writer=w{writer} seq={seq}i,payload=\"{'x' * 32}\" {seq}\n"
+        for seq in range(first, first + BATCH)
+    ).encode()
+
+
+def kill_mid_request(port: int, body: bytes) -> None:
+    """Sends the head and half the body, then resets the connection."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    head = (
+        f"POST /write?db=soak HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    sock.sendall(head + body[: len(body) // 2])
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def writer(port: int, n: int, deadline: float, kill_rate: float, tally: Tally) -> None:
+    rng = random.Random(n)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    seq = 0
+    while time.monotonic() < deadline:
+        body = batch_body(n, seq)
+        points = {(n, seq)}  # a batch, by its writer and first sequence number
+        seq += BATCH
+        if rng.random() < kill_rate:
+            kill_mid_request(port, body)
+            with tally.lock:
+                tally.killed += 1
+                tally.unacknowledged |= points
+            continue
+        try:
+            connection.request("POST", "/write?db=soak", body=body)
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            # The answer is lost: the points may or may not be stored; leave them out of both
+            # sets (nothing the soak does should cause this; it is reported).
+            with tally.lock:
+                tally.errors.append(f"writer {n}: {error!r}")
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        with tally.lock:
+            tally.requests += 1
+            if status == 204:
+                tally.acknowledged |= points
+            else:
+                tally.refused += 1
+                tally.unacknowledged |= points
+    connection.close()
+
+
+def reader(port: int, deadline: float, tally: Tally) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    targets = ["/ping", "/query?db=soak&q=SELECT+count(seq)+FROM+soak", "/query?q=SHOW+DATABASES"]
+    i = 0
+    while time.monotonic() < deadline:
+        try:
+            connection.request("GET", targets[i % len(targets)])
+            response = connection.getresponse()
+            response.read()
+            assert response.status in (200, 204), response.status
+        except (OSError, http.client.HTTPException, AssertionError) as error:
+            with tally.lock:
+                tally.errors.append(f"reader: {error!r}")
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i += 1
+        with tally.lock:
+            tally.reads += 1
+    connection.close()
+
+
+def stored_batches(store: influxlp.Store) -> tuple[collections.Counter, int]:
+    """Points stored per batch `(writer, first seq)`, and points whose time is not their seq.
+    Counted with Arrow kernels on the system allocator, so that checking leaves no Python heap
+    or Arrow pool behind to blur the memory figures."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pa.set_memory_pool(pa.system_memory_pool())
+    table = store.table("soak", db="soak")
+    if table is None:
+        return collections.Counter(), 0
+    arrow = pa.table(table.to_arrow())
+    seq = arrow.column("seq")
+    mismatched = pc.sum(pc.not_equal(seq, arrow.column("time").cast(pa.int64()))).as_py() or 0
+    batch = pc.multiply(pc.divide(seq, BATCH), BATCH)
+    grouped = (
+        pa.table({"writer": arrow.column("writer").cast(pa.string()), "batch": batch, "n": seq})
+        .group_by(["writer", "batch"])
+        .aggregate([("n", "count")])
+    )
+    counts = collections.Counter()
+    for w, b, n in zip(
+        grouped.column("writer").to_pylist(),
+        grouped.column("batch").to_pylist(),
+        grouped.column("n_count").to_pylist(),
+    ):
+        counts[(int(w[1:]), b)] = n
+    return counts, mismatched
+
+
+def malloc_trim() -> None:
+    """Hands freed heap pages back to the system, so RSS shows what is really held."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def run_round(server, store, seconds, writers, readers, kill_rate, first_seq) -> dict:
+    port = server.port
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=writer, args=(port, n, deadline, kill_rate, tally))
+        for n in range(writers)
+    ] + [threading.Thread(target=reader, args=(port, deadline, tally)) for _ in range(readers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    batches, mismatched = stored_batches(store)
+    acknowledged = tally.acknowledged
+    return {
+        "seconds": round(elapsed, 1),
+        "write_requests": tally.requests,
+        "killed_requests": tally.killed,
+        "refused_requests": tally.refused,
+        "reads": tally.reads,
+        "acknowledged_points": len(acknowledged) * BATCH,
+        "stored_points": sum(batches.values()),
+        "duplicates": sum(max(0, n - BATCH) for n in batches.values()) + mismatched,
+        "lost": sum(BATCH - batches.get(b, 0) for b in acknowledged),
+        "unacknowledged_stored": sum(batches.get(b, 0) for b in tally.unacknowledged)
+        + sum(n for b, n in batches.items() if b not in acknowledged and b not in tally.unacknowledged),
+        "client_errors": tally.errors[:5],
+        "store_bytes_loaded": store.memory_usage(),
+        "rss_loaded_mib": round(rss_mib(), 1),
+    }
+
+
+def soak(
+    seconds: float, writers: int = 16, readers: int = 4, kill_rate: float = 0.05, rounds: int = 4
+) -> dict:
+    """Runs `rounds` rounds of `seconds / rounds`, emptying the store after each; memory after
+    each emptying must stay flat from the second round on (the first warms up)."""
+    store = influxlp.Store()
+    store.create_database("soak")
+    server = influxlp.Server(store=store, max_connections=4 * (writers + readers))
+    faults = hasattr(server, "fail_rate")
+    if faults:
+        server.fail_rate = 0.02
+    server.start()
+    malloc_trim()
+    rss_start = rss_mib()
+    per_round = []
+    rss_after = []
+    for r in range(rounds):
+        per_round.append(
+            run_round(server, store, seconds / rounds, writers, readers, kill_rate, r)
+        )
+        server.reset()
+        store.create_database("soak")
+        malloc_trim()
+        rss_after.append(round(rss_mib(), 1))
+    if faults:
+        server.fail_rate = 0.0
+    ping = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    ping.request("GET", "/ping")
+    ping_after = ping.getresponse().status
+    ping.close()
+    server.stop()
+    total = {
+        key: sum(r[key] for r in per_round)
+        for key in per_round[0]
+        if isinstance(per_round[0][key], (int, float)) and not key.endswith("_mib")
+        and key != "store_bytes_loaded"
+    }
+    total["seconds"] = round(total["seconds"], 1)
+    return {
+        **total,
+        "writers": writers,
+        "readers": readers,
+        "faults": faults,
+        "client_errors": [e for r in per_round for e in r["client_errors"]][:5],
+        "store_bytes_peak": max(r["store_bytes_loaded"] for r in per_round),
+        "rss_start_mib": round(rss_start, 1),
+        "rss_loaded_mib": [r["rss_loaded_mib"] for r in per_round],
+        "rss_after_reset_mib": rss_after,
+        "ping_after": ping_after,
+    }
+
+
+def check(result: dict) -> list[str]:
+    problems = []
+    if result["lost"]:
+        problems.append(f"{result['lost']} acknowledged points lost")
+    if result["duplicates"]:
+        problems.append(f"{result['duplicates']} points stored twice")
+    if result["unacknowledged_stored"]:
+        problems.append(f"{result['unacknowledged_stored']} unacknowledged points stored")
+    if result["stored_points"] != result["acknowledged_points"]:
+        problems.append("stored and acknowledged counts differ")
+    if result["ping_after"] != 204:
+        problems.append("no /ping answer afterwards")
+    # The first round is the warm-up (Arrow's kernels and thread pool, allocator arenas): memory
+    # must be flat from the end of it on.
+    after = result["rss_after_reset_mib"][1:]
+    if len(after) > 1 and after[-1] - after[0] > 24:
+        problems.append(f"memory grows from round to round: {after} MiB after each reset")
+    if result["client_errors"]:
+        problems.append(f"client errors: {result['client_errors']}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--kill-rate", type=float, default=0.05)
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args(argv)
+    result = soak(args.minutes * 60, args.writers, args.readers, args.kill_rate, args.rounds)
+    for key, value in result.items():
+        print(f"{key:>24}: {value}")
+    problems = check(result)
+    for problem in problems:
+        print("FAIL:", problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
