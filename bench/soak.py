@@ -50,7 +50,7 @@ class Tally:
 
 def batch_body(writer: int, first: int) -> bytes:
     return "".join(
-        f"soak,writer=w{writer} seq={seq}i,payload=\"{'x' * 32}\" {seq}\n"
+        f'soak,writer=w{writer} seq={seq}i,payload="{"x" * 32}" {seq}\n'
         for seq in range(first, first + BATCH)
     ).encode()
 
@@ -198,9 +198,7 @@ def soak(
     per_round = []
     rss_after = []
     for r in range(rounds):
-        per_round.append(
-            run_round(server, store, seconds / rounds, writers, readers, kill_rate, r)
-        )
+        per_round.append(run_round(server, store, seconds / rounds, writers, readers, kill_rate, r))
         server.reset()
         store.create_database("soak")
         malloc_trim()
@@ -215,7 +213,8 @@ def soak(
     total = {
         key: sum(r[key] for r in per_round)
         for key in per_round[0]
-        if isinstance(per_round[0][key], (int, float)) and not key.endswith("_mib")
+        if isinstance(per_round[0][key], (int, float))
+        and not key.endswith("_mib")
         and key != "store_bytes_loaded"
     }
     total["seconds"] = round(total["seconds"], 1)

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 import influxlp
+import pytest
 
 USER, PASSWORD, TOKEN = "admin", "s3cret-pw", "t0ken-secret"
 
@@ -103,8 +102,11 @@ def test_valid_credentials_are_accepted(server):
         status, _ = send(server, "POST", f"/write?db=db&u={USER}&p={PASSWORD}", b"m f=3 3\n")
     else:
         status, _ = send(
-            server, "POST", "/api/v2/write?bucket=db&org=o" if server.flavor != "v3" else
-            "/api/v3/write_lp?db=db", b"m f=3 3\n", {"Authorization": f"Token {TOKEN}"}
+            server,
+            "POST",
+            "/api/v2/write?bucket=db&org=o" if server.flavor != "v3" else "/api/v3/write_lp?db=db",
+            b"m f=3 3\n",
+            {"Authorization": f"Token {TOKEN}"},
         )
     assert status == 204
     assert server.store.count(db="db") == 2
@@ -115,8 +117,16 @@ def test_credentials_never_reach_the_request_log(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "influxlp", "serve", "--port", "0",
-            "--user", f"{USER}:{PASSWORD}", "--token", TOKEN,
+            sys.executable,
+            "-m",
+            "influxlp",
+            "serve",
+            "--port",
+            "0",
+            "--user",
+            f"{USER}:{PASSWORD}",
+            "--token",
+            TOKEN,
         ],
         stderr=subprocess.PIPE,
         text=True,

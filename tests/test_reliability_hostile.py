@@ -12,9 +12,8 @@ import threading
 import time
 import zlib
 
-import pytest
-
 import influxlp
+import pytest
 
 MAX_BODY = 1_000_000
 
@@ -73,9 +72,7 @@ def test_gzip_bomb_is_refused_quickly_with_bounded_memory(server):
     assert len(bomb) < MAX_BODY
     rss_before = max_rss_mib()
     started = time.monotonic()
-    status, _, body = request(
-        server, "POST", "/write?db=db", bomb, {"Content-Encoding": "gzip"}
-    )
+    status, _, body = request(server, "POST", "/write?db=db", bomb, {"Content-Encoding": "gzip"})
     elapsed = time.monotonic() - started
     assert status == 413
     assert error(body) == "Request Entity Too Large"
@@ -347,7 +344,8 @@ def test_a_full_store_refuses_the_write_as_influxdb_1x():
     with influxlp.Server(store=store) as server:
         acknowledged = 0
         for batch in range(1000):
-            body = "".join(f"m,h=h{i % 5} v={i}i {i}\n" for i in range(batch * 100, batch * 100 + 100))
+            first = batch * 100
+            body = "".join(f"m,h=h{i % 5} v={i}i {i}\n" for i in range(first, first + 100))
             status, headers, answer = request(server, "POST", "/write?db=db", body.encode())
             if status != 204:
                 break

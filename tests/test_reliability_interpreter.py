@@ -11,9 +11,8 @@ import textwrap
 import threading
 import time
 
-import pytest
-
 import influxlp
+import pytest
 
 
 def run_python(code: str, timeout: float = 20) -> subprocess.CompletedProcess:
