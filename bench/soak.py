@@ -6,7 +6,7 @@ printed as a warning: see docs/reliability.md).
 
     python bench/soak.py --minutes 5 --writers 16 --readers 4
 
-Faults are injected with `Server.fail_rate` when the build has it (failed writes are then
+Faults are injected with `Server.fail_rate` (`--fail-rate`, default 2%; failed writes are then
 refused requests, which must not be stored either).
 """
 
@@ -182,16 +182,23 @@ def run_round(server, store, seconds, writers, readers, kill_rate, first_seq) ->
 
 
 def soak(
-    seconds: float, writers: int = 16, readers: int = 4, kill_rate: float = 0.05, rounds: int = 4
+    seconds: float,
+    writers: int = 16,
+    readers: int = 4,
+    kill_rate: float = 0.05,
+    rounds: int = 4,
+    fail_rate: float = 0.02,
 ) -> dict:
     """Runs `rounds` rounds of `seconds / rounds`, emptying the store after each; memory after
     each emptying must stay flat from the second round on (the first warms up)."""
     store = influxlp.Store()
     store.create_database("soak")
-    server = influxlp.Server(store=store, max_connections=4 * (writers + readers))
-    faults = hasattr(server, "fail_rate")
-    if faults:
-        server.fail_rate = 0.02
+    # No request log: its bounded history would hide a leak behind its own growth.
+    server = influxlp.Server(
+        store=store, max_connections=4 * (writers + readers), request_log_size=0
+    )
+    # A share of writes answered 503 without storing: refused points must not show up.
+    server.fail_rate(fail_rate, status=503, seed=1)
     server.start()
     malloc_trim()
     rss_start = rss_mib()
@@ -199,12 +206,12 @@ def soak(
     rss_after = []
     for r in range(rounds):
         per_round.append(run_round(server, store, seconds / rounds, writers, readers, kill_rate, r))
-        server.reset()
+        server.reset()  # also clears the injected faults
         store.create_database("soak")
+        server.fail_rate(fail_rate, status=503, seed=r + 2)
         malloc_trim()
         rss_after.append(round(rss_mib(), 1))
-    if faults:
-        server.fail_rate = 0.0
+    server.clear_faults()
     ping = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     ping.request("GET", "/ping")
     ping_after = ping.getresponse().status
@@ -222,7 +229,7 @@ def soak(
         **total,
         "writers": writers,
         "readers": readers,
-        "faults": faults,
+        "faults": f"{fail_rate:.0%} of writes answered 503",
         "client_errors": [e for r in per_round for e in r["client_errors"]][:5],
         "store_bytes_peak": max(r["store_bytes_loaded"] for r in per_round),
         "rss_start_mib": round(rss_start, 1),
@@ -263,8 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--kill-rate", type=float, default=0.05)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--fail-rate", type=float, default=0.02)
     args = parser.parse_args(argv)
-    result = soak(args.minutes * 60, args.writers, args.readers, args.kill_rate, args.rounds)
+    result = soak(
+        args.minutes * 60, args.writers, args.readers, args.kill_rate, args.rounds, args.fail_rate
+    )
     for key, value in result.items():
         print(f"{key:>24}: {value}")
     problems = check(result)

@@ -344,8 +344,9 @@ def test_a_full_store_refuses_the_write_as_influxdb_1x():
     with influxlp.Server(store=store) as server:
         acknowledged = 0
         for batch in range(1000):
-            first = batch * 100
-            body = "".join(f"m,h=h{i % 5} v={i}i {i}\n" for i in range(first, first + 100))
+            body = "".join(
+                f"m,h=h{i % 5} v={i}i {i}\n" for i in range(batch * 100, batch * 100 + 100)
+            )
             status, headers, answer = request(server, "POST", "/write?db=db", body.encode())
             if status != 204:
                 break

@@ -1,7 +1,7 @@
-"""A short run of `bench/soak.py`: writers, readers and clients killed mid-request for a few
-seconds; every acknowledged point stored once, nothing unacknowledged stored, and the server
-still answering. It runs in a process of its own, so that the memory figures are the soak's
-alone; they are bounded loosely here (see docs/reliability.md for what is open)."""
+"""A short run of `bench/soak.py`: writers, readers and clients killed mid-request, with and
+without injected 503s; every acknowledged point stored once, nothing unacknowledged stored, and
+the server still answering. Each runs in a process of its own, so that the memory figures are
+the soak's alone; they are bounded loosely here (see docs/reliability.md for what is open)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import sys
 BENCH = pathlib.Path(__file__).resolve().parent.parent / "bench"
 
 
-def test_short_soak():
+def run_soak(**options) -> tuple[dict, list[str]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(BENCH), *(p for p in sys.path if p)])
     code = (
         "import json, soak\n"
-        "result = soak.soak(seconds=16, writers=8, readers=2, kill_rate=0.1, rounds=4)\n"
+        f"result = soak.soak(**{options!r})\n"
         "print(json.dumps({'result': result, 'problems': soak.check(result)}))\n"
     )
     run = subprocess.run(
@@ -27,10 +27,25 @@ def test_short_soak():
     )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
-    result = report["result"]
-    print(result)
-    assert report["problems"] == []
+    print(report["result"])
+    return report["result"], report["problems"]
+
+
+def test_short_soak():
+    result, problems = run_soak(
+        seconds=16, writers=8, readers=2, kill_rate=0.1, rounds=4, fail_rate=0.0
+    )
+    assert problems == []
     assert result["acknowledged_points"] > 0
     assert result["killed_requests"] > 0
     # Far less than keeping every point would cost; not yet a flatness proof.
     assert result["rss_after_reset_mib"][-1] - result["rss_start_mib"] < 256, result
+
+
+def test_short_soak_with_injected_failures_stores_exactly_the_acknowledged_points():
+    result, problems = run_soak(
+        seconds=8, writers=8, readers=2, kill_rate=0.1, rounds=2, fail_rate=0.05
+    )
+    assert problems == []
+    assert result["acknowledged_points"] > 0
+    assert result["refused_requests"] > 0

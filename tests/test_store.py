@@ -209,3 +209,12 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing():
     assert store.count(db="db") == writers * batches * per_batch
     for m in ("m0", "m1"):
         assert len(set(times(store.table(m, db="db")))) == writers // 2 * batches * per_batch
+
+
+def test_retention_duration_out_of_range_is_refused():
+    store = influxlp.Store()
+    store.create_database("db")
+    with pytest.raises(ValueError, match="duration must be between 0 and"):
+        store.create_retention_policy("db", "huge", duration=10**18)
+    with pytest.raises(ValueError, match="duration must be between 0 and"):
+        store.create_retention_policy("db", "negative", duration=-1)

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -68,11 +69,20 @@ fn duration_nanoseconds(duration: Option<&Bound<'_, PyAny>>) -> PyResult<Option<
     let Some(duration) = duration.filter(|d| !d.is_none()) else {
         return Ok(None);
     };
-    if let Ok(seconds) = duration.extract::<f64>() {
-        return Ok(Some((seconds * NANOS_PER_SECOND).round() as i64));
+    let seconds: f64 = match duration.extract::<f64>() {
+        Ok(seconds) => seconds,
+        Err(_) => duration.call_method0("total_seconds")?.extract()?,
+    };
+    let nanos = (seconds * NANOS_PER_SECOND).round();
+    // i64 nanoseconds reach about 292 years; a duration past that is a mistake (e.g. ns given
+    // where seconds are expected), not a wish for a shorter one.
+    if !(0.0..i64::MAX as f64).contains(&nanos) {
+        return Err(PyValueError::new_err(format!(
+            "retention policy duration must be between 0 and {} seconds, not {seconds}",
+            i64::MAX / 1_000_000_000
+        )));
     }
-    let seconds: f64 = duration.call_method0("total_seconds")?.extract()?;
-    Ok(Some((seconds * NANOS_PER_SECOND).round() as i64))
+    Ok(Some(nanos as i64))
 }
 
 #[pymethods]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bucket;
 pub mod config;
+pub mod faults;
 pub mod flavor;
 pub mod gzip;
 pub mod json;
@@ -12,7 +13,9 @@ pub mod limits;
 pub mod log;
 pub mod oneshot;
 pub mod params;
+pub mod partial;
 pub mod query;
+pub mod recorder;
 pub mod reply;
 pub mod service;
 pub mod user;
@@ -21,8 +24,10 @@ pub mod write;
 pub use config::{
     ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
 };
+pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
 pub use query::HttpReply;
+pub use recorder::{RecordedRequest, Recorder};
 pub use user::User;
