@@ -2,7 +2,7 @@
 middle of a request; then every acknowledged point must be stored exactly once, no point of a
 killed or refused request may be stored, the server must still answer /ping. Memory is
 reported after each round, once the store is emptied (growth past the warm-up round is
-printed as a warning: see docs/reliability.md).
+printed as a warning: see the README, "Open: memory across soak rounds").
 
     python bench/soak.py --minutes 5 --writers 16 --readers 4
 

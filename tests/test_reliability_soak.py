@@ -1,7 +1,8 @@
 """A short run of `bench/soak.py`: writers, readers and clients killed mid-request, with and
 without injected 503s; every acknowledged point stored once, nothing unacknowledged stored, and
 the server still answering. Each runs in a process of its own, so that the memory figures are
-the soak's alone; they are bounded loosely here (see docs/reliability.md for what is open)."""
+the soak's alone; they are bounded loosely here (see "Open: memory across soak rounds" in the
+README)."""
 
 from __future__ import annotations
 
