@@ -69,11 +69,9 @@ fn influxlp_line_parser(data: &[u8]) -> usize {
 
 fn influxdb_line_protocol(text: &str) -> usize {
     let mut points = 0;
-    for line in influxdb_line_protocol::parse_lines(text) {
-        if let Ok(line) = line {
-            black_box(&line);
-            points += 1;
-        }
+    for line in influxdb_line_protocol::parse_lines(text).flatten() {
+        black_box(&line);
+        points += 1;
     }
     points
 }
