@@ -4,12 +4,15 @@
 //! Run: `cargo bench --manifest-path benches/parse/Cargo.toml`
 //! (`INFLUXLP_BENCH_LINES` sets the corpus size, 100,000 lines by default). After criterion's
 //! own output, a table gives MB/s, lines/s and each ratio to the crate.
+//! `INFLUXLP_BENCH_CLOCK=cpu` measures the process's CPU time instead of wall time: on a
+//! machine whose cores other work shares, that is the cost of the parse itself.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
 use influxlp::columnar::{parse_batch, ParseOptions};
 use influxlp::line_protocol::{LineParser, ParsedLine, ParserOptions};
@@ -109,7 +112,7 @@ fn check_corpus(corpus: &Corpus, text: &str, options: &ParseOptions) {
     );
 }
 
-fn bench_corpus(c: &mut Criterion, corpus: &Corpus) {
+fn bench_corpus<M: Measurement>(c: &mut Criterion<M>, corpus: &Corpus) {
     let options = ParseOptions::default();
     // The crate takes &str: UTF-8 validation is done once, outside its timing.
     let text = std::str::from_utf8(&corpus.data).expect("corpora are UTF-8");
@@ -138,8 +141,9 @@ fn mean_ns(home: &Path, group: &str, bench: &str, since: SystemTime) -> Option<f
     estimates["mean"]["point_estimate"].as_f64()
 }
 
-fn print_summary(home: &Path, corpora: &[Corpus], since: SystemTime) {
+fn print_summary(home: &Path, corpora: &[Corpus], since: SystemTime, clock: &str) {
     println!();
+    println!("Rates from the mean {clock} per run:");
     println!(
         "{:<10} {:<24} {:>10} {:>12} {:>12} {:>14}",
         "corpus", "parser", "MB/s", "Mlines/s", "ms/run", "x crate"
@@ -179,6 +183,84 @@ fn print_summary(home: &Path, corpora: &[Corpus], since: SystemTime) {
     });
 }
 
+/// The CPU time of the whole process (all threads), as criterion's measure.
+struct ProcessCpuTime;
+
+impl ProcessCpuTime {
+    fn now() -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant the kernel knows.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
+impl Measurement for ProcessCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        Self::now()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        Self::now().saturating_sub(start)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuTimeFormatter
+    }
+}
+
+/// Nanoseconds of CPU time shown as ms, throughput as MB/s or Melem/s of CPU time.
+struct CpuTimeFormatter;
+
+impl ValueFormatter for CpuTimeFormatter {
+    fn scale_values(&self, _typical_ns: f64, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|v| *v /= 1e6);
+        "ms (CPU)"
+    }
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let (amount, unit) = match *throughput {
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) => (n as f64 / 1e6, "MB/s (CPU)"),
+            Throughput::Elements(n) => (n as f64 / 1e6, "Melem/s (CPU)"),
+        };
+        values.iter_mut().for_each(|v| *v = amount / (*v / 1e9));
+        unit
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn run<M: Measurement>(criterion: Criterion<M>, corpora: &[Corpus]) {
+    let mut criterion = criterion
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(10)
+        .configure_from_args();
+    for corpus in corpora {
+        bench_corpus(&mut criterion, corpus);
+    }
+    criterion.final_summary();
+}
+
 fn main() {
     let home = std::env::var_os("CRITERION_HOME")
         .map(PathBuf::from)
@@ -189,20 +271,29 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let cpu_clock = std::env::var("INFLUXLP_BENCH_CLOCK").is_ok_and(|v| v == "cpu");
     let corpora: Vec<Corpus> = CORPORA
         .iter()
         .map(|name| load_corpus(name, lines))
         .collect();
 
     let started = SystemTime::now();
-    let mut criterion = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(10)
-        .configure_from_args();
-    for corpus in &corpora {
-        bench_corpus(&mut criterion, corpus);
+    if cpu_clock {
+        run(
+            Criterion::default().with_measurement(ProcessCpuTime),
+            &corpora,
+        );
+    } else {
+        run(Criterion::default().with_measurement(WallTime), &corpora);
     }
-    criterion.final_summary();
-    print_summary(&home, &corpora, started);
+    print_summary(
+        &home,
+        &corpora,
+        started,
+        if cpu_clock {
+            "process CPU time"
+        } else {
+            "wall time"
+        },
+    );
 }
