@@ -11,8 +11,10 @@ from ._influxlp import (
     DatabaseNotFoundError,
     LineProtocolError,
     RetentionPolicyNotFoundError,
+    Server,
     Store,
     Table,
+    User,
     WriteResult,
     parse,
 )
@@ -26,8 +28,10 @@ __all__ = [
     "DatabaseNotFoundError",
     "LineProtocolError",
     "RetentionPolicyNotFoundError",
+    "Server",
     "Store",
     "Table",
+    "User",
     "WriteResult",
     "parse",
 ]

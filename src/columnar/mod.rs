@@ -13,9 +13,17 @@
 //!   bad bytes, which is what a client reading them back from InfluxDB's JSON API sees.
 
 mod builder;
+mod bytes;
+mod columns;
+mod measurement;
 mod parse;
+pub mod rejection;
 mod schema;
 
 pub use builder::BatchBuilder;
 pub use parse::{parse_batch, ParseOptions, ParsedBatch};
-pub use schema::{field_type_of, ColumnRole, MeasurementTable, ROLE_KEY, FIELD_KEY_KEY};
+pub use schema::{
+    arrow_type_of, field_column_names, field_field, field_key_of, field_type_of, tag_field,
+    tag_type, time_field, time_type, ColumnRole, MeasurementTable, FIELD_KEY_KEY, ROLE_FIELD,
+    ROLE_KEY, ROLE_TAG, TIME_COLUMN,
+};

@@ -1,7 +1,9 @@
 //! The one entry point from bytes to tables, shared by `influxlp.parse`, the store and the server.
 
 use super::{BatchBuilder, MeasurementTable};
-use crate::line_protocol::{FieldType, ParseError, ParserOptions};
+use crate::line_protocol::{
+    line_text, FieldType, LineParser, ParseError, ParsedLine, ParserOptions,
+};
 
 /// How a body is parsed into tables.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +28,33 @@ pub struct ParsedBatch {
 
 /// Parses `data` and builds its tables; lines without a timestamp get `parser.default_time`.
 pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
-    let _ = (data, options, BatchBuilder::new);
-    todo!()
+    let mut builder = BatchBuilder::new();
+    for (measurement, field, field_type) in &options.known_field_types {
+        builder.set_field_type(measurement, field, *field_type);
+    }
+    let mut errors = Vec::new();
+    let mut parser = LineParser::new(data, options.parser);
+    let mut line = ParsedLine::default();
+    while let Some(parsed) = parser.next_line(&mut line) {
+        let result = parsed.and_then(|()| {
+            let line_number = line.line_number;
+            let text = move || {
+                String::from_utf8_lossy(line_text(data, line_number).unwrap_or_default())
+                    .into_owned()
+            };
+            builder.append(&line, &text)
+        });
+        if let Err(error) = result {
+            errors.push(error);
+            if options.stop_at_first_error {
+                break;
+            }
+        }
+    }
+    let num_points = builder.num_rows();
+    ParsedBatch {
+        tables: builder.finish(),
+        errors,
+        num_points,
+    }
 }

@@ -39,3 +39,48 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// A problem found inside one line: where (byte offset in the line as InfluxDB quotes it) and
+/// InfluxDB's message. Turned into a [`ParseError`] once the line's position is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fail {
+    pub at: usize,
+    pub message: std::borrow::Cow<'static, str>,
+}
+
+impl Fail {
+    #[cold]
+    pub fn new(at: usize, message: &'static str) -> Fail {
+        Fail {
+            at,
+            message: std::borrow::Cow::Borrowed(message),
+        }
+    }
+
+    #[cold]
+    pub fn owned(at: usize, message: String) -> Fail {
+        Fail {
+            at,
+            message: std::borrow::Cow::Owned(message),
+        }
+    }
+}
+
+/// InfluxDB's messages (`models/points.go`).
+pub(crate) mod msg {
+    pub const MISSING_MEASUREMENT: &str = "missing measurement";
+    pub const MISSING_FIELDS: &str = "missing fields";
+    pub const MISSING_TAG_KEY: &str = "missing tag key";
+    pub const MISSING_TAG_VALUE: &str = "missing tag value";
+    pub const INVALID_TAG_FORMAT: &str = "invalid tag format";
+    pub const DUPLICATE_TAGS: &str = "duplicate tags";
+    pub const MISSING_FIELD_KEY: &str = "missing field key";
+    pub const MISSING_FIELD_VALUE: &str = "missing field value";
+    pub const INVALID_FIELD_FORMAT: &str = "invalid field format";
+    pub const UNBALANCED_QUOTES: &str = "unbalanced quotes";
+    pub const INVALID_NUMBER: &str = "invalid number";
+    pub const INVALID_FLOAT: &str = "invalid float";
+    pub const INVALID_BOOLEAN: &str = "invalid boolean";
+    pub const BAD_TIMESTAMP: &str = "bad timestamp";
+    pub const INVALID_POINT: &str = "point is invalid";
+}

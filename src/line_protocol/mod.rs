@@ -5,9 +5,15 @@
 //! the 1-based line number and column, and the line's text.
 
 mod error;
+mod escape;
+mod format;
+mod number;
 mod parser;
+mod split;
 mod value;
 
 pub use error::{ErrorKind, ParseError};
-pub use parser::{line_text, LineParser, ParsedLine, ParserOptions};
+pub use escape::{escape_into, unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+pub use format::{write_line, write_point, write_value};
+pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use value::{FieldType, FieldValue};

@@ -1,9 +1,24 @@
-//! The line splitter and the grammar: measurement, tag set, field set, timestamp.
+//! The grammar: measurement, tag set, field set, timestamp, as `models/points.go` (1.x/2.x)
+//! scans them.
+//!
+//! The common path scans each element once and fills the reused [`ParsedLine`]. Where InfluxDB's
+//! two views of a field set disagree (a string with bytes after its closing quote, a field key
+//! ending in a backslash, an empty field key after a TAB) InfluxDB would store corrupted fields;
+//! such lines are re-scanned the way InfluxDB does so that every error it reports is reported
+//! the same, and the lines it would accept are refused with `invalid field format` /
+//! `missing field key` instead.
 
 use std::borrow::Cow;
 
+use super::error::{msg, Fail};
+use super::escape::{unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+use super::number::scan_number;
+use super::split;
 use super::{FieldValue, ParseError};
 use crate::precision::Precision;
+
+/// InfluxDB's `MaxKeyLength`: the longest series key, and series key + 4 + field key.
+pub const MAX_KEY_LENGTH: usize = 65535;
 
 /// How lines are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,13 +45,17 @@ impl Default for ParserOptions {
     }
 }
 
+/// An unescaped tag key and value.
+pub type Tag<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// One parsed line; reused from line to line so that parsing allocates only for escapes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedLine<'a> {
     /// Unescaped measurement name.
     pub measurement: Cow<'a, [u8]>,
-    /// Unescaped tags, sorted by key (byte order), no duplicate keys.
-    pub tags: Vec<(Cow<'a, [u8]>, Cow<'a, [u8]>)>,
+    /// Unescaped tags, sorted by key as InfluxDB sorts them into the series key (byte order of
+    /// the keys as written, escapes included), no duplicate keys.
+    pub tags: Vec<Tag<'a>>,
     /// Unescaped field keys and values in input order; duplicate keys are kept (the last wins).
     pub fields: Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
     /// Nanoseconds since the epoch: the line's timestamp scaled by the precision, or the default time.
@@ -45,29 +64,620 @@ pub struct ParsedLine<'a> {
     pub line_number: usize,
 }
 
+/// A tag as written, before sorting and unescaping.
+#[derive(Debug, Clone, Copy)]
+struct RawTag<'a> {
+    key: &'a [u8],
+    value: &'a [u8],
+    key_at: usize,
+}
+
 /// Walks a body line by line.
 pub struct LineParser<'a> {
     data: &'a [u8],
     pos: usize,
     line_number: usize,
     options: ParserOptions,
+    raw_tags: Vec<RawTag<'a>>,
+    last_line: &'a [u8],
 }
 
 impl<'a> LineParser<'a> {
     pub fn new(data: &'a [u8], options: ParserOptions) -> Self {
-        LineParser { data, pos: 0, line_number: 1, options }
+        LineParser {
+            data,
+            pos: 0,
+            line_number: 1,
+            options,
+            raw_tags: Vec::new(),
+            last_line: &[],
+        }
     }
 
     /// Parses the next line that holds a point into `out`; blank and comment lines are skipped.
     /// `None` at the end of the input. After an error the parser goes on with the next line.
+    ///
+    /// An error's `column` counts bytes from the start of the physical line, leading
+    /// whitespace included; its `text` is the line without that whitespace, as InfluxDB quotes it.
     pub fn next_line(&mut self, out: &mut ParsedLine<'a>) -> Option<Result<(), ParseError>> {
-        let _ = (self.data, self.pos, self.line_number, self.options, out);
-        todo!()
+        let data = self.data;
+        loop {
+            if self.pos >= data.len() {
+                return None;
+            }
+            let start = self.pos;
+            let (end, newlines) = split::line_end(data, start);
+            let line_number = self.line_number;
+            self.pos = end + 1;
+            self.line_number += 1 + newlines;
+            let block = &data[start..end];
+            let indent = skip_whitespace(block, 0);
+            if indent >= block.len() || block[indent] == b'#' {
+                continue;
+            }
+            let line = &block[indent..];
+            self.last_line = line;
+            out.line_number = line_number;
+            return Some(self.parse_point(line, out).map_err(|fail| ParseError {
+                line: line_number,
+                column: indent + fail.at + 1,
+                text: String::from_utf8_lossy(line).into_owned(),
+                message: fail.message.into_owned(),
+                kind: super::ErrorKind::Syntax,
+            }));
+        }
+    }
+
+    /// The text of the line `next_line` read last (leading whitespace skipped, no `\n`).
+    pub fn last_line(&self) -> &'a [u8] {
+        self.last_line
+    }
+
+    fn parse_point(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<(), Fail> {
+        out.tags.clear();
+        out.fields.clear();
+        let key_len = self.scan_key(line, out)?;
+        let fields = self.scan_fields(line, key_len, out)?;
+        out.timestamp = self.scan_timestamp(line, fields.end)?;
+        match fields.refused {
+            Some(fail) => Err(fail),
+            None => Ok(()),
+        }
+    }
+
+    /// Measurement and tags (`scanKey`); returns the series key's length, which is where the
+    /// space before the fields is.
+    #[inline]
+    fn scan_key(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<usize, Fail> {
+        let (measurement_end, has_tags) = scan_measurement(line)?;
+        out.measurement = unescape(&line[..measurement_end], NAME_ESCAPES);
+        if !has_tags {
+            return check_key_length(measurement_end);
+        }
+        self.raw_tags.clear();
+        let key_end = scan_tags(line, measurement_end + 1, &mut self.raw_tags)?;
+        if self.options.reserved_tag_keys {
+            check_reserved(&self.raw_tags)?;
+        }
+        sort_tags(&mut self.raw_tags)?;
+        check_key_length(key_end)?;
+        out.tags.extend(
+            self.raw_tags
+                .iter()
+                .map(|t| (unescape(t.key, TAG_ESCAPES), unescape(t.value, TAG_ESCAPES))),
+        );
+        Ok(key_end)
+    }
+
+    /// The field set (`scanFields` plus the field walk); `from` is the space after the key.
+    #[inline]
+    fn scan_fields(
+        &self,
+        line: &'a [u8],
+        from: usize,
+        out: &mut ParsedLine<'a>,
+    ) -> Result<FieldSet, Fail> {
+        let key_len = from;
+        let len = line.len();
+        let start = skip_whitespace(line, from);
+        let mut too_long = None;
+        let mut i = start;
+        // Invariant at the top of the loop: `i` starts a field key, and InfluxDB has seen as many
+        // `=` as `,` in the field set, so a `"` in the key is literal.
+        loop {
+            let key_start = i;
+            let mut key_escaped = false;
+            let eq = loop {
+                let Some(k) = line[i..]
+                    .iter()
+                    .position(|&b| CLASS[b as usize] & FIELD_KEY_STOP != 0)
+                else {
+                    return Err(Fail::new(key_start, msg::INVALID_FIELD_FORMAT));
+                };
+                let p = i + k;
+                match line[p] {
+                    b'\\' if p + 1 < len => {
+                        key_escaped = true;
+                        i = p + 2;
+                    }
+                    // A final backslash is an ordinary byte, and then the line ends.
+                    b'\\' => return Err(Fail::new(key_start, msg::INVALID_FIELD_FORMAT)),
+                    b'=' => break p,
+                    b' ' => return Err(Fail::new(key_start, msg::INVALID_FIELD_FORMAT)),
+                    _ => return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT),
+                }
+            };
+            // `eq >= 2`: the key follows a measurement of one byte or more and a space.
+            let before = line[eq - 1];
+            if (before == b' ' || before == b',') && line[eq - 2] != b'\\' {
+                return Err(Fail::new(eq, msg::MISSING_FIELD_KEY));
+            }
+            if eq == key_start {
+                // Only after a TAB or NUL: InfluxDB would store a field without a name.
+                return self.irregular_fields(line, from, msg::MISSING_FIELD_KEY);
+            }
+            if before == b'\\' {
+                // InfluxDB's field walk would read past this `=` and misname the fields.
+                return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT);
+            }
+            let value_start = eq + 1;
+            let Some(&first) = line.get(value_start) else {
+                return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE));
+            };
+            let raw_key = &line[key_start..eq];
+            if too_long.is_none() && key_len + 4 + raw_key.len() > MAX_KEY_LENGTH {
+                too_long = Some(key_too_long(key_start, key_len + 4 + raw_key.len()));
+            }
+            let (value, next) = match first {
+                b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
+                b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
+                    scan_number(line, value_start, self.options.allow_unsigned)?
+                }
+                b'"' => {
+                    let (close, escaped) = closing_quote(line, value_start)?;
+                    let next = close + 1;
+                    if next < len && line[next] != b',' && line[next] != b' ' {
+                        // InfluxDB would keep `"` and what follows as part of the string.
+                        return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT);
+                    }
+                    let body = &line[value_start + 1..close];
+                    let text = if escaped {
+                        unescape(body, STRING_ESCAPES)
+                    } else {
+                        Cow::Borrowed(body)
+                    };
+                    (FieldValue::String(text), next)
+                }
+                _ => scan_boolean(line, value_start)?,
+            };
+            let key = if key_escaped {
+                unescape(raw_key, NAME_ESCAPES)
+            } else {
+                Cow::Borrowed(raw_key)
+            };
+            out.fields.push((key, value));
+            if next >= len || line[next] == b' ' {
+                return match too_long {
+                    Some(fail) => Err(fail),
+                    None => Ok(FieldSet {
+                        end: next,
+                        refused: None,
+                    }),
+                };
+            }
+            i = next + 1;
+        }
+    }
+
+    /// A field set InfluxDB reads in a way that corrupts fields: reproduce its errors, and if it
+    /// has none, refuse the line with `refusal` once the timestamp has been checked too.
+    #[cold]
+    fn irregular_fields(
+        &self,
+        line: &[u8],
+        from: usize,
+        refusal: &'static str,
+    ) -> Result<FieldSet, Fail> {
+        let (start, end) = influx_scan_fields(line, from, self.options.allow_unsigned)?;
+        influx_walk_fields(line, start, end, from)?;
+        Ok(FieldSet {
+            end,
+            refused: Some(Fail::new(start, refusal)),
+        })
+    }
+
+    /// The optional timestamp (`scanTime`), scaled and range-checked, and the trailing check.
+    #[inline]
+    fn scan_timestamp(&self, line: &[u8], from: usize) -> Result<i64, Fail> {
+        let start = skip_whitespace(line, from);
+        let digits_from = start + usize::from(line.get(start) == Some(&b'-'));
+        let mut end = digits_from;
+        let mut value: u64 = 0;
+        let mut overflow = false;
+        while let Some(&b) = line.get(end) {
+            if b == b' ' || b == b'\n' {
+                break;
+            }
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(Fail::new(start, msg::BAD_TIMESTAMP));
+            }
+            match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(d)))
+            {
+                Some(v) => value = v,
+                None => overflow = true,
+            }
+            end += 1;
+        }
+        if end == start {
+            return Ok(self.options.default_time);
+        }
+        let negative = digits_from > start;
+        let text = &line[start..end];
+        if end == digits_from {
+            return Err(Fail::owned(
+                start,
+                format!(
+                    "strconv.ParseInt: parsing {}: invalid syntax",
+                    go_quote(text)
+                ),
+            ));
+        }
+        let limit = if negative {
+            1u64 << 63
+        } else {
+            i64::MAX as u64
+        };
+        if overflow || value > limit {
+            return Err(Fail::owned(
+                start,
+                format!(
+                    "strconv.ParseInt: parsing {}: value out of range",
+                    go_quote(text)
+                ),
+            ));
+        }
+        let timestamp = if negative {
+            (value as i64).wrapping_neg()
+        } else {
+            value as i64
+        };
+        let nanos = self
+            .options
+            .precision
+            .to_nanos(timestamp)
+            .map_err(|m| Fail::new(start, m))?;
+        if let Some(k) = line[end..].iter().position(|&b| b != b' ') {
+            return Err(Fail::new(end + k, msg::INVALID_POINT));
+        }
+        Ok(nanos)
     }
 }
 
-/// The text of the line that starts on physical line `line_number` (1-based), split as the parser
-/// splits, for error messages produced after parsing. `None` past the end.
-pub fn line_text(data: &[u8], line_number: usize) -> Option<&[u8]> {
-    todo!("{} {line_number}", data.len())
+/// Where the field set ends, and a refusal to report if the rest of the line is fine.
+struct FieldSet {
+    end: usize,
+    refused: Option<Fail>,
 }
+
+const MEASUREMENT_STOP: u8 = 1;
+const TAG_STOP: u8 = 2;
+const FIELD_KEY_STOP: u8 = 4;
+const STRING_STOP: u8 = 8;
+
+/// Byte classes for the scanning loops: which bytes end or interrupt each element.
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    class[b',' as usize] = MEASUREMENT_STOP | TAG_STOP | FIELD_KEY_STOP;
+    class[b' ' as usize] = MEASUREMENT_STOP | TAG_STOP | FIELD_KEY_STOP;
+    class[b'=' as usize] = TAG_STOP | FIELD_KEY_STOP;
+    class[b'\\' as usize] = FIELD_KEY_STOP | STRING_STOP;
+    class[b'"' as usize] = STRING_STOP;
+    class
+};
+
+/// `skipWhitespace`: spaces, TABs and NULs.
+#[inline]
+fn skip_whitespace(buf: &[u8], from: usize) -> usize {
+    match buf
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| !matches!(b, b' ' | b'\t' | 0)))
+    {
+        Some(k) => from + k,
+        None => buf.len().max(from),
+    }
+}
+
+/// Finds the first byte at or after `from` in `class` that no backslash precedes (InfluxDB's
+/// escape test in keys is "the previous byte is not a backslash").
+#[inline(always)]
+fn find_unescaped(line: &[u8], mut from: usize, class: u8) -> Option<usize> {
+    loop {
+        let p = from
+            + line
+                .get(from..)?
+                .iter()
+                .position(|&b| CLASS[b as usize] & class != 0)?;
+        if line[p - 1] != b'\\' {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+}
+
+/// `scanMeasurement`: the measurement's end, and whether tags follow (else fields do).
+#[inline]
+fn scan_measurement(line: &[u8]) -> Result<(usize, bool), Fail> {
+    match line.first() {
+        None | Some(b',') => return Err(Fail::new(0, msg::MISSING_MEASUREMENT)),
+        Some(_) => {}
+    }
+    match find_unescaped(line, 1, MEASUREMENT_STOP) {
+        Some(p) => Ok((p, line[p] == b',')),
+        None => Err(Fail::new(line.len(), msg::MISSING_FIELDS)),
+    }
+}
+
+/// `scanTags`: the tags after the measurement's comma; returns the index of the space that ends
+/// the series key.
+#[inline]
+fn scan_tags<'a>(line: &'a [u8], mut i: usize, tags: &mut Vec<RawTag<'a>>) -> Result<usize, Fail> {
+    loop {
+        let key_at = i;
+        match line.get(i) {
+            None | Some(b' ' | b',' | b'=') => return Err(Fail::new(i, msg::MISSING_TAG_KEY)),
+            Some(_) => {}
+        }
+        let eq = match find_unescaped(line, i + 1, TAG_STOP) {
+            Some(p) if line[p] == b'=' => p,
+            _ => return Err(Fail::new(key_at, msg::MISSING_TAG_VALUE)),
+        };
+        let value_at = eq + 1;
+        match line.get(value_at) {
+            None | Some(b' ' | b',') => return Err(Fail::new(value_at, msg::MISSING_TAG_VALUE)),
+            Some(_) => {}
+        }
+        let Some(end) = find_unescaped(line, value_at + 1, TAG_STOP) else {
+            return Err(Fail::new(line.len(), msg::MISSING_FIELDS));
+        };
+        tags.push(RawTag {
+            key: &line[key_at..eq],
+            value: &line[value_at..end],
+            key_at,
+        });
+        match line[end] {
+            b'=' => return Err(Fail::new(value_at, msg::INVALID_TAG_FORMAT)),
+            b',' => i = end + 1,
+            _ => return Ok(end),
+        }
+    }
+}
+
+/// 2.x's reserved tag keys, compared as written, with Go's `%q` rendering.
+fn check_reserved(tags: &[RawTag<'_>]) -> Result<(), Fail> {
+    const RESERVED: [(&[u8], &str); 5] = [
+        (b"_measurement", "\"_measurement\""),
+        (b"_field", "\"_field\""),
+        (b"time", "\"time\""),
+        (b"\x00", "\"\\x00\""),
+        (b"\xff", "\"\\xff\""),
+    ];
+    for tag in tags {
+        if let Some((_, quoted)) = RESERVED.iter().find(|(key, _)| *key == tag.key) {
+            return Err(Fail::owned(
+                tag.key_at,
+                format!("cannot use reserved tag key {quoted}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sorts the tags by key as written (InfluxDB's series key order) and refuses duplicate keys.
+#[inline]
+fn sort_tags(tags: &mut [RawTag<'_>]) -> Result<(), Fail> {
+    let duplicate =
+        |a: &RawTag<'_>, b: &RawTag<'_>| Fail::new(a.key_at.max(b.key_at), msg::DUPLICATE_TAGS);
+    let mut sorted = true;
+    for pair in tags.windows(2) {
+        match pair[0].key.cmp(pair[1].key) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => return Err(duplicate(&pair[0], &pair[1])),
+            std::cmp::Ordering::Greater => {
+                sorted = false;
+                break;
+            }
+        }
+    }
+    if !sorted {
+        tags.sort_unstable_by(|a, b| a.key.cmp(b.key));
+        if let Some(pair) = tags.windows(2).find(|pair| pair[0].key == pair[1].key) {
+            return Err(duplicate(&pair[0], &pair[1]));
+        }
+    }
+    Ok(())
+}
+
+fn check_key_length(key_len: usize) -> Result<usize, Fail> {
+    if key_len > MAX_KEY_LENGTH {
+        return Err(key_too_long(0, key_len));
+    }
+    Ok(key_len)
+}
+
+#[cold]
+fn key_too_long(at: usize, len: usize) -> Fail {
+    Fail::owned(
+        at,
+        format!("max key length exceeded: {len} > {MAX_KEY_LENGTH}"),
+    )
+}
+
+/// The closing quote of the string that opens at `open`, and whether a backslash occurs inside.
+/// A backslash skips the byte after it when there is one.
+#[inline]
+fn closing_quote(line: &[u8], open: usize) -> Result<(usize, bool), Fail> {
+    let mut i = open + 1;
+    let mut escaped = false;
+    loop {
+        let Some(k) = line.get(i..).and_then(|rest| {
+            rest.iter()
+                .position(|&b| CLASS[b as usize] & STRING_STOP != 0)
+        }) else {
+            return Err(Fail::new(open, msg::UNBALANCED_QUOTES));
+        };
+        let p = i + k;
+        if line[p] == b'"' {
+            return Ok((p, escaped));
+        }
+        escaped = true;
+        i = p + 2;
+    }
+}
+
+/// `scanBoolean`: the ten spellings InfluxDB takes.
+#[inline]
+fn scan_boolean(line: &[u8], start: usize) -> Result<(FieldValue<'static>, usize), Fail> {
+    let invalid = || Fail::new(start, msg::INVALID_BOOLEAN);
+    if !matches!(line.get(start), Some(b't' | b'T' | b'f' | b'F')) {
+        return Err(invalid());
+    }
+    let end = line[start..]
+        .iter()
+        .position(|&b| b == b',' || b == b' ')
+        .map_or(line.len(), |k| start + k);
+    let value = match &line[start..end] {
+        b"t" | b"T" | b"true" | b"True" | b"TRUE" => true,
+        b"f" | b"F" | b"false" | b"False" | b"FALSE" => false,
+        _ => return Err(invalid()),
+    };
+    Ok((FieldValue::Boolean(value), end))
+}
+
+/// `scanFields` (models/points.go), rule for rule, for the field sets the common path leaves:
+/// the field set's start and end, or InfluxDB's error.
+fn influx_scan_fields(
+    line: &[u8],
+    from: usize,
+    allow_unsigned: bool,
+) -> Result<(usize, usize), Fail> {
+    let len = line.len();
+    let start = skip_whitespace(line, from);
+    let mut i = start;
+    let mut quoted = false;
+    let mut opened_at = start;
+    let (mut equals, mut commas) = (0usize, 0usize);
+    let byte_at = |j: Option<usize>| j.and_then(|j| line.get(j)).copied();
+    while i < len {
+        let b = line[i];
+        if b == b'\\' && i + 1 < len {
+            i += 2;
+            continue;
+        }
+        if b == b'"' && equals > commas {
+            quoted = !quoted;
+            opened_at = i;
+            i += 1;
+            continue;
+        }
+        if b == b'=' && !quoted {
+            equals += 1;
+            let (before, before2) = (byte_at(i.checked_sub(1)), byte_at(i.checked_sub(2)));
+            if matches!(before, Some(b' ' | b',')) && before2 != Some(b'\\') {
+                return Err(Fail::new(i, msg::MISSING_FIELD_KEY));
+            }
+            match line.get(i + 1) {
+                None | Some(b',' | b' ') => return Err(Fail::new(i + 1, msg::MISSING_FIELD_VALUE)),
+                Some(b'0'..=b'9' | b'.' | b'-' | b'N' | b'n') => {
+                    i = scan_number(line, i + 1, allow_unsigned)?.1;
+                    continue;
+                }
+                Some(b'"') => {}
+                Some(_) => {
+                    i = scan_boolean(line, i + 1)?.1;
+                    continue;
+                }
+            }
+        }
+        if b == b',' && !quoted {
+            commas += 1;
+        }
+        if b == b' ' && !quoted {
+            break;
+        }
+        i += 1;
+    }
+    if quoted {
+        return Err(Fail::new(opened_at, msg::UNBALANCED_QUOTES));
+    }
+    if equals == 0 || commas + 1 != equals {
+        return Err(Fail::new(start, msg::INVALID_FIELD_FORMAT));
+    }
+    Ok((start, i))
+}
+
+/// InfluxDB's field walk (`walkFields`) over `line[start..end]`: keys end at the first `=` no
+/// backslash precedes, values at the first unquoted `,`. Reports its errors: a key with no value
+/// after it, and the key length limit.
+fn influx_walk_fields(line: &[u8], start: usize, end: usize, key_len: usize) -> Result<(), Fail> {
+    let fields = &line[start..end];
+    let mut i = 0;
+    while i < fields.len() {
+        let key_at = i;
+        while i < fields.len() && !(fields[i] == b'=' && (i == key_at || fields[i - 1] != b'\\')) {
+            i += 1;
+        }
+        let key = &fields[key_at..i];
+        if i + 2 > fields.len() {
+            return Err(Fail::owned(
+                start + key_at,
+                format!("invalid value: field-key={}", String::from_utf8_lossy(key)),
+            ));
+        }
+        i += 1;
+        let mut quoted = false;
+        while i < fields.len() {
+            match fields[i] {
+                b'\\' if matches!(fields.get(i + 1), Some(b'"' | b'\\')) => i += 1,
+                b'"' => quoted = !quoted,
+                b',' if !quoted => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        if key_len + 4 + key.len() > MAX_KEY_LENGTH {
+            return Err(key_too_long(start + key_at, key_len + 4 + key.len()));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Go's `strconv.Quote` for the digit strings that reach it (ASCII only).
+fn go_quote(text: &[u8]) -> String {
+    format!("\"{}\"", String::from_utf8_lossy(text))
+}
+
+/// The text of the line that starts on physical line `line_number` (1-based), split as the parser
+/// splits, for error messages produced after parsing. `None` past the end. A physical line inside
+/// a line (after a newline in a string value) gives the whole line it belongs to. The text is
+/// what [`ParseError::text`] holds: leading whitespace skipped, no `\n`.
+pub fn line_text(data: &[u8], line_number: usize) -> Option<&[u8]> {
+    for (start, end, first) in split::lines(data) {
+        if first > line_number {
+            return None;
+        }
+        let block = &data[start..end];
+        let last = first + memchr::memchr_iter(b'\n', block).count();
+        if line_number <= last {
+            return Some(&block[skip_whitespace(block, 0)..]);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "parser_tests.rs"]
+mod tests;

@@ -6,6 +6,7 @@ mod errors;
 mod input;
 mod numpy_export;
 mod parse;
+mod server;
 mod store;
 mod table;
 mod time;
@@ -19,6 +20,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::Batch>()?;
     m.add_class::<store::Store>()?;
     m.add_class::<store::WriteResult>()?;
+    m.add_class::<server::Server>()?;
+    m.add_class::<server::User>()?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
     Ok(())
 }

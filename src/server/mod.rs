@@ -1,1 +1,24 @@
-//! The HTTP server (see the server issue).
+//! The HTTP server: InfluxDB's write API (and, through `query`, its read/setup API) over hyper,
+//! in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
+
+pub mod auth;
+pub mod bucket;
+pub mod config;
+pub mod flavor;
+pub mod gzip;
+pub mod json;
+pub mod lifecycle;
+pub mod log;
+pub mod params;
+pub mod query;
+pub mod reply;
+pub mod service;
+pub mod user;
+pub mod write;
+
+pub use config::{ServerConfig, DEFAULT_MAX_BODY_SIZE};
+pub use flavor::Flavor;
+pub use lifecycle::Server;
+pub use log::{RequestLog, RequestLogger};
+pub use query::HttpReply;
+pub use user::User;

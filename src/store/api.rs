@@ -1,6 +1,13 @@
 //! The store's public surface, used by the Python layer and the server alike.
 
-use crate::columnar::{MeasurementTable, ParseOptions};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::catalog::{check_database_name, normalize_duration, Catalog, RetentionPolicy};
+use super::measurement::Measurement;
+use super::write::{known_field_types, target_duration};
+use crate::columnar::{parse_batch, MeasurementTable, ParseOptions};
 use crate::line_protocol::{FieldType, ParseError};
 
 /// A store error that refuses a whole write or read, in InfluxDB's words (Display).
@@ -20,7 +27,9 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::DatabaseNotFound(db) => write!(f, "database not found: \"{db}\""),
-            StoreError::RetentionPolicyNotFound(rp) => write!(f, "retention policy not found: {rp}"),
+            StoreError::RetentionPolicyNotFound(rp) => {
+                write!(f, "retention policy not found: {rp}")
+            }
             StoreError::Rejected(errors) => {
                 let parts: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
                 f.write_str(&parts.join("\n"))
@@ -85,19 +94,94 @@ pub struct TableQuery {
 }
 
 /// The store; share it as `Arc<Store>` between threads.
+///
+/// Readers take the current catalog snapshot and never wait for a write; writers prepare their
+/// rows outside any lock and hold the commit lock only to check types, assign ids and publish.
 #[derive(Default)]
-pub struct Store {}
+pub struct Store {
+    current: RwLock<Arc<Catalog>>,
+    pub(super) commit: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("databases", &self.databases())
+            .finish()
+    }
+}
 
 impl Store {
     pub fn new() -> Self {
-        Store {}
+        Store::default()
+    }
+
+    /// The current catalog; it never changes (the next write publishes a new one).
+    pub(super) fn snapshot(&self) -> Arc<Catalog> {
+        self.current.read().clone()
+    }
+
+    /// Makes `catalog` current. Call with the commit lock held.
+    pub(super) fn publish(&self, catalog: Catalog) {
+        *self.current.write() = Arc::new(catalog);
+    }
+
+    /// Under the commit lock, replaces measurement `name` of `db`/`rp` by what `next` makes of
+    /// it (nothing when it returns `None` or the measurement is gone).
+    pub(super) fn replace_measurement(
+        &self,
+        db: &str,
+        rp: &str,
+        name: &str,
+        next: impl FnOnce(&Measurement) -> Option<Measurement>,
+    ) {
+        let _commit = self.commit.lock();
+        let current = self.snapshot();
+        let Some(measurement) = current
+            .databases
+            .get(db)
+            .and_then(|d| d.policy_named(rp))
+            .and_then(|p| p.measurements.get(name))
+        else {
+            return;
+        };
+        let Some(replacement) = next(measurement) else {
+            return;
+        };
+        let mut catalog = (*current).clone();
+        if let Some(policy) = catalog.database_mut(db).and_then(|d| d.policy_mut(rp)) {
+            policy
+                .measurements
+                .insert(name.to_string(), Arc::new(replacement));
+        }
+        self.publish(catalog);
+    }
+
+    /// Changes the catalog under the commit lock.
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&mut Catalog) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _commit = self.commit.lock();
+        let mut catalog = (*self.snapshot()).clone();
+        let value = f(&mut catalog)?;
+        self.publish(catalog);
+        Ok(value)
     }
 
     /// Parses and writes `data`. `Err` refuses the whole write (unknown db/rp, or any bad line
     /// when atomic); `Ok` says what was written and dropped.
     pub fn write(&self, data: &[u8], options: &WriteOptions) -> Result<WriteResult, StoreError> {
-        let _ = (data, options);
-        todo!()
+        check_database_name(&options.db)?;
+        let snapshot = self.snapshot();
+        target_duration(&snapshot, options)?;
+        let mut parse = options.parse.clone();
+        parse
+            .known_field_types
+            .extend(known_field_types(&snapshot, options));
+        drop(snapshot);
+        let parsed = parse_batch(data, &parse);
+        self.write_built(parsed.tables, parsed.errors, options, Some(data))
     }
 
     /// Writes already-built tables (rows that conflict with the stored schema are dropped, or
@@ -107,16 +191,24 @@ impl Store {
         tables: Vec<MeasurementTable>,
         options: &WriteOptions,
     ) -> Result<WriteResult, StoreError> {
-        let _ = (tables, options);
-        todo!()
+        self.write_built(tables, Vec::new(), options, None)
     }
 
     /// Creates a database with an infinite default `autogen` policy; existing is not an error.
     pub fn create_database(&self, name: &str) -> Result<(), StoreError> {
-        let _ = name;
-        todo!()
+        check_database_name(name)?;
+        if self.snapshot().databases.contains_key(name) {
+            return Ok(());
+        }
+        self.change(|catalog| {
+            catalog.database_or_create(name);
+            Ok(())
+        })
     }
 
+    /// Creates retention policy `name` (`duration_ns` `None` or 0: infinite; else at least an
+    /// hour, as InfluxDB requires), making it the default when `default`. Creating it again with
+    /// the same duration is not an error, as in InfluxDB.
     pub fn create_retention_policy(
         &self,
         db: &str,
@@ -124,64 +216,173 @@ impl Store {
         duration_ns: Option<i64>,
         default: bool,
     ) -> Result<(), StoreError> {
-        let _ = (db, name, duration_ns, default);
-        todo!()
+        if name.is_empty() {
+            return Err(StoreError::Invalid("retention policy name required".into()));
+        }
+        let duration = normalize_duration(duration_ns)?;
+        self.change(|catalog| {
+            let database = catalog.database(db)?;
+            if let Some(existing) = database.policy_named(name) {
+                if existing.duration != duration {
+                    return Err(StoreError::Invalid(
+                        "retention policy already exists".into(),
+                    ));
+                }
+                if default && database.default_policy != name {
+                    return Err(StoreError::Invalid(
+                        "retention policy conflicts with an existing policy".into(),
+                    ));
+                }
+                return Ok(());
+            }
+            let database = catalog.database_mut(db).expect("checked above");
+            database
+                .policies
+                .push(Arc::new(RetentionPolicy::new(name, duration)));
+            if default {
+                database.default_policy = name.to_string();
+            }
+            Ok(())
+        })
     }
 
     /// One row per (series, time) after the overwrite rule, ordered by time then series key,
-    /// filtered by the query. `Ok(None)` when the measurement holds no such rows... see docs.
+    /// filtered by the query (`start` inclusive, `stop` exclusive, tag equalities). `Ok(None)` when
+    /// the measurement does not exist; an empty table with its columns when no row matches.
+    /// `rp: None` reads the default retention policy.
     pub fn table(&self, query: &TableQuery) -> Result<Option<MeasurementTable>, StoreError> {
-        let _ = query;
-        todo!()
+        self.read_table(query)
     }
 
+    /// Database names, sorted.
     pub fn databases(&self) -> Vec<String> {
-        todo!()
+        self.snapshot().databases.keys().cloned().collect()
     }
+
+    /// Retention policies in creation order.
     pub fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, StoreError> {
-        let _ = db;
-        todo!()
+        let snapshot = self.snapshot();
+        let database = snapshot.database(db)?;
+        Ok(database
+            .policies
+            .iter()
+            .map(|policy| RetentionPolicyInfo {
+                name: policy.name.clone(),
+                duration_ns: policy.duration,
+                default: policy.name == database.default_policy,
+            })
+            .collect())
     }
+
+    /// Measurement names, sorted; `rp: None` lists those of every retention policy (as
+    /// `SHOW MEASUREMENTS` does).
     pub fn measurements(&self, db: &str, rp: Option<&str>) -> Result<Vec<String>, StoreError> {
-        let _ = (db, rp);
-        todo!()
+        self.list_measurements(db, rp)
     }
-    pub fn field_keys(&self, measurement: &str, db: &str, rp: Option<&str>) -> Result<Vec<FieldKey>, StoreError> {
-        let _ = (measurement, db, rp);
-        todo!()
+
+    /// Field keys with their types, sorted by key; `rp: None` covers every retention policy (a
+    /// key stored with different types in two policies is listed with each).
+    pub fn field_keys(
+        &self,
+        measurement: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<Vec<FieldKey>, StoreError> {
+        self.list_field_keys(measurement, db, rp)
     }
-    pub fn tag_keys(&self, measurement: &str, db: &str, rp: Option<&str>) -> Result<Vec<String>, StoreError> {
-        let _ = (measurement, db, rp);
-        todo!()
+
+    /// Tag keys, sorted; `rp: None` covers every retention policy.
+    pub fn tag_keys(
+        &self,
+        measurement: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.list_tag_keys(measurement, db, rp)
     }
-    pub fn tag_values(&self, measurement: &str, key: &str, db: &str, rp: Option<&str>) -> Result<Vec<String>, StoreError> {
-        let _ = (measurement, key, db, rp);
-        todo!()
+
+    /// Distinct values of tag `key`, sorted; `rp: None` covers every retention policy.
+    pub fn tag_values(
+        &self,
+        measurement: &str,
+        key: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.list_tag_values(measurement, key, db, rp)
     }
-    /// Series keys (`cpu,host=a,region=b`), sorted; all measurements when `measurement` is None.
-    pub fn series(&self, measurement: Option<&str>, db: &str, rp: Option<&str>) -> Result<Vec<String>, StoreError> {
-        let _ = (measurement, db, rp);
-        todo!()
+
+    /// Series keys (`cpu,host=a,region=b`, escaped as InfluxDB prints them), sorted; all
+    /// measurements when `measurement` is None, every retention policy when `rp` is None.
+    pub fn series(
+        &self,
+        measurement: Option<&str>,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.list_series(measurement, db, rp)
     }
+
     /// Stored points (rows after the overwrite rule), narrowed by whatever is given.
-    pub fn count(&self, measurement: Option<&str>, db: Option<&str>, rp: Option<&str>) -> Result<usize, StoreError> {
-        let _ = (measurement, db, rp);
-        todo!()
+    pub fn count(
+        &self,
+        measurement: Option<&str>,
+        db: Option<&str>,
+        rp: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        self.count_points(measurement, db, rp)
     }
+
+    /// Removes a database and everything in it; a missing one is not an error (as in InfluxDB).
     pub fn drop_database(&self, db: &str) -> Result<(), StoreError> {
-        let _ = db;
-        todo!()
+        check_database_name(db)?;
+        if !self.snapshot().databases.contains_key(db) {
+            return Ok(());
+        }
+        self.change(|catalog| {
+            catalog.databases.remove(db);
+            Ok(())
+        })
     }
-    pub fn drop_measurement(&self, measurement: &str, db: &str, rp: Option<&str>) -> Result<(), StoreError> {
-        let _ = (measurement, db, rp);
-        todo!()
+
+    /// Removes a measurement from the named retention policy, or from every one for `rp: None`
+    /// (as `DROP MEASUREMENT` does).
+    pub fn drop_measurement(
+        &self,
+        measurement: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.change(|catalog| {
+            let names: Vec<String> = catalog
+                .database(db)?
+                .policies_matching(rp)?
+                .into_iter()
+                .map(|policy| policy.name.clone())
+                .collect();
+            let database = catalog.database_mut(db).expect("checked above");
+            for name in names {
+                let policy = database.policy_mut(&name).expect("listed above");
+                policy.measurements.remove(measurement);
+            }
+            Ok(())
+        })
     }
+
     /// Removes every database.
     pub fn clear(&self) {
-        todo!()
+        let _ = self.change(|catalog| {
+            *catalog = Catalog::default();
+            Ok(())
+        });
     }
-    /// Bytes held by stored data (Arrow buffers and indexes).
+
+    /// Bytes held by stored data: every Arrow buffer (by capacity), the dictionaries and series
+    /// keys, and the indexes' hash tables.
     pub fn memory_usage(&self) -> usize {
-        todo!()
+        self.snapshot()
+            .measurements()
+            .map(|(_, _, m)| m.memory_size())
+            .sum()
     }
 }

@@ -1,9 +1,29 @@
 //! The in-memory store: databases → retention policies → measurements, each measurement a set
 //! of immutable Arrow chunks, written with InfluxDB's semantics (field types fixed once written,
 //! same series + time overwrites field by field, atomic or partial writes, retention).
+//!
+//! - `catalog`: the snapshot of databases, policies and measurements that each change replaces;
+//! - `measurement`, `run`, `index`: a measurement's versions, its immutable runs, its dictionaries;
+//! - `prepare`, `write`: the write path (lock-free preparation, short commit);
+//! - `merge`: the overwrite rule on columns, shared by writes and compaction;
+//! - `read`: tables and listings from a snapshot.
 
 mod api;
+mod catalog;
+mod index;
+mod layout;
+mod measurement;
+mod merge;
+mod persistent;
+mod prepare;
+mod read;
+mod run;
+mod series;
+mod write;
 
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,
 };
+
+#[cfg(test)]
+mod tests;

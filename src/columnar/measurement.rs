@@ -1,0 +1,347 @@
+//! The rows of one measurement while they are built: its tag and field columns, InfluxDB's
+//! write-time checks for a line, and the finished table.
+//!
+//! A line is checked completely before anything is appended. The usual stream of same-shaped
+//! lines takes a fast path: the keys at each position are byte-compared with the columns the
+//! previous accepted line had there, and the field types with theirs; a line that matches
+//! passes InfluxDB's checks as that line did. Any other line takes the slow path: each key is
+//! looked up by hash, new columns are planned, and every rule is checked before the columns are
+//! created and the positions remembered for the next line.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
+use arrow_schema::{Field, Schema};
+use hashbrown::HashMap;
+
+use super::bytes::same;
+use super::columns::{scalars, DictSlot, FieldColumn, TagColumn, MAX_COLUMN_BYTES};
+use super::rejection;
+use super::schema::{field_column_names, field_field, tag_field, time_field};
+use super::MeasurementTable;
+use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
+
+/// Plan entry: the key gets a column that does not exist yet.
+const NEW_COLUMN: u32 = u32::MAX;
+/// Plan entry: the field is dropped (a `time` field).
+const SKIP: u32 = u32::MAX - 1;
+
+/// The column of each tag and field of one line, worked out by the slow path; reused.
+#[derive(Default)]
+pub(super) struct Plan {
+    tags: Vec<u32>,
+    fields: Vec<u32>,
+}
+
+pub(super) struct MeasurementBuilder {
+    /// The measurement name (valid UTF-8).
+    pub name: String,
+    rows: usize,
+    time: Vec<i64>,
+    line_numbers: Vec<u32>,
+    tags: Vec<TagColumn>,
+    tag_index: HashMap<Box<[u8]>, u32>,
+    fields: Vec<FieldColumn>,
+    field_index: HashMap<Box<[u8]>, u32>,
+    /// Column of the tag / field at each position of the previous line.
+    tag_at: Vec<u32>,
+    field_at: Vec<u32>,
+    /// Field types fixed in advance, for fields that have no column yet.
+    presets: HashMap<Box<str>, FieldType>,
+}
+
+/// The bytes as valid UTF-8: borrowed when they are, U+FFFD in place of bad bytes otherwise.
+fn repaired(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+impl MeasurementBuilder {
+    pub fn new(name: String, presets: HashMap<Box<str>, FieldType>) -> Self {
+        MeasurementBuilder {
+            name,
+            rows: 0,
+            time: Vec::new(),
+            line_numbers: Vec::new(),
+            tags: Vec::new(),
+            tag_index: HashMap::new(),
+            fields: Vec::new(),
+            field_index: HashMap::new(),
+            tag_at: Vec::new(),
+            field_at: Vec::new(),
+            presets,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn set_field_type(&mut self, field: &str, field_type: FieldType) {
+        self.presets.insert(field.into(), field_type);
+    }
+
+    /// Checks the line and appends it as a row; `Err` holds InfluxDB's reason for dropping it,
+    /// and then nothing has changed.
+    #[inline]
+    pub fn append(&mut self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+        if !self.fits_previous_shape(line) {
+            self.plan(line, plan)?;
+            self.adopt(line, plan);
+        }
+        self.append_row(line);
+        Ok(())
+    }
+
+    /// The fast check: every key of the line sits where the previous line had it, with the same
+    /// field types, and no value comes near a limit. Then the line passes InfluxDB's checks
+    /// (the previous line did, with those keys) and `tag_at`/`field_at` say where it goes.
+    #[inline]
+    fn fits_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
+        if line.tags.len() > self.tag_at.len() || line.fields.len() > self.field_at.len() {
+            return false;
+        }
+        for ((key, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            let tag = &self.tags[column as usize];
+            if !same(tag.key.as_bytes(), key) || !tag.fits(value.len().saturating_mul(3)) {
+                return false;
+            }
+        }
+        // A line of `time` fields alone is refused, which the slow path explains.
+        let mut kept = false;
+        for ((key, value), &column) in line.fields.iter().zip(&self.field_at) {
+            if column == SKIP {
+                if **key != *b"time" {
+                    return false;
+                }
+                continue;
+            }
+            kept = true;
+            let field = &self.fields[column as usize];
+            if !same(field.key.as_bytes(), key) || field.field_type != value.field_type() {
+                return false;
+            }
+            if let FieldValue::String(text) = value {
+                if text.len() > rejection::MAX_FIELD_VALUE_LENGTH
+                    || field.string_bytes() + text.len() * 3 > MAX_COLUMN_BYTES
+                {
+                    return false;
+                }
+            }
+        }
+        kept
+    }
+
+    /// The slow check: resolves the line's tags and fields into `plan` (`NEW_COLUMN` for keys
+    /// without a column) and checks the line as InfluxDB does at write time. Changes nothing.
+    fn plan(&self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+        plan.tags.clear();
+        for (key, value) in &line.tags {
+            let column = self.find_tag(key)?;
+            let room = match self.tags.get(column as usize) {
+                Some(tag) => tag.find(value) != DictSlot::New || fits(value, |len| tag.fits(len)),
+                None => fits(value, |len| len <= MAX_COLUMN_BYTES),
+            };
+            if !room {
+                return Err(rejection::column_full(&self.name, &repaired(key)));
+            }
+            plan.tags.push(column);
+        }
+
+        plan.fields.clear();
+        // Fields of this line without a column yet, with the type they will get.
+        let mut new_fields: Vec<(Cow<'_, str>, FieldType)> = Vec::new();
+        let mut kept = 0;
+        for (key, value) in &line.fields {
+            let column = self.find_field(key);
+            plan.fields.push(column);
+            if column == SKIP {
+                continue;
+            }
+            kept += 1;
+            let field_type = value.field_type();
+            if column == NEW_COLUMN {
+                let key = repaired(key);
+                let existing = match new_fields.iter().find(|(new, _)| *new == key) {
+                    Some(&(_, new_type)) => Some(new_type),
+                    None => self.presets.get(&*key).copied(),
+                };
+                match existing {
+                    Some(existing) if existing != field_type => {
+                        return Err(rejection::field_type_conflict(
+                            &self.name, &key, field_type, existing,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => new_fields.push((key.clone(), field_type)),
+                }
+                if let FieldValue::String(text) = value {
+                    check_string(&self.name, &key, text, 0)?;
+                }
+            } else {
+                let field = &self.fields[column as usize];
+                if field.field_type != field_type {
+                    return Err(rejection::field_type_conflict(
+                        &self.name,
+                        &field.key,
+                        field_type,
+                        field.field_type,
+                    ));
+                }
+                if let FieldValue::String(text) = value {
+                    check_string(&self.name, &field.key, text, field.string_bytes())?;
+                }
+            }
+        }
+        if kept == 0 {
+            return Err(if line.fields.is_empty() {
+                rejection::no_fields()
+            } else {
+                rejection::time_field_only(&self.name)
+            });
+        }
+        Ok(())
+    }
+
+    /// The column of tag `key`, or `NEW_COLUMN`; a tag `time` drops the point.
+    fn find_tag(&self, key: &[u8]) -> Result<u32, String> {
+        if key == b"time" {
+            return Err(rejection::time_tag(&self.name));
+        }
+        Ok(self
+            .tag_index
+            .get(repaired(key).as_bytes())
+            .copied()
+            .unwrap_or(NEW_COLUMN))
+    }
+
+    /// The column of field `key`, `NEW_COLUMN`, or `SKIP` for a `time` field.
+    fn find_field(&self, key: &[u8]) -> u32 {
+        if key == b"time" {
+            return SKIP;
+        }
+        self.field_index
+            .get(repaired(key).as_bytes())
+            .copied()
+            .unwrap_or(NEW_COLUMN)
+    }
+
+    /// Creates the columns a checked `plan` needs and makes it the shape `append_row` follows.
+    fn adopt(&mut self, line: &ParsedLine<'_>, plan: &Plan) {
+        self.tag_at.clear();
+        for ((key, _), &column) in line.tags.iter().zip(&plan.tags) {
+            let column = match column {
+                NEW_COLUMN => self.tag_column(key),
+                column => column,
+            };
+            self.tag_at.push(column);
+        }
+        self.field_at.clear();
+        for ((key, value), &column) in line.fields.iter().zip(&plan.fields) {
+            let column = match column {
+                NEW_COLUMN => self.field_column(key, value.field_type()),
+                column => column,
+            };
+            self.field_at.push(column);
+        }
+    }
+
+    /// Appends the line as a row, into the columns `tag_at`/`field_at` give for its positions.
+    #[inline]
+    fn append_row(&mut self, line: &ParsedLine<'_>) {
+        let row = self.rows;
+        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            self.tags[column as usize].append(row, value);
+        }
+        for ((_, value), &column) in line.fields.iter().zip(&self.field_at) {
+            if column != SKIP {
+                self.fields[column as usize].append(row, value);
+            }
+        }
+        self.time.push(line.timestamp);
+        self.line_numbers
+            .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
+        self.rows += 1;
+    }
+
+    /// The column of tag `key`, created (null in earlier rows) if it does not exist.
+    fn tag_column(&mut self, key: &[u8]) -> u32 {
+        let key = repaired(key);
+        if let Some(&column) = self.tag_index.get(key.as_bytes()) {
+            return column;
+        }
+        let column = self.tags.len() as u32;
+        self.tags
+            .push(TagColumn::new(key.as_ref().into(), self.rows));
+        self.tag_index.insert(key.as_bytes().into(), column);
+        column
+    }
+
+    /// The column of field `key`, created (null in earlier rows) if it does not exist.
+    fn field_column(&mut self, key: &[u8], field_type: FieldType) -> u32 {
+        let key = repaired(key);
+        if let Some(&column) = self.field_index.get(key.as_bytes()) {
+            return column;
+        }
+        let column = self.fields.len() as u32;
+        self.fields
+            .push(FieldColumn::new(key.as_ref().into(), field_type, self.rows));
+        self.field_index.insert(key.as_bytes().into(), column);
+        self.presets.remove(&*key);
+        column
+    }
+
+    /// The table: `time`, the tags sorted by key, the fields sorted by key.
+    pub fn finish(mut self) -> MeasurementTable {
+        let rows = self.rows;
+        self.tags.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        self.fields.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let tag_keys: Vec<&str> = self.tags.iter().map(|tag| &*tag.key).collect();
+        let field_keys: Vec<&str> = self.fields.iter().map(|field| &*field.key).collect();
+        let field_names = field_column_names(&tag_keys, &field_keys);
+
+        let mut schema: Vec<Field> = Vec::with_capacity(1 + self.tags.len() + self.fields.len());
+        schema.push(time_field());
+        schema.extend(self.tags.iter().map(|tag| tag_field(&tag.key)));
+        schema.extend(
+            self.fields
+                .iter()
+                .zip(&field_names)
+                .map(|(field, name)| field_field(name, &field.key, field.field_type)),
+        );
+
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.len());
+        columns.push(Arc::new(
+            TimestampNanosecondArray::new(scalars(self.time), None).with_timezone("UTC"),
+        ));
+        columns.extend(self.tags.into_iter().map(|tag| tag.finish(rows)));
+        columns.extend(self.fields.into_iter().map(|field| field.finish(rows)));
+
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(schema)), columns)
+            .expect("every column has one value per row, of its schema type");
+        self.line_numbers.shrink_to_fit();
+        MeasurementTable {
+            name: self.name,
+            batch,
+            line_numbers: self.line_numbers,
+        }
+    }
+}
+
+/// Whether `value`, once its invalid UTF-8 is repaired, passes `fits` (a length check). The
+/// repair is only worked out when the raw length is not clearly small enough, as a repaired value
+/// is at most three times as long.
+fn fits(value: &[u8], fits: impl Fn(usize) -> bool) -> bool {
+    fits(value.len().saturating_mul(3)) || fits(repaired(value).len())
+}
+
+/// InfluxDB's length limit on a string field, and the room left in its column.
+fn check_string(measurement: &str, key: &str, text: &[u8], held: usize) -> Result<(), String> {
+    if text.len() > rejection::MAX_FIELD_VALUE_LENGTH {
+        return Err(rejection::field_too_long(measurement, key, text.len()));
+    }
+    if !fits(text, |len| held + len <= MAX_COLUMN_BYTES) {
+        return Err(rejection::column_full(measurement, key));
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Escape rules per element, in both directions.
+//!
+//! InfluxDB unescapes every element the same way: a backslash is dropped when the byte after it is
+//! one of the element's escapable bytes, and kept otherwise (so `\\` stays two backslashes in
+//! names). Only the sets differ:
+//! - measurement (`escape.Unescape`) and field key (`escape.AppendUnescaped`): `,` ` ` `=` `"`;
+//! - tag key and tag value (`unescapeTag`): `,` ` ` `=`;
+//! - string field value (`unescapeStringField`): `\` and `"`, read left to right, so `\\` is one
+//!   backslash there.
+
+use std::borrow::Cow;
+
+/// Bytes a backslash escapes in a measurement or a field key.
+pub const NAME_ESCAPES: &[u8] = b", =\"";
+/// Bytes a backslash escapes in a tag key or tag value.
+pub const TAG_ESCAPES: &[u8] = b", =";
+/// Bytes a backslash escapes inside a quoted string field value.
+pub const STRING_ESCAPES: &[u8] = b"\\\"";
+
+/// Removes the escaping backslashes of `raw`; borrows when there is nothing to remove.
+pub fn unescape<'a>(raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+    let Some(first) = memchr::memchr(b'\\', raw) else {
+        return Cow::Borrowed(raw);
+    };
+    let escapes_at = |i: usize| raw.get(i + 1).is_some_and(|next| escapes.contains(next));
+    let Some(first) = (first..raw.len()).find(|&i| raw[i] == b'\\' && escapes_at(i)) else {
+        return Cow::Borrowed(raw);
+    };
+    let mut out = Vec::with_capacity(raw.len() - 1);
+    out.extend_from_slice(&raw[..first]);
+    let mut i = first;
+    while i < raw.len() {
+        if raw[i] == b'\\' && escapes_at(i) {
+            i += 1;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
+/// every escapable byte.
+pub fn escape_into(out: &mut Vec<u8>, value: &[u8], escapes: &[u8]) {
+    for &b in value {
+        if escapes.contains(&b) {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_per_element() {
+        let cases: &[(&[u8], &[u8], &[u8])] = &[
+            (b"cpu", NAME_ESCAPES, b"cpu"),
+            (b"c\\,p\\ u", NAME_ESCAPES, b"c,p u"),
+            (b"c\\=pu", NAME_ESCAPES, b"c=pu"),
+            (b"c\\\"pu", NAME_ESCAPES, b"c\"pu"),
+            (b"c\\\\pu", NAME_ESCAPES, b"c\\\\pu"),
+            (b"c\\pu", NAME_ESCAPES, b"c\\pu"),
+            (b"c\\\\,pu", NAME_ESCAPES, b"c\\,pu"),
+            (b"cpu\\", NAME_ESCAPES, b"cpu\\"),
+            (b"t\\\"k", TAG_ESCAPES, b"t\\\"k"),
+            (b"a\\,b\\ c\\=d", TAG_ESCAPES, b"a,b c=d"),
+            (b"a\\nb", TAG_ESCAPES, b"a\\nb"),
+            (b"a\\\\b", STRING_ESCAPES, b"a\\b"),
+            (b"a\\\"b", STRING_ESCAPES, b"a\"b"),
+            (b"a\\nb", STRING_ESCAPES, b"a\\nb"),
+            (b"\\\\\"", STRING_ESCAPES, b"\\\""),
+            (b"\\", STRING_ESCAPES, b"\\"),
+        ];
+        for &(raw, set, want) in cases {
+            assert_eq!(
+                &*unescape(raw, set),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+    }
+
+    #[test]
+    fn unescape_borrows_when_nothing_is_removed() {
+        assert!(matches!(unescape(b"plain", NAME_ESCAPES), Cow::Borrowed(_)));
+        assert!(matches!(
+            unescape(b"a\\b\\\\", TAG_ESCAPES),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(unescape(b"a\\,b", TAG_ESCAPES), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn escape_round_trips() {
+        for set in [NAME_ESCAPES, TAG_ESCAPES, STRING_ESCAPES] {
+            for value in [&b"a,b c=d\"e\\f"[..], b"\\,", b"\\\\ ", b"x"] {
+                let mut out = Vec::new();
+                escape_into(&mut out, value, set);
+                assert_eq!(&*unescape(&out, set), value);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Splitting a body into lines as InfluxDB's `scanLine` does.
+//!
+//! Lines end at `\n` only. A backslash makes the splitter skip the byte after it (when two more
+//! bytes remain in the body), and a `\n` inside a quoted field value does not end the line. The
+//! quote tracking starts after the first unescaped space and toggles on `"` only while more `=`
+//! than `,` have been seen, which is exactly `scanLine`, odd cases included.
+
+/// End of the line that starts at `start` (the index of its `\n`, or the body's length) and the
+/// number of `\n` bytes inside it.
+#[inline]
+pub fn line_end(data: &[u8], start: usize) -> (usize, usize) {
+    let rest = &data[start..];
+    // Fast path: the first `\n` ends the line unless a quote comes before it or a backslash
+    // right before it could escape it.
+    match memchr::memchr2(b'\n', b'"', rest) {
+        None => (data.len(), 0),
+        Some(k) if rest[k] == b'\n' && (k == 0 || rest[k - 1] != b'\\') => (start + k, 0),
+        Some(_) => {
+            let end = exact_line_end(data, start);
+            (end, memchr::memchr_iter(b'\n', &data[start..end]).count())
+        }
+    }
+}
+
+/// `scanLine`, byte by byte.
+fn exact_line_end(data: &[u8], start: usize) -> usize {
+    let mut i = start;
+    let mut quoted = false;
+    let mut fields = false;
+    let mut equals = 0usize;
+    let mut commas = 0usize;
+    while i < data.len() {
+        let b = data[i];
+        if b == b'\\' && i + 2 < data.len() {
+            i += 2;
+            continue;
+        }
+        if b == b' ' {
+            fields = true;
+        }
+        if fields {
+            if !quoted && b == b'=' {
+                equals += 1;
+                i += 1;
+                continue;
+            }
+            if !quoted && b == b',' {
+                commas += 1;
+                i += 1;
+                continue;
+            }
+            if b == b'"' && equals > commas {
+                quoted = !quoted;
+                i += 1;
+                continue;
+            }
+        }
+        if b == b'\n' && !quoted {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Iterates over the lines of a body: `(start, end, physical line number)`.
+pub fn lines(data: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut pos = 0;
+    let mut line_number = 1;
+    std::iter::from_fn(move || {
+        if pos >= data.len() {
+            return None;
+        }
+        let (end, newlines) = line_end(data, pos);
+        let item = (pos, end, line_number);
+        pos = end + 1;
+        line_number += 1 + newlines;
+        Some(item)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(data: &str) -> Vec<(&str, usize)> {
+        lines(data.as_bytes())
+            .map(|(s, e, n)| (&data[s..e], n))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_newline_only() {
+        assert_eq!(split("a\nb\r\nc"), [("a", 1), ("b\r", 2), ("c", 3)]);
+        assert_eq!(split("a\n\nb\n"), [("a", 1), ("", 2), ("b", 3)]);
+        assert_eq!(split(""), []);
+        assert_eq!(split("\n"), [("", 1)]);
+    }
+
+    #[test]
+    fn quoted_newline_does_not_split_and_numbers_jump() {
+        let data = "cpu value=\"line1\nline2\" 100\nnext v=1\nlast v=2";
+        assert_eq!(
+            split(data),
+            [
+                ("cpu value=\"line1\nline2\" 100", 1),
+                ("next v=1", 3),
+                ("last v=2", 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_count_only_after_a_space_and_an_equals() {
+        // In the measurement and in a field key a quote does not open a string.
+        assert_eq!(split("c\"pu v=1\nx v=2"), [("c\"pu v=1", 1), ("x v=2", 2)]);
+        assert_eq!(split("cpu k\"=1\nx v=2"), [("cpu k\"=1", 1), ("x v=2", 2)]);
+        // An unterminated string swallows the rest of the body.
+        assert_eq!(split("cpu v=\"abc\nx v=2"), [("cpu v=\"abc\nx v=2", 1)]);
+    }
+
+    #[test]
+    fn backslash_skips_the_next_byte() {
+        assert_eq!(split("a\\\nb\nc"), [("a\\\nb", 1), ("c", 3)]);
+        assert_eq!(split("a\\\\\nb"), [("a\\\\", 1), ("b", 2)]);
+        // Not skipped when fewer than two bytes follow the backslash.
+        assert_eq!(split("a\\\n"), [("a\\", 1)]);
+        assert_eq!(
+            split("cpu v=\"a\\\"\nb\" 1\nc"),
+            [("cpu v=\"a\\\"\nb\" 1", 1), ("c", 3)]
+        );
+    }
+}

@@ -1,0 +1,424 @@
+//! Credentials: where each flavor reads them from, how they are checked (in constant time), and
+//! the principal a request then acts as.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use hyper::header::AUTHORIZATION;
+use hyper::HeaderMap;
+use subtle::ConstantTimeEq;
+
+use super::params::Params;
+use super::{ServerConfig, User};
+
+/// Who a request acts as.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// Authentication is off: everything is allowed.
+    Anonymous,
+    /// A token configured without a user: everything is allowed.
+    AllAccess,
+    User(Arc<User>),
+}
+
+impl Principal {
+    pub fn can_write(&self, db: &str) -> bool {
+        match self {
+            Principal::Anonymous | Principal::AllAccess => true,
+            Principal::User(user) => user.can_write(db),
+        }
+    }
+
+    pub fn can_read(&self, db: &str) -> bool {
+        match self {
+            Principal::Anonymous | Principal::AllAccess => true,
+            Principal::User(user) => user.can_read(db),
+        }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::User(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.user().map(|user| user.name.as_str())
+    }
+}
+
+/// Why credentials were refused, in the words of InfluxDB 1.x (other flavors answer every
+/// failure with their single `unauthorized access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// `unable to parse authentication credentials`
+    Missing,
+    /// `username required`
+    NoUsername,
+    /// `authorization failed`
+    Wrong,
+    /// `bearer auth disabled` (1.x without a shared secret)
+    BearerDisabled,
+}
+
+impl AuthFailure {
+    pub fn v1_message(self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "unable to parse authentication credentials",
+            AuthFailure::NoUsername => "username required",
+            AuthFailure::Wrong => "authorization failed",
+            AuthFailure::BearerDisabled => "bearer auth disabled",
+        }
+    }
+}
+
+/// Which credentials an endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// InfluxDB 1.x: `u`/`p`, `Token user:password`, Basic; `Bearer` refused.
+    V1,
+    /// 2.x-style v1-compatibility endpoints: `u`/`p` (p = token or password), `Token <token>`,
+    /// `Token user:token`, Basic (password = token or password); no `Bearer`.
+    Legacy,
+    /// 2.x API: `Token <token>` or `Bearer <token>` (scheme case-insensitive).
+    TokenOnly,
+    /// InfluxDB 3: any of the above, `Bearer` included.
+    Any,
+}
+
+/// Configured users and tokens.
+#[derive(Debug, Default)]
+pub struct Authenticator {
+    users: Vec<Arc<User>>,
+    tokens: Vec<(String, Option<Arc<User>>)>,
+}
+
+enum Presented {
+    UserPassword(String, String),
+    Token(String),
+    Bearer(String),
+}
+
+impl Authenticator {
+    pub fn new(config: &ServerConfig) -> Self {
+        Authenticator {
+            users: config.users.iter().cloned().map(Arc::new).collect(),
+            tokens: config
+                .tokens
+                .iter()
+                .map(|(t, u)| (t.clone(), u.clone().map(Arc::new)))
+                .collect(),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.users.is_empty() || !self.tokens.is_empty()
+    }
+
+    /// Checks a request's credentials; `Anonymous` when authentication is off.
+    pub fn authenticate(
+        &self,
+        scheme: Scheme,
+        params: &Params,
+        headers: &HeaderMap,
+    ) -> Result<Principal, AuthFailure> {
+        if !self.enabled() {
+            return Ok(Principal::Anonymous);
+        }
+        match read_credentials(scheme, params, headers)? {
+            Presented::UserPassword(user, password) => {
+                if user.is_empty() && scheme == Scheme::V1 {
+                    return Err(AuthFailure::NoUsername);
+                }
+                if let Some(found) = self.find_user(&user, &password) {
+                    return Ok(Principal::User(found));
+                }
+                // Outside 1.x the password may be an API token (the user name is then ignored).
+                if scheme != Scheme::V1 {
+                    if let Some(principal) = self.find_token(&password) {
+                        return Ok(principal);
+                    }
+                }
+                Err(AuthFailure::Wrong)
+            }
+            // On 1.x a `Token` value that is not `user:password` is not a credential at all
+            // (it falls through to Basic and fails), unless it is a configured token.
+            Presented::Token(token) if scheme == Scheme::V1 => {
+                self.find_token(&token).ok_or(AuthFailure::Missing)
+            }
+            Presented::Token(token) | Presented::Bearer(token) => {
+                self.find_token(&token).ok_or(AuthFailure::Wrong)
+            }
+        }
+    }
+
+    /// Every user is compared, so the time taken does not say which (or whether one) matched.
+    fn find_user(&self, name: &str, password: &str) -> Option<Arc<User>> {
+        let mut found = None;
+        for user in &self.users {
+            let matches = user.name.as_bytes().ct_eq(name.as_bytes())
+                & user.password.as_bytes().ct_eq(password.as_bytes());
+            if bool::from(matches) && found.is_none() {
+                found = Some(user.clone());
+            }
+        }
+        found
+    }
+
+    fn find_token(&self, token: &str) -> Option<Principal> {
+        let mut found = None;
+        for (known, user) in &self.tokens {
+            if bool::from(known.as_bytes().ct_eq(token.as_bytes())) && found.is_none() {
+                found = Some(match user {
+                    Some(user) => Principal::User(user.clone()),
+                    None => Principal::AllAccess,
+                });
+            }
+        }
+        found
+    }
+}
+
+/// Reads credentials in the order each scheme's server does.
+fn read_credentials(
+    scheme: Scheme,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Presented, AuthFailure> {
+    if scheme != Scheme::TokenOnly {
+        let (user, password) = (params.get("u"), params.get("p"));
+        // 1.x needs both; the 2.x compatibility layer takes a token in `p` alone.
+        let enough = if scheme == Scheme::V1 {
+            !user.is_empty() && !password.is_empty()
+        } else {
+            !password.is_empty()
+        };
+        if enough {
+            return Ok(Presented::UserPassword(
+                user.to_string(),
+                password.to_string(),
+            ));
+        }
+    }
+    let Some(header) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(AuthFailure::Missing);
+    };
+    let parts: Vec<&str> = header.split(' ').collect();
+    if parts.len() == 2 {
+        let (kind, value) = (parts[0], parts[1]);
+        let is = |name: &str| {
+            if scheme == Scheme::V1 {
+                kind == name
+            } else {
+                kind.eq_ignore_ascii_case(name)
+            }
+        };
+        if is("Bearer") {
+            match scheme {
+                Scheme::V1 => return Err(AuthFailure::BearerDisabled),
+                Scheme::TokenOnly | Scheme::Any => return Ok(Presented::Bearer(value.to_string())),
+                Scheme::Legacy => {}
+            }
+        }
+        if is("Token") {
+            match value.split_once(':') {
+                Some((user, password)) if scheme != Scheme::TokenOnly => {
+                    return Ok(Presented::UserPassword(
+                        user.to_string(),
+                        password.to_string(),
+                    ))
+                }
+                // A configured token is taken on 1.x too, where a value without `:` would
+                // otherwise fall through to Basic and fail.
+                _ => return Ok(Presented::Token(value.to_string())),
+            }
+        }
+    }
+    if scheme != Scheme::TokenOnly {
+        if let Some((user, password)) = basic(header) {
+            return Ok(Presented::UserPassword(user, password));
+        }
+    }
+    Err(AuthFailure::Missing)
+}
+
+/// `Basic base64(user:password)`, as Go's `Request.BasicAuth` reads it.
+fn basic(header: &str) -> Option<(String, String)> {
+    let (kind, encoded) = header.split_once(' ')?;
+    if !kind.eq_ignore_ascii_case("Basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn authenticator() -> Authenticator {
+        let config = ServerConfig {
+            users: vec![
+                User::admin("admin", "secret"),
+                User {
+                    name: "writer".into(),
+                    password: "pw".into(),
+                    write: vec!["db".into()],
+                    ..User::default()
+                },
+            ],
+            tokens: vec![
+                ("tok-all".into(), None),
+                (
+                    "tok-reader".into(),
+                    Some(User {
+                        name: "r".into(),
+                        read: vec!["db".into()],
+                        ..User::default()
+                    }),
+                ),
+            ],
+            ..ServerConfig::default()
+        };
+        Authenticator::new(&config)
+    }
+
+    fn check(
+        scheme: Scheme,
+        query: &str,
+        header: Option<&str>,
+    ) -> Result<Option<String>, AuthFailure> {
+        let mut headers = HeaderMap::new();
+        if let Some(h) = header {
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(h).unwrap());
+        }
+        authenticator()
+            .authenticate(scheme, &Params::parse(query), &headers)
+            .map(|p| match p {
+                Principal::User(u) => Some(u.name.clone()),
+                Principal::AllAccess => Some("*".into()),
+                Principal::Anonymous => None,
+            })
+    }
+
+    fn basic_header(user: &str, password: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        )
+    }
+
+    #[test]
+    fn v1_credentials_in_influxdb_order() {
+        assert_eq!(
+            check(Scheme::V1, "u=admin&p=secret", None),
+            Ok(Some("admin".into()))
+        );
+        assert_eq!(
+            check(Scheme::V1, "u=admin&p=wrong", None),
+            Err(AuthFailure::Wrong)
+        );
+        assert_eq!(check(Scheme::V1, "", None), Err(AuthFailure::Missing));
+        assert_eq!(
+            check(Scheme::V1, "u=admin", None),
+            Err(AuthFailure::Missing)
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Token writer:pw")),
+            Ok(Some("writer".into()))
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Token tok-all")),
+            Ok(Some("*".into()))
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Token sometoken")),
+            Err(AuthFailure::Missing)
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Bearer x")),
+            Err(AuthFailure::BearerDisabled)
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some(&basic_header("writer", "pw"))),
+            Ok(Some("writer".into()))
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some(&basic_header("", "pw"))),
+            Err(AuthFailure::NoUsername)
+        );
+        assert_eq!(
+            check(Scheme::V1, "", Some("Basic !!!")),
+            Err(AuthFailure::Missing)
+        );
+        // A token in `p` is not a 1.x credential.
+        assert_eq!(
+            check(Scheme::V1, "u=x&p=tok-all", None),
+            Err(AuthFailure::Wrong)
+        );
+    }
+
+    #[test]
+    fn tokens_and_legacy_compatibility() {
+        assert_eq!(
+            check(Scheme::TokenOnly, "", Some("Token tok-reader")),
+            Ok(Some("r".into()))
+        );
+        assert_eq!(
+            check(Scheme::TokenOnly, "", Some("bearer tok-all")),
+            Ok(Some("*".into()))
+        );
+        assert_eq!(
+            check(Scheme::TokenOnly, "u=admin&p=secret", None),
+            Err(AuthFailure::Missing)
+        );
+        assert_eq!(
+            check(Scheme::TokenOnly, "", Some("Token nope")),
+            Err(AuthFailure::Wrong)
+        );
+        assert_eq!(
+            check(Scheme::Legacy, "p=tok-all", None),
+            Ok(Some("*".into()))
+        );
+        assert_eq!(
+            check(Scheme::Legacy, "u=any&p=tok-reader", None),
+            Ok(Some("r".into()))
+        );
+        assert_eq!(
+            check(Scheme::Legacy, "", Some("Token any:tok-all")),
+            Ok(Some("*".into()))
+        );
+        assert_eq!(
+            check(Scheme::Legacy, "", Some(&basic_header("admin", "secret"))),
+            Ok(Some("admin".into()))
+        );
+        assert_eq!(
+            check(Scheme::Legacy, "", Some("Bearer tok-all")),
+            Err(AuthFailure::Missing)
+        );
+        assert_eq!(
+            check(Scheme::Any, "", Some("Bearer tok-all")),
+            Ok(Some("*".into()))
+        );
+    }
+
+    #[test]
+    fn privileges() {
+        let writer = Principal::User(Arc::new(User {
+            name: "w".into(),
+            write: vec!["db".into()],
+            ..User::default()
+        }));
+        assert!(writer.can_write("db"));
+        assert!(!writer.can_write("other"));
+        assert!(!writer.can_read("db"));
+        assert!(Principal::AllAccess.can_write("x"));
+        assert!(Principal::User(Arc::new(User::admin("a", "b"))).can_read("x"));
+    }
+}

@@ -1,0 +1,167 @@
+//! What a server is started with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::log::RequestLogger;
+use super::{Flavor, User};
+
+/// InfluxDB's `[http] max-body-size` default.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 25_000_000;
+
+/// How a server listens and which InfluxDB it imitates.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Address to bind; `127.0.0.1` unless told otherwise.
+    pub host: String,
+    /// `0` picks a free port (read it back with `Server::local_addr`).
+    pub port: u16,
+    pub flavor: Flavor,
+    /// Users for name/password authentication. Authentication is on as soon as any user or
+    /// token is configured.
+    pub users: Vec<User>,
+    /// API tokens; a token with no user has every privilege.
+    pub tokens: Vec<(String, Option<User>)>,
+    /// `None`: the flavor's own behaviour (only `V3` creates databases on first write).
+    pub auto_create_databases: Option<bool>,
+    /// Largest request body accepted as sent (compressed or not), bytes; `0` = unlimited.
+    pub max_body_size: usize,
+    /// Largest body after gzip decoding, bytes. `None` means four times `max_body_size`
+    /// (gzip line protocol typically compresses 5-20x, so a body a client could send uncompressed
+    /// within the limit also fits here); `Some(0)` = unlimited.
+    pub max_decompressed_size: Option<usize>,
+    /// Reported in `X-Influxdb-Version` and `/ping?verbose`; `None` = the flavor's version.
+    pub version: Option<String>,
+    /// Called once per request after the response is built.
+    pub request_logger: Option<RequestLogger>,
+    /// How long `stop` waits for in-flight requests before closing their connections.
+    pub shutdown_timeout: Duration,
+    /// Runtime worker threads (the reactor; parsing and writing run on blocking threads).
+    pub worker_threads: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".into(),
+            port: 0,
+            flavor: Flavor::V1,
+            users: Vec::new(),
+            tokens: Vec::new(),
+            auto_create_databases: None,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_decompressed_size: None,
+            version: None,
+            request_logger: None,
+            shutdown_timeout: Duration::from_secs(10),
+            worker_threads: 2,
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("flavor", &self.flavor)
+            .field(
+                "users",
+                &self.users.iter().map(|u| &u.name).collect::<Vec<_>>(),
+            )
+            .field("tokens", &self.tokens.len())
+            .field("auto_create_databases", &self.auto_create_databases)
+            .field("max_body_size", &self.max_body_size)
+            .field("max_decompressed_size", &self.max_decompressed_size)
+            .field("version", &self.version)
+            .field("request_logger", &self.request_logger.is_some())
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    pub fn with_flavor(flavor: Flavor) -> Self {
+        ServerConfig {
+            flavor,
+            ..ServerConfig::default()
+        }
+    }
+
+    pub fn auth_enabled(&self) -> bool {
+        !self.users.is_empty() || !self.tokens.is_empty()
+    }
+
+    pub fn creates_databases(&self) -> bool {
+        self.auto_create_databases
+            .unwrap_or(self.flavor == Flavor::V3)
+    }
+
+    /// The body limit in force (`usize::MAX` when unlimited).
+    pub fn body_limit(&self) -> usize {
+        if self.max_body_size == 0 {
+            usize::MAX
+        } else {
+            self.max_body_size
+        }
+    }
+
+    /// The decompressed-size limit in force (`usize::MAX` when unlimited).
+    pub fn decompressed_limit(&self) -> usize {
+        match self.max_decompressed_size {
+            Some(0) => usize::MAX,
+            Some(limit) => limit,
+            None if self.max_body_size == 0 => usize::MAX,
+            None => self.max_body_size.saturating_mul(4),
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        match &self.version {
+            Some(version) => version,
+            None => self.flavor.default_version(),
+        }
+    }
+}
+
+/// Shared, read-only state of a running server.
+pub(crate) type SharedConfig = Arc<ServerConfig>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_flavor_defaults() {
+        let config = ServerConfig::default();
+        assert_eq!(config.body_limit(), 25_000_000);
+        assert_eq!(config.decompressed_limit(), 100_000_000);
+        assert!(!config.auth_enabled());
+        assert!(!config.creates_databases());
+        assert!(ServerConfig::with_flavor(Flavor::V3).creates_databases());
+        let unlimited = ServerConfig {
+            max_body_size: 0,
+            ..ServerConfig::default()
+        };
+        assert_eq!(unlimited.body_limit(), usize::MAX);
+        assert_eq!(unlimited.decompressed_limit(), usize::MAX);
+        let explicit = ServerConfig {
+            max_decompressed_size: Some(10),
+            auto_create_databases: Some(false),
+            ..ServerConfig::with_flavor(Flavor::V3)
+        };
+        assert_eq!(explicit.decompressed_limit(), 10);
+        assert!(!explicit.creates_databases());
+        assert_eq!(ServerConfig::with_flavor(Flavor::V2).version(), "v2.7.12");
+    }
+
+    #[test]
+    fn flavors_parse_from_names() {
+        assert_eq!("v1".parse::<Flavor>(), Ok(Flavor::V1));
+        assert_eq!("Cloud".parse::<Flavor>(), Ok(Flavor::Cloud));
+        assert_eq!(
+            "v3".parse::<Flavor>().map(|f| f.to_string()),
+            Ok("v3".to_string())
+        );
+        assert!("v4".parse::<Flavor>().is_err());
+    }
+}

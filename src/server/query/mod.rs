@@ -1,0 +1,101 @@
+//! `/query`, `/api/v2/buckets` and `/api/v2/orgs`: the read and setup side of the HTTP API.
+//! The server routes these requests here after authentication and body decoding.
+//!
+//! `/query` runs the part of InfluxQL that clients and test suites use around writes (database
+//! and retention policy management, the SHOW statements, raw SELECTs); other valid InfluxQL is
+//! answered with a statement error saying influxlp does not support it.
+
+#[cfg(test)]
+mod api_tests;
+mod ast;
+mod authorize;
+mod buckets;
+mod condition;
+mod execute;
+mod json;
+mod lexer;
+mod orgs;
+mod parser;
+mod pattern;
+mod query_api;
+mod registry;
+mod results;
+mod select;
+mod show;
+mod show_where;
+mod table;
+mod timestamps;
+
+use crate::store::Store;
+
+pub use crate::server::flavor::Flavor;
+pub use crate::server::user::User;
+pub use orgs::DEFAULT_ORG;
+pub use timestamps::format_rfc3339_nano;
+
+/// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What a handler may use to answer.
+#[derive(Clone, Copy)]
+pub struct QueryContext<'a> {
+    pub store: &'a Store,
+    pub flavor: Flavor,
+    /// The authenticated user; `None` when authentication is off (or the token has no user).
+    pub user: Option<&'a User>,
+    pub auth_enabled: bool,
+}
+
+/// A JSON answer ending with a newline, as Go's encoder and InfluxDB 1.x write them.
+fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpReply {
+    let mut body = if pretty {
+        json.to_pretty("    ")
+    } else {
+        json.to_compact()
+    };
+    body.push('\n');
+    HttpReply {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.into_bytes(),
+    }
+}
+
+/// `GET`/`POST /query`. `params` are the query-string pairs followed by the pairs of a
+/// urlencoded POST body (the server decodes both); `body` is the raw (decompressed) body.
+pub fn handle_query(
+    ctx: &QueryContext,
+    method: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
+    let _ = body;
+    query_api::serve_query(ctx, method, params)
+}
+
+/// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
+pub fn handle_buckets(
+    ctx: &QueryContext,
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
+    buckets::serve(ctx, method, path, params, body)
+}
+
+/// `/api/v2/orgs` and `/api/v2/orgs/...`; `path` is the full request path.
+pub fn handle_orgs(
+    ctx: &QueryContext,
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
+    orgs::serve(ctx, method, path, params, body)
+}

@@ -1,0 +1,726 @@
+//! One request from head to answer: routing, methods, authentication, common headers, body
+//! limits, and the hand-off to the write and query handlers.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT,
+};
+use hyper::{HeaderMap, Method, Request, Response};
+
+use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
+use super::config::SharedConfig;
+use super::log::{redact_password, RequestLog};
+use super::params::Params;
+use super::query::{self, HttpReply, QueryContext};
+use super::reply::{v1_error, v2_error, v3_error};
+use super::write::{self, Encoding, WriteApi};
+use super::Flavor;
+use crate::store::Store;
+
+/// What every request of a server shares.
+pub struct State {
+    pub config: SharedConfig,
+    pub store: Arc<Store>,
+    pub auth: Authenticator,
+    pub started: SystemTime,
+}
+
+/// The endpoint a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Write(WriteApi),
+    Query,
+    Buckets,
+    Orgs,
+    Ping,
+    Health,
+    Ready,
+    Status,
+    NotFound,
+}
+
+fn route(flavor: Flavor, path: &str) -> Route {
+    let v2_api = matches!(flavor, Flavor::V2 | Flavor::Cloud);
+    match path {
+        "/write" => Route::Write(WriteApi::V1),
+        "/api/v2/write" => Route::Write(WriteApi::V2),
+        "/api/v3/write_lp" if flavor == Flavor::V3 => Route::Write(WriteApi::V3),
+        "/query" => Route::Query,
+        "/ping" => Route::Ping,
+        "/health" => Route::Health,
+        "/ready" if v2_api => Route::Ready,
+        "/status" if flavor == Flavor::V1 => Route::Status,
+        p if v2_api && (p == "/api/v2/buckets" || p.starts_with("/api/v2/buckets/")) => {
+            Route::Buckets
+        }
+        p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
+        _ => Route::NotFound,
+    }
+}
+
+/// Methods a route answers; `None` for routes whose handler checks methods itself.
+fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static str]> {
+    Some(match (flavor, route) {
+        (Flavor::V1, Route::Write(WriteApi::V1)) => &["OPTIONS", "POST"],
+        (_, Route::Write(_)) => &["POST"],
+        (Flavor::V1, Route::Query) => &["GET", "OPTIONS", "POST"],
+        (_, Route::Query) => &["GET", "POST"],
+        (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
+        (_, Route::Health | Route::Ready) => &["GET"],
+        _ => return None,
+    })
+}
+
+/// Which credentials a route takes; `None` when it is open.
+fn auth_scheme(flavor: Flavor, route: Route) -> Option<Scheme> {
+    match (flavor, route) {
+        (Flavor::V3, _) => Some(Scheme::Any),
+        (_, Route::Ping | Route::Health | Route::Ready | Route::Status) => None,
+        (Flavor::V1, _) => Some(Scheme::V1),
+        (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
+        _ => Some(Scheme::TokenOnly),
+    }
+}
+
+/// The parts of a request the handlers read.
+pub struct Head {
+    pub method: Method,
+    pub path: String,
+    pub params: Params,
+    pub headers: HeaderMap,
+}
+
+/// Serves one request; never fails (every problem is an HTTP answer).
+pub async fn handle(
+    state: Arc<State>,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let head = Head {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_string(),
+        params: Params::parse(parts.uri.query().unwrap_or("")),
+        headers: parts.headers,
+    };
+    let flavor = state.config.flavor;
+    // 1.x's handler (not its router) sets the request id, so 404 and 405 answers go without.
+    let routed = route(flavor, &head.path);
+    let request_id = (flavor == Flavor::V1
+        && routed != Route::NotFound
+        && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
+    .then(|| request_id(&head.headers));
+    let mut bytes_in = 0;
+    let mut principal = Principal::Anonymous;
+    let mut body = Some(body);
+    let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut bytes_in).await;
+    if let Some(unread) = body {
+        if !drain(
+            unread,
+            content_length(&head.headers),
+            state.config.body_limit(),
+        )
+        .await
+        {
+            reply.headers.push(("Connection".into(), "close".into()));
+        }
+    }
+    if flavor == Flavor::V1 {
+        reformat_v1_error(&mut reply, &head);
+    }
+    add_common_headers(&state, &mut reply, request_id.as_deref());
+    if let Some(logger) = &state.config.request_logger {
+        let uri = parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        logger(&RequestLog {
+            remote_addr: peer,
+            method: head.method.to_string(),
+            uri: redact_password(uri),
+            status: reply.status,
+            bytes_in,
+            bytes_out: reply.body.len(),
+            duration: started.elapsed(),
+            user: principal.name().map(str::to_string),
+            request_id: request_id.clone(),
+            user_agent: head
+                .headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            time: SystemTime::now(),
+        });
+    }
+    to_response(reply)
+}
+
+async fn dispatch(
+    state: &Arc<State>,
+    head: &Head,
+    body: &mut Option<Incoming>,
+    principal: &mut Principal,
+    bytes_in: &mut usize,
+) -> HttpReply {
+    let flavor = state.config.flavor;
+    let route = route(flavor, &head.path);
+    let scheme = auth_scheme(flavor, route);
+    // 1.x's router answers unknown paths and methods before authentication; 2.x and 3.x
+    // authenticate first.
+    if flavor != Flavor::V1 {
+        if let Some(scheme) = scheme {
+            match state.auth.authenticate(scheme, &head.params, &head.headers) {
+                Ok(p) => *principal = p,
+                Err(failure) => return unauthorized(flavor, failure),
+            }
+        }
+    }
+    if route == Route::NotFound {
+        return not_found(flavor);
+    }
+    if let Some(methods) = allowed_methods(flavor, route) {
+        if !methods.contains(&head.method.as_str()) {
+            return method_not_allowed(flavor, methods);
+        }
+        if head.method == Method::OPTIONS {
+            return HttpReply::no_content();
+        }
+    }
+    if flavor == Flavor::V1 {
+        if let Some(scheme) = scheme {
+            match state.auth.authenticate(scheme, &head.params, &head.headers) {
+                Ok(p) => *principal = p,
+                Err(failure) => return unauthorized(flavor, failure),
+            }
+        }
+    }
+    match route {
+        Route::Write(api) => serve_write(state, api, head, body, principal, bytes_in).await,
+        Route::Query | Route::Buckets | Route::Orgs => {
+            serve_query(state, route, head, body, principal, bytes_in).await
+        }
+        Route::Ping => ping(state, head),
+        Route::Status => HttpReply::no_content(),
+        Route::Health => health(state),
+        Route::Ready => ready(state),
+        Route::NotFound => not_found(flavor),
+    }
+}
+
+async fn serve_write(
+    state: &Arc<State>,
+    api: WriteApi,
+    head: &Head,
+    body: &mut Option<Incoming>,
+    principal: &Principal,
+    bytes_in: &mut usize,
+) -> HttpReply {
+    // A failing store must not take the connection down with it.
+    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write::prepare(state, api, &head.params, principal)
+    }));
+    let plan = match prepared {
+        Ok(Ok(plan)) => plan,
+        Ok(Err(reply)) => return reply,
+        Err(_) => return HttpReply::text(500, "internal error\n"),
+    };
+    let limit = state.config.body_limit();
+    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
+        return write::too_large(state, api, limit);
+    }
+    let Some(body) = body.take() else {
+        return write::too_large(state, api, limit);
+    };
+    let raw = match read_body(body, content_length(&head.headers), limit).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
+        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+    };
+    *bytes_in = raw.len();
+    let encoding = Encoding::of(
+        state.config.flavor,
+        head.headers
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let state = state.clone();
+    let principal = principal.clone();
+    run_blocking(move || write::execute(&state, &plan, &principal, &raw, &encoding)).await
+}
+
+async fn serve_query(
+    state: &Arc<State>,
+    route: Route,
+    head: &Head,
+    body: &mut Option<Incoming>,
+    principal: &Principal,
+    bytes_in: &mut usize,
+) -> HttpReply {
+    let limit = state.config.body_limit();
+    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
+        return write::too_large(state, WriteApi::V1, limit);
+    }
+    let Some(body) = body.take() else {
+        return write::too_large(state, WriteApi::V1, limit);
+    };
+    let raw = match read_body(body, content_length(&head.headers), limit).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
+        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+    };
+    *bytes_in = raw.len();
+    let mut params = head.params.clone();
+    let form = head
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if form && head.method == Method::POST {
+        params.extend_from(&String::from_utf8_lossy(&raw));
+    }
+    let state = state.clone();
+    let principal = principal.clone();
+    let method = head.method.to_string();
+    let path = head.path.clone();
+    run_blocking(move || {
+        let ctx = QueryContext {
+            store: &state.store,
+            flavor: state.config.flavor,
+            user: principal.user(),
+            auth_enabled: state.auth.enabled(),
+        };
+        match route {
+            Route::Buckets => query::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Orgs => query::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
+        }
+    })
+    .await
+}
+
+/// Runs parsing/storing work off the reactor; a panic becomes a 500, not a dropped connection.
+async fn run_blocking(work: impl FnOnce() -> HttpReply + Send + 'static) -> HttpReply {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(reply) => reply,
+        Err(_) => HttpReply::text(500, "internal error\n"),
+    }
+}
+
+fn read_failed(flavor: Flavor, message: &str) -> HttpReply {
+    match flavor {
+        Flavor::V1 => v1_error(400, message),
+        Flavor::V3 => v3_error(400, &format!("client disconnected: {message}")),
+        _ => v2_error("internal error", &format!("unable to read data: {message}")),
+    }
+}
+
+pub enum BodyError {
+    TooLarge,
+    Io(String),
+}
+
+/// How long an unread body may take to arrive after the answer is ready.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads and discards a body the handler did not need (an early refusal), so that a client
+/// still sending it gets the answer and the connection stays usable, as Go's server does.
+/// `false` when the body is too large (or too slow) to drain: the connection is then closed.
+async fn drain(mut body: Incoming, declared: Option<u64>, limit: usize) -> bool {
+    if declared.is_some_and(|len| len > limit as u64) {
+        return false;
+    }
+    let discard = async {
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Ok(data) = frame.into_data() {
+                total = total.saturating_add(data.len());
+                if total > limit {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIMEOUT, discard)
+        .await
+        .unwrap_or(false)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads a body of at most `limit` bytes: a larger `Content-Length` is refused before reading,
+/// and a chunked body is refused as soon as it passes the limit.
+pub async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut first: Option<Bytes> = None;
+    let mut buffer: Option<BytesMut> = None;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Io(e.to_string()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        // A body that arrives in one piece is kept as it is; otherwise pieces are gathered.
+        match (&mut first, &mut buffer) {
+            (None, None) => first = Some(data),
+            (Some(_), None) => {
+                let capacity = declared.map_or(0, |len| len as usize).max(total);
+                let mut gathered = BytesMut::with_capacity(capacity);
+                gathered.extend_from_slice(&first.take().unwrap_or_default());
+                gathered.extend_from_slice(&data);
+                buffer = Some(gathered);
+            }
+            (_, Some(gathered)) => gathered.extend_from_slice(&data),
+        }
+    }
+    Ok(match (first, buffer) {
+        (_, Some(gathered)) => gathered.freeze(),
+        (Some(data), None) => data,
+        (None, None) => Bytes::new(),
+    })
+}
+
+fn unauthorized(flavor: Flavor, failure: AuthFailure) -> HttpReply {
+    match flavor {
+        Flavor::V1 => v1_error(401, failure.v1_message()),
+        _ => v2_error("unauthorized", "unauthorized access"),
+    }
+}
+
+fn not_found(flavor: Flavor) -> HttpReply {
+    match flavor {
+        Flavor::V1 => HttpReply::text(404, "404 page not found\n"),
+        Flavor::V2 | Flavor::Cloud => v2_error("not found", "path not found"),
+        Flavor::V3 => HttpReply::text(404, "not found"),
+    }
+}
+
+fn method_not_allowed(flavor: Flavor, methods: &[&str]) -> HttpReply {
+    let allow = methods.join(", ");
+    match flavor {
+        // Go's `http.Error` from the 1.x router.
+        Flavor::V1 => HttpReply::text(405, "Method Not Allowed\n").header("Allow", allow),
+        Flavor::V2 | Flavor::Cloud => {
+            v2_error("method not allowed", &format!("allow: {allow}")).header("Allow", allow)
+        }
+        Flavor::V3 => v3_error(405, "method not allowed").header("Allow", allow),
+    }
+}
+
+fn ping(state: &State, head: &Head) -> HttpReply {
+    let version = state.config.version();
+    match state.config.flavor {
+        Flavor::V1 => {
+            let verbose = head
+                .params
+                .get_opt("verbose")
+                .is_some_and(|v| !matches!(v, "" | "0" | "false"));
+            if verbose {
+                let body = super::json::object(&[("version", version)]);
+                HttpReply::json(200, "application/json", body)
+            } else {
+                HttpReply::no_content()
+            }
+        }
+        Flavor::V3 => {
+            let body = super::json::object(&[("version", version), ("revision", "influxlp")]);
+            HttpReply::json(200, "application/json", body)
+        }
+        Flavor::V2 | Flavor::Cloud => HttpReply::no_content(),
+    }
+}
+
+fn health(state: &State) -> HttpReply {
+    let version = super::json::string(state.config.version());
+    match state.config.flavor {
+        Flavor::V3 => HttpReply::text(200, "OK"),
+        Flavor::V1 => HttpReply::json(
+            200,
+            "application/json",
+            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version}}}"),
+        ),
+        Flavor::V2 | Flavor::Cloud => HttpReply::json(
+            200,
+            "application/json; charset=utf-8",
+            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version},\"commit\":\"influxlp\"}}"),
+        ),
+    }
+}
+
+/// 2.x `/ready`: `{"status":"ready","started":"<RFC 3339>","up":"<Go duration>"}`.
+fn ready(state: &State) -> HttpReply {
+    let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let up = state.started.elapsed().unwrap_or_default();
+    let body = format!(
+        "{{\"status\":\"ready\",\"started\":\"{}\",\"up\":\"{}\"}}",
+        rfc3339(started.as_secs() as i64, started.subsec_nanos()),
+        go_duration(up)
+    );
+    HttpReply::json(200, "application/json; charset=utf-8", body)
+}
+
+fn rfc3339(secs: i64, nanos: u32) -> String {
+    let (y, mo, d) = super::log::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// Go's `time.Duration.String` for non-negative durations (`1h2m3.5s`, `1.5ms`).
+fn go_duration(d: std::time::Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
+        return "0s".into();
+    }
+    let trim = |whole: u128, frac: u128, digits: usize| {
+        let frac = format!("{frac:0digits$}");
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac}")
+        }
+    };
+    if nanos < 1_000 {
+        return format!("{nanos}ns");
+    }
+    if nanos < 1_000_000 {
+        return format!("{}µs", trim(nanos / 1_000, nanos % 1_000, 3));
+    }
+    if nanos < 1_000_000_000 {
+        return format!("{}ms", trim(nanos / 1_000_000, nanos % 1_000_000, 6));
+    }
+    let secs = nanos / 1_000_000_000;
+    let seconds = format!("{}s", trim(secs % 60, nanos % 1_000_000_000, 9));
+    match (secs / 3600, secs / 60 % 60) {
+        (0, 0) => seconds,
+        (0, m) => format!("{m}m{seconds}"),
+        (h, m) => format!("{h}h{m}m{seconds}"),
+    }
+}
+
+/// 1.x echoes `X-Request-Id` (or `Request-Id`), else makes a new time-based (v1) UUID.
+fn request_id(headers: &HeaderMap) -> String {
+    for name in ["x-request-id", "request-id"] {
+        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            if !value.is_empty() {
+                return value.to_string();
+            }
+        }
+    }
+    new_uuid_v1()
+}
+
+/// A version-1 UUID: 60-bit count of 100 ns since 1582-10-15, a clock sequence and a random node.
+fn new_uuid_v1() -> String {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    static NODE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let node = *NODE.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        // Multicast bit set: a random node, not a MAC address (RFC 4122 §4.5).
+        (hasher.finish() & 0xffff_ffff_ffff) | 0x0100_0000_0000
+    });
+    const GREGORIAN_OFFSET: u64 = 0x01b2_1dd2_1381_4000;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    // Distinct ids within one 100 ns tick come from the sequence added to the time.
+    let ticks = (now.as_nanos() / 100) as u64 + GREGORIAN_OFFSET + (sequence & 0xff);
+    let clock_seq = ((sequence >> 8) & 0x3fff) as u16 | 0x8000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        ticks & 0xffff_ffff,
+        (ticks >> 32) & 0xffff,
+        ((ticks >> 48) & 0x0fff) | 0x1000,
+        clock_seq,
+        node
+    )
+}
+
+fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
+    let flavor = state.config.flavor;
+    // 1.x's handler sets the JSON content type before it knows the answer, so its 204s
+    // (writes, pings) carry it too.
+    if flavor == Flavor::V1
+        && request_id.is_some()
+        && reply.status == 204
+        && !reply.has_header("Content-Type")
+    {
+        reply
+            .headers
+            .push(("Content-Type".into(), "application/json".into()));
+    }
+    if flavor != Flavor::V3 {
+        reply
+            .headers
+            .push(("X-Influxdb-Build".into(), flavor.build().into()));
+        reply
+            .headers
+            .push(("X-Influxdb-Version".into(), state.config.version().into()));
+    }
+    if let Some(id) = request_id {
+        reply.headers.push(("Request-Id".into(), id.into()));
+        reply.headers.push(("X-Request-Id".into(), id.into()));
+    }
+    // 1.x sets X-Influxdb-Error on every failure but 401, whoever built the body.
+    if flavor == Flavor::V1
+        && reply.status >= 400
+        && reply.status != 401
+        && !reply.has_header("X-Influxdb-Error")
+    {
+        if let Some(message) = v1_error_message(&reply.body) {
+            reply.headers.push((
+                "X-Influxdb-Error".into(),
+                super::reply::header_text(&message, 1024),
+            ));
+        }
+    }
+}
+
+/// 1.x writes its errors through the response writer the request asks for: `Accept: text/csv`
+/// (or `application/csv`) gives `error\n<msg>\n`, `?pretty=true` indents the JSON.
+fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
+    let accept = head
+        .headers
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let csv = accept
+        .split(',')
+        .next()
+        .is_some_and(|a| matches!(a.trim(), "text/csv" | "application/csv"));
+    let pretty = head.params.get("pretty") == "true";
+    if !(csv || pretty) || reply.status < 400 {
+        return;
+    }
+    let Some(message) = v1_error_message(&reply.body) else {
+        return;
+    };
+    let (content_type, body) = if csv {
+        ("text/csv", format!("error\n{}\n", csv_field(&message)))
+    } else {
+        (
+            "application/json",
+            format!("{{\n    \"error\": {}\n}}\n", super::json::string(&message)),
+        )
+    };
+    reply.body = body.into_bytes();
+    for (name, value) in &mut reply.headers {
+        if name.eq_ignore_ascii_case("content-type") {
+            *value = content_type.to_string();
+        }
+    }
+}
+
+/// A CSV field as Go's `encoding/csv` writes it.
+fn csv_field(field: &str) -> String {
+    let quote =
+        field == "\\." || field.contains([',', '"', '\r', '\n']) || field.starts_with([' ', '\t']);
+    if quote {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The `error` member of a 1.x JSON error body.
+fn v1_error_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("error")?.as_str().map(str::to_string)
+}
+
+fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_per_flavor() {
+        assert_eq!(route(Flavor::V1, "/api/v3/write_lp"), Route::NotFound);
+        assert_eq!(
+            route(Flavor::V3, "/api/v3/write_lp"),
+            Route::Write(WriteApi::V3)
+        );
+        assert_eq!(route(Flavor::V1, "/api/v2/buckets"), Route::NotFound);
+        assert_eq!(route(Flavor::V2, "/api/v2/buckets/abc"), Route::Buckets);
+        assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
+        assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
+        assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
+    }
+
+    #[test]
+    fn uuids_are_version_1_and_distinct() {
+        let a = new_uuid_v1();
+        let b = new_uuid_v1();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "1");
+    }
+
+    #[test]
+    fn durations_print_as_go() {
+        use std::time::Duration;
+        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(go_duration(Duration::from_secs(3723)), "1h2m3s");
+        assert_eq!(go_duration(Duration::from_secs(60)), "1m0s");
+        assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
+        assert_eq!(go_duration(Duration::from_nanos(12)), "12ns");
+        assert_eq!(rfc3339(1_700_000_000, 5), "2023-11-14T22:13:20.000000005Z");
+    }
+}

@@ -1,0 +1,144 @@
+//! The catalog: databases → retention policies → measurements, as one immutable snapshot. A
+//! change builds the next snapshot (sharing every untouched part) and publishes it whole, so a
+//! reader holding a snapshot sees each write entirely or not at all, across measurements too.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::measurement::Measurement;
+use super::StoreError;
+
+/// Name of the retention policy every database starts with.
+pub(crate) const DEFAULT_POLICY: &str = "autogen";
+
+/// InfluxDB refuses shorter finite retention policies (`MinRetentionPolicyDuration`).
+pub(crate) const MIN_POLICY_DURATION_NS: i64 = 3_600_000_000_000;
+
+#[derive(Clone, Default, Debug)]
+pub(crate) struct Catalog {
+    pub databases: BTreeMap<String, Arc<Database>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Database {
+    /// In creation order, as `SHOW RETENTION POLICIES` lists them.
+    pub policies: Vec<Arc<RetentionPolicy>>,
+    pub default_policy: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RetentionPolicy {
+    pub name: String,
+    /// `None` is infinite.
+    pub duration: Option<i64>,
+    pub measurements: BTreeMap<String, Arc<Measurement>>,
+}
+
+impl RetentionPolicy {
+    pub fn new(name: &str, duration: Option<i64>) -> RetentionPolicy {
+        RetentionPolicy {
+            name: name.to_string(),
+            duration,
+            measurements: BTreeMap::new(),
+        }
+    }
+}
+
+impl Database {
+    pub fn new() -> Database {
+        Database {
+            policies: vec![Arc::new(RetentionPolicy::new(DEFAULT_POLICY, None))],
+            default_policy: DEFAULT_POLICY.to_string(),
+        }
+    }
+
+    /// The policy named `rp`, or the default one for `None` (or an empty name, as `rp=` means).
+    pub fn policy(&self, rp: Option<&str>) -> Result<&Arc<RetentionPolicy>, StoreError> {
+        let name = rp
+            .filter(|rp| !rp.is_empty())
+            .unwrap_or(&self.default_policy);
+        self.policies
+            .iter()
+            .find(|policy| policy.name == name)
+            .ok_or_else(|| StoreError::RetentionPolicyNotFound(name.to_string()))
+    }
+
+    /// The named policy, or every policy for `None`.
+    pub fn policies_matching(
+        &self,
+        rp: Option<&str>,
+    ) -> Result<Vec<&Arc<RetentionPolicy>>, StoreError> {
+        match rp.filter(|rp| !rp.is_empty()) {
+            Some(name) => Ok(vec![self.policy(Some(name))?]),
+            None => Ok(self.policies.iter().collect()),
+        }
+    }
+
+    pub fn policy_named(&self, name: &str) -> Option<&Arc<RetentionPolicy>> {
+        self.policies.iter().find(|policy| policy.name == name)
+    }
+
+    pub fn policy_mut(&mut self, name: &str) -> Option<&mut RetentionPolicy> {
+        self.policies
+            .iter_mut()
+            .find(|policy| policy.name == name)
+            .map(Arc::make_mut)
+    }
+}
+
+impl Catalog {
+    pub fn database(&self, name: &str) -> Result<&Arc<Database>, StoreError> {
+        self.databases
+            .get(name)
+            .ok_or_else(|| StoreError::DatabaseNotFound(name.to_string()))
+    }
+
+    pub fn database_mut(&mut self, name: &str) -> Option<&mut Database> {
+        self.databases.get_mut(name).map(Arc::make_mut)
+    }
+
+    /// The database `name`, created with an infinite default `autogen` policy when missing.
+    pub fn database_or_create(&mut self, name: &str) -> &mut Database {
+        Arc::make_mut(
+            self.databases
+                .entry(name.to_string())
+                .or_insert_with(|| Arc::new(Database::new())),
+        )
+    }
+
+    /// Every measurement with where it lives: (database, policy, measurement).
+    pub fn measurements(
+        &self,
+    ) -> impl Iterator<Item = (&str, &RetentionPolicy, &Arc<Measurement>)> + '_ {
+        self.databases.iter().flat_map(|(db, database)| {
+            database.policies.iter().flat_map(move |policy| {
+                policy
+                    .measurements
+                    .values()
+                    .map(move |m| (db.as_str(), &**policy, m))
+            })
+        })
+    }
+}
+
+/// A database name must not be empty.
+pub(crate) fn check_database_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() {
+        return Err(StoreError::Invalid("database name required".into()));
+    }
+    Ok(())
+}
+
+/// A finite duration in ns from what a caller gave: 0 means infinite, as in InfluxQL's `INF`/`0s`.
+pub(crate) fn normalize_duration(duration_ns: Option<i64>) -> Result<Option<i64>, StoreError> {
+    match duration_ns {
+        None | Some(0) => Ok(None),
+        Some(d) if d < 0 => Err(StoreError::Invalid(
+            "retention policy duration must not be negative".into(),
+        )),
+        Some(d) if d < MIN_POLICY_DURATION_NS => Err(StoreError::Invalid(
+            "retention policy duration must be at least 1h0m0s".into(),
+        )),
+        Some(d) => Ok(Some(d)),
+    }
+}
