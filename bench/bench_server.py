@@ -165,7 +165,7 @@ def sink_main(control) -> None:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -369,7 +369,7 @@ def client_main(
     deadline = began + duration
     done = False
     for _ in range(passes):
-        for body, count in zip(bodies, lines):
+        for body, count in zip(bodies, lines, strict=True):
             if time.monotonic() >= deadline:
                 done = True
                 break

@@ -74,10 +74,14 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Non
     """A plain aligned table: first column left-aligned, the rest right-aligned."""
     text_rows = [[_cell(value) for value in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
-    line = [headers[0].ljust(widths[0])] + [h.rjust(w) for h, w in zip(headers[1:], widths[1:])]
+    line = [headers[0].ljust(widths[0])] + [
+        h.rjust(w) for h, w in zip(headers[1:], widths[1:], strict=True)
+    ]
     print("  ".join(line))
     for row in text_rows:
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         print("  ".join(cells))
 
 

@@ -100,7 +100,8 @@ def telegraf_lines(count: int, seed: int = 1) -> Iterator[str]:
         idle = total - used - nice - steal
         values = (user, system, idle, nice, iowait, irq, softirq, steal, 0, 0)
         fields = ",".join(
-            f"{name}={_go_float(100.0 * v / total)}" for name, v in zip(TELEGRAF_FIELDS, values)
+            f"{name}={_go_float(100.0 * v / total)}"
+            for name, v in zip(TELEGRAF_FIELDS, values, strict=True)
         )
         yield f"{series[s]}{fields} {BASE_TIME_NS + i * TELEGRAF_STEP_NS}\n"
 
