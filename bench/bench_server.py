@@ -25,12 +25,14 @@ Run: ``python bench/bench_server.py [--lines 2000000] [--duration 20] [--targets
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gzip
 import http.client
 import json
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -190,6 +192,9 @@ def influxlp_main(control, flavor: str) -> None:
     def stats():
         pid = os.getpid()
         rss_kb = proc_status_kb(pid, "VmRSS")  # before anything below allocates
+        # What of the growth is free memory the C allocator keeps rather than stored data.
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        trimmed_kb = proc_status_kb(pid, "VmRSS")
         count = server.store.count("cpu", db=DB)
         memory = server.store.memory_usage()
         from bench_store import arrow_optimal_bytes_per_row
@@ -198,6 +203,7 @@ def influxlp_main(control, flavor: str) -> None:
         optimal, breakdown = arrow_optimal_bytes_per_row(schema)
         return {
             "rss_kb": rss_kb,
+            "trimmed_kb": trimmed_kb,
             "count": count,
             "memory_usage": memory,
             "optimal": optimal,
@@ -441,20 +447,46 @@ def run_load(port: int, encoding: str, passes: int, duration: float) -> dict:
         "elapsed": elapsed,
         "p50_ms": percentile(0.50),
         "p99_ms": percentile(0.99),
+        "max_ms": latencies[-1] * 1e3 if latencies else float("nan"),
         "failures": [f for r in reports for f in r["failures"]],
     }
 
 
-def measure(server, encoding: str, passes: int, duration: float) -> dict:
+def start_profiler(pid: int, output: Path) -> subprocess.Popen:
+    """``perf record`` of the server process (call graphs by frame pointer) until stopped."""
+    return subprocess.Popen(
+        ["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profiler(profiler: subprocess.Popen) -> None:
+    profiler.send_signal(signal.SIGINT)
+    try:
+        profiler.wait(60)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
+        profiler.wait(10)
+
+
+def measure(
+    server, encoding: str, passes: int, duration: float, profile: Path | None = None
+) -> dict:
     """One load run against a started server, with its CPU and memory around it."""
     if server.name != "sink":
         create_database(server.port)
     time.sleep(0.5)
     idle_kb = proc_status_kb(server.pid, "VmRSS")
     reset_peak_rss(server.pid)
+    profiler = start_profiler(server.pid, profile) if profile else None
+    if profiler:
+        time.sleep(1.0)  # perf needs a moment to attach
     cpu_before = proc_cpu_seconds(server.pid)
     load = run_load(server.port, encoding, passes, duration)
     cpu = proc_cpu_seconds(server.pid) - cpu_before
+    if profiler:
+        stop_profiler(profiler)
     peak_kb = proc_status_kb(server.pid, "VmHWM")
     stats = (
         server.stats() if server.name != "sink" else {"rss_kb": proc_status_kb(server.pid, "VmRSS")}
@@ -494,6 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--influxd", default=shutil.which("influxd") or "/usr/bin/influxd")
     parser.add_argument("--flavor", default="v1")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each server run with perf into DIR/<target>-<body>.perf.data",
+    )
     args = parser.parse_args(argv)
 
     print_header("HTTP /write load over loopback: influxlp vs influxd 1.6.7", ["influxlp"])
@@ -525,7 +562,11 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.sink_duration if sink else args.duration
             print(f"running {target} {encoding} ...", flush=True)
             with factories[target]() as server:
-                results[target, encoding] = measure(server, encoding, passes, duration)
+                profile = None
+                if args.profile and target != "sink":
+                    Path(args.profile).mkdir(parents=True, exist_ok=True)
+                    profile = Path(args.profile, f"{target}-{encoding}.perf.data")
+                results[target, encoding] = measure(server, encoding, passes, duration, profile)
             failures = results[target, encoding]["failures"]
             if failures:
                 print(f"  {len(failures)} failed requests, first: {failures[0]}")
@@ -548,10 +589,14 @@ def main(argv: list[str] | None = None) -> int:
                 points_per_s,
                 r["p50_ms"],
                 r["p99_ms"],
+                r["max_ms"],
                 r["cpu"] / r["elapsed"] if r["elapsed"] else 0.0,
                 (r["peak_kb"] - r["idle_kb"]) / 1024,
                 stored if stored is not None else "-",
                 rss_per_point if rss_per_point is not None else "-",
+                (r["trimmed_kb"] - r["idle_kb"]) * 1024 / stored
+                if "trimmed_kb" in r and stored
+                else "-",
                 r["memory_usage"] / stored if stored and "memory_usage" in r else "-",
                 r["disk_bytes"] / stored if stored and "disk_bytes" in r else "-",
             ]
@@ -565,10 +610,12 @@ def main(argv: list[str] | None = None) -> int:
             "points/s",
             "p50 ms",
             "p99 ms",
+            "max ms",
             "server cores",
             "peak MB",
             "stored",
             "RSS B/pt",
+            "trimmed B/pt",
             "store B/pt",
             "disk B/pt",
         ],
@@ -603,6 +650,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"({per_point / optimal:.2f}x optimal, "
                     f"target <= {TARGET_MEMORY_RATIO}x: {verdict}), store.memory_usage() "
                     f"{store_per_point:.0f} B ({store_per_point / optimal:.2f}x)"
+                )
+                trimmed = (ours["trimmed_kb"] - ours["idle_kb"]) * 1024 / ours["count"]
+                print(
+                    f"{encoding}: influxlp RSS growth after malloc_trim(0): {trimmed:.0f} B "
+                    f"({trimmed / optimal:.2f}x optimal): the rest was free memory glibc kept"
                 )
         if theirs and theirs.get("count") and optimal:
             per_point = (theirs["rss_kb"] - theirs["idle_kb"]) * 1024 / theirs["count"]
