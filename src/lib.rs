@@ -8,6 +8,7 @@ pub mod line_protocol;
 pub mod precision;
 pub mod server;
 pub mod store;
+pub mod text;
 
 #[cfg(feature = "python")]
 mod python;

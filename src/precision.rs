@@ -66,7 +66,9 @@ impl Precision {
     pub fn truncate(self, nanos: i64) -> i64 {
         let unit = self.multiplier();
         let rest = nanos.rem_euclid(unit);
-        nanos.checked_sub(rest).unwrap_or_else(|| nanos + (unit - rest))
+        nanos
+            .checked_sub(rest)
+            .unwrap_or_else(|| nanos + (unit - rest))
     }
 }
 

@@ -193,14 +193,40 @@ def test_type_conflicts_inside_one_batch_drop_only_the_conflicting_points(case):
         ]
 
 
+@pytest.mark.parametrize("case", _cases("string_too_long"), ids=_ids(_cases("string_too_long")))
+def test_strings_over_1_mib_are_dropped_as_1_9_and_later_do(case):
+    assert case["influxd"]["status"] == 204 and case["points"]
+    batch = _parse(case)
+    assert [(e.kind, e.message) for e in batch.errors] == [
+        ("rejected", 'input field "s" on measurement "cpu" is too long, 1048586 > 1048576')
+    ]
+    assert batch.num_points == 0
+
+
+@pytest.mark.parametrize(
+    "case", _cases("type_per_shard_group"), ids=_ids(_cases("type_per_shard_group"))
+)
+def test_one_type_per_field_column_across_shard_groups(case):
+    assert case["influxd"]["status"] == 204 and len(case["points"]) == 2
+    batch = _parse(case)
+    assert [(e.line, e.kind) for e in batch.errors] == [(2, "rejected")]
+    assert batch.errors[0].message == (
+        'field type conflict: input field "v" on measurement "m" is type string, '
+        "already exists as type float"
+    )
+    assert [p["time"] for p in _points(batch)] == [0]
+
+
 def test_names_1_6_7_cannot_read_back_are_parsed_by_the_grammar():
     # `m\\\ x`: `\\` is not unescaped in a measurement, `\ ` is.
     batch = _parse(BY_ID["meas-backslash-space-escaped"])
     assert batch.errors == [] and list(batch) == ["m\\\\ x"]
-    # `m\\,t=a`: the backslash pair is skipped as an escape, so the comma starts the tags.
+    # `m\\,t=a`: Go's scanMeasurement skips any byte that follows a backslash (it looks only at
+    # the previous byte), so the comma is escaped and the whole `m\\,t=a` is the measurement;
+    # unescaping keeps the first backslash and turns `\,` into `,`.
     batch = _parse(BY_ID["meas-double-backslash-comma"])
-    assert batch.errors == [] and list(batch) == ["m\\\\"]
-    assert table_points("m\\\\", batch["m\\\\"])[0]["tags"] == {"t": "a"}
+    assert batch.errors == [] and list(batch) == ["m\\,t=a"]
+    assert batch["m\\,t=a"].tag_columns == []
 
 
 @pytest.mark.parametrize(
@@ -245,6 +271,8 @@ def test_every_difference_is_covered():
         "unreadable_name",
         "precision_not_validated",
         "unsigned",
+        "string_too_long",
+        "type_per_shard_group",
     }
     kinds = {c["difference"]["kind"] for c in CASES if "difference" in c}
     assert kinds <= covered and set(RECORDING["differences"]) == covered

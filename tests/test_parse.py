@@ -228,11 +228,13 @@ def test_pandas_from_the_capsule_via_pyarrow():
     assert frame["v"].tolist() == [1.0]
 
 
-def test_invalid_utf8_reads_back_with_replacement_characters():
+def test_invalid_utf8_reads_back_as_influxdb_clients_see_it():
     batch = influxlp.parse(b'm,t=a\xffb s="x\xfey" 1\n')
     arrays = batch["m"].to_numpy()
     assert arrays["t"][0] == "a\ufffdb"
     assert arrays["s"][0] == "x\ufffdy"
+    # each invalid byte is replaced on its own, as Go's JSON encoder does
+    assert influxlp.parse(b'm s="a\xe2\x82" 1\n')["m"].to_numpy()["s"][0] == "a\ufffd\ufffd"
 
 
 def test_empty_input_gives_an_empty_batch():

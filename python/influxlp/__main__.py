@@ -66,6 +66,7 @@ def serve(args: argparse.Namespace) -> int:
         auto_create_databases=args.auto_create_databases,
         max_body_size=args.max_body_size,
         log_requests=not args.quiet,
+        request_log_size=0,  # a long-running server keeps no request history
     )
     stopping = threading.Event()
 

@@ -170,6 +170,49 @@ class User:
     @property
     def write(self) -> list[str]: ...
 
+class Request:
+    """One entry of a server's request log; passwords and tokens show as ``[REDACTED]``."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str:
+        """The path, without the query string."""
+    @property
+    def params(self) -> list[tuple[str, str]]:
+        """Decoded query parameters in request order."""
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """The first value of query parameter ``name``."""
+    @property
+    def headers(self) -> dict[str, str]:
+        """Request headers, names in lower case (repeats joined with ``", "``)."""
+    @property
+    def body(self) -> bytes:
+        """The body as received (gzip still compressed)."""
+    @property
+    def decoded_body(self) -> bytes | None:
+        """The body as the server read it (gzip inflated); ``None`` if it does not inflate."""
+    @property
+    def status(self) -> int | None:
+        """The answer's status; ``None`` when the connection was dropped without one."""
+    @property
+    def response_headers(self) -> dict[str, str]: ...
+    @property
+    def response_body(self) -> bytes: ...
+    @property
+    def duration(self) -> float:
+        """Seconds from arrival to answer (injected latency included)."""
+    @property
+    def time(self) -> datetime.datetime:
+        """When the request arrived (UTC)."""
+    @property
+    def fault(self) -> str | None:
+        """``fail_next``, ``fail_rate``, ``drop_next``, ``blackhole``, ``quota``, ``latency``
+        (only delayed), or ``None``."""
+    @property
+    def latency(self) -> float:
+        """Seconds of injected latency."""
+
 class Server:
     """A fake InfluxDB serving InfluxDB's HTTP API over an in-memory store."""
 
@@ -187,10 +230,69 @@ class Server:
         version: str | None = None,
         max_decompressed_size: int | None = None,
         log_requests: bool = False,
+        request_log_size: int = 10_000,
+        request_log_bytes: int = 67_108_864,
     ) -> None: ...
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def reset(self) -> None: ...
+    def start(self) -> None:
+        """Bind and serve in the background; returns once the port accepts connections."""
+    def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, free the port; idempotent."""
+    def reset(self) -> None:
+        """Empty the store and the request log and clear every injected fault."""
+    @property
+    def requests(self) -> list[Request]:
+        """Every request answered so far (the newest ``request_log_size``), oldest first."""
+    @property
+    def last_request(self) -> Request | None:
+        """The newest request, or ``None``."""
+    def points(
+        self, measurement: str, db: str | None = None, rp: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Stored points of ``measurement`` as ``{"time": ns, "tags": {...}, "fields": {...}}``
+        dicts in stored order; ``db=None`` reads the only database; unknown ones give ``[]``."""
+    def wait_for(
+        self,
+        count: int,
+        measurement: str | None = None,
+        db: str | None = None,
+        timeout: float = 5.0,
+    ) -> int:
+        """Wait until at least ``count`` points are stored; returns the count or raises
+        ``TimeoutError`` saying what the store holds."""
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 503,
+        retry_after: float | None = None,
+        body: str | bytes | None = None,
+    ) -> None:
+        """Answer the next ``n`` writes with ``status`` in the flavor's error shape (or ``body``),
+        with ``Retry-After`` (whole seconds, rounded up) when given."""
+    def fail_rate(
+        self,
+        fraction: float,
+        *,
+        status: int = 503,
+        retry_after: float | None = None,
+        seed: int = 0,
+        body: str | bytes | None = None,
+    ) -> None:
+        """Answer each write with ``status`` with probability ``fraction`` (seeded, deterministic);
+        ``0`` turns it off."""
+    def set_latency(self, seconds: float) -> None:
+        """Delay every write's answer by ``seconds`` (the write is applied first); ``0`` is off."""
+    def drop_next(self, n: int = 1) -> None:
+        """Read the next ``n`` writes, then close their connections without answering."""
+    def blackhole(self, enabled: bool = True) -> None:
+        """While on, answer every write 204 and store nothing."""
+    def set_quota(
+        self, points_per_second: float | None = None, bytes_per_second: float | None = None
+    ) -> None:
+        """Answer writes over the quota 429 with ``Retry-After`` as InfluxDB Cloud does; ``None``
+        lifts a limit."""
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
     def __enter__(self) -> Server: ...
     def __exit__(self, *exc: object) -> None: ...
     @property

@@ -20,11 +20,19 @@ pub struct BatchBuilder {
     presets: HashMap<String, HashMap<Box<str>, FieldType>>,
     plan: Plan,
     rows: usize,
+    /// Roughly how many lines the batch has (0: unknown), to size columns in one step.
+    expected_lines: usize,
 }
 
 impl BatchBuilder {
     pub fn new() -> Self {
         BatchBuilder::default()
+    }
+
+    /// Says roughly how many lines will be appended, so that columns can be sized for their
+    /// share at once rather than grown step by step; a wrong guess costs only speed.
+    pub fn expect_lines(&mut self, lines: usize) {
+        self.expected_lines = lines;
     }
 
     /// Fixes a field's type in advance (e.g. the type a store already holds): lines that carry
@@ -61,16 +69,18 @@ impl BatchBuilder {
         match self.find(&line.measurement) {
             Some(index) => {
                 self.measurements[index]
-                    .append(line, &mut self.plan)
+                    .append(line, &mut self.plan, self.expected_lines)
                     .map_err(rejected)?;
                 self.last = Some(index);
             }
             None => {
                 // A measurement is only kept once a line of it is accepted.
-                let name = String::from_utf8_lossy(&line.measurement).into_owned();
+                let name = crate::text::lossy_utf8(&line.measurement).into_owned();
                 let presets = self.presets.get(&name).cloned().unwrap_or_default();
                 let mut measurement = MeasurementBuilder::new(name, presets);
-                measurement.append(line, &mut self.plan).map_err(rejected)?;
+                measurement
+                    .append(line, &mut self.plan, self.expected_lines)
+                    .map_err(rejected)?;
                 self.presets.remove(&measurement.name);
                 let index = self.measurements.len();
                 self.index.insert(measurement.name.as_bytes().into(), index);
@@ -91,7 +101,7 @@ impl BatchBuilder {
             }
         }
         self.index
-            .get(String::from_utf8_lossy(raw).as_bytes())
+            .get(crate::text::lossy_utf8(raw).as_bytes())
             .copied()
     }
 
@@ -764,6 +774,85 @@ mod tests {
             2
         );
         assert_eq!(table.line_numbers, [1, 4]);
+    }
+
+    #[test]
+    fn a_line_refused_halfway_through_its_fields_is_taken_back_out() {
+        let mut builder = BatchBuilder::new();
+        let fields = |c: FieldValue<'static>| vec![("a", f(1.0)), ("b", s("x")), ("c", c)];
+        builder
+            .append(&line(1, "m", &[("h", "1")], fields(i(1)), 1), &text)
+            .unwrap();
+        // Same shape: `a` and `b` go in before `c` turns out to be a float.
+        let message = rejection(
+            &mut builder,
+            &line(2, "m", &[("h", "2")], fields(f(2.0)), 2),
+        );
+        assert!(
+            message.starts_with("field type conflict: input field \"c\""),
+            "{message}"
+        );
+        // A duplicate that replaced a value, then a conflict.
+        let duplicate = vec![("a", f(5.0)), ("a", f(6.0)), ("b", s("y")), ("c", s("no"))];
+        rejection(&mut builder, &line(3, "m", &[("h", "3")], duplicate, 3));
+        builder
+            .append(&line(4, "m", &[("h", "4")], vec![("c", i(4))], 4), &text)
+            .unwrap();
+        let tables = builder.finish();
+        let table = &tables[0];
+        assert_eq!(table.batch.num_rows(), 2);
+        assert_eq!(floats(table, "a"), [Some(1.0), None]);
+        assert_eq!(strings(table, "b"), [Some("x".into()), None]);
+        assert_eq!(tags(table, "h"), [Some("1".into()), Some("4".into())]);
+        let integers: Vec<_> = table
+            .batch
+            .column_by_name("c")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .iter()
+            .collect();
+        assert_eq!(integers, [Some(1), Some(4)]);
+        assert_eq!(
+            table
+                .batch
+                .column_by_name("h")
+                .unwrap()
+                .as_dictionary::<Int32Type>()
+                .values()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn finished_tables_hold_little_more_than_their_data() {
+        let text_values: Vec<String> = (0..5000).map(|n| format!("value {n}")).collect();
+        let lines: Vec<_> = (0..5000usize)
+            .map(|n| {
+                let host = ["a", "b", "c"][n % 3];
+                let mut fields = vec![("v", f(n as f64)), ("s", s(&text_values[n]))];
+                if n % 2 == 0 {
+                    fields.push(("sparse", i(n as i64)));
+                }
+                line(n + 1, "m", &[("host", host)], fields, n as i64)
+            })
+            .collect();
+        let tables = build(&lines);
+        let batch = &tables[0].batch;
+        let string_bytes: usize = text_values.iter().map(String::len).sum();
+        // time + v: 8 bytes a row; host: 4-byte keys; s: 4-byte offsets and the text; sparse:
+        // 8 bytes a row and one validity bit.
+        let data = 5000 * (8 + 8 + 4 + 4 + 8) + string_bytes + 5000 / 8;
+        let held: usize = batch
+            .columns()
+            .iter()
+            .map(|c| c.get_buffer_memory_size())
+            .sum();
+        assert!(
+            held as f64 <= 1.3 * data as f64,
+            "{held} bytes held for {data} of data"
+        );
+        assert_eq!(batch.column_by_name("sparse").unwrap().null_count(), 2500);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 use super::bytes::same;
+use super::rejection::MAX_FIELD_VALUE_LENGTH;
 use crate::line_protocol::{FieldType, FieldValue};
 
 /// Largest byte length of the values of one string column (Arrow `Utf8` uses i32 offsets).
@@ -69,7 +70,7 @@ impl TagColumn {
 
     /// The dictionary key of `value`, if it is already in the dictionary. Values stored are
     /// valid UTF-8, so bytes that are not never match and come back as `New`.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, value: &[u8]) -> DictSlot {
         if let Some(last) = self.last {
             if same(self.value(last), value) {
@@ -110,7 +111,7 @@ impl TagColumn {
     /// Looks again rather than trusting `find`: two tag keys of a line that are the same after
     /// repair may bring the same value to a column twice.
     fn insert(&mut self, value: &[u8]) -> u32 {
-        let text = String::from_utf8_lossy(value);
+        let text = crate::text::lossy_utf8(value);
         let hash = self.hasher.hash_one(text.as_bytes());
         let (bytes, offsets) = (&self.bytes, &self.offsets);
         let stored =
@@ -129,14 +130,25 @@ impl TagColumn {
         key
     }
 
+    /// Makes room for `rows` rows in all.
+    pub fn reserve_rows(&mut self, rows: usize) {
+        self.keys
+            .reserve_exact(rows.saturating_sub(self.keys.len()));
+    }
+
     /// Appends nulls until the column has `rows` rows.
     #[inline]
     pub fn pad_to(&mut self, rows: usize) {
-        let missing = rows.saturating_sub(self.keys.len());
-        if missing > 0 {
-            self.keys.resize(rows, 0);
-            self.nulls.append_n_nulls(missing);
+        if self.keys.len() < rows {
+            self.pad(rows);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pad(&mut self, rows: usize) {
+        self.nulls.append_n_nulls(rows - self.keys.len());
+        self.keys.resize(rows, 0);
     }
 
     /// The column as `Dictionary(Int32, Utf8)` with `rows` rows.
@@ -210,54 +222,98 @@ impl FieldColumn {
         }
     }
 
-    /// Appends `value` (of the column's type) as row `row`; a second value in the same row
-    /// (a duplicate field key in one line) replaces the first, as the last one wins in InfluxDB.
-    #[inline]
-    pub fn append(&mut self, row: usize, value: &FieldValue<'_>) {
-        if self.len() > row {
-            self.replace_last(value);
-            return;
+    /// Appends `value` as row `row`; a second value in the same row (a duplicate field key in
+    /// one line) replaces the first, as the last one wins in InfluxDB. `false`, with the value
+    /// not stored, when it is not of the column's type, is a string longer than InfluxDB stores,
+    /// or would overfill the column; the caller then drops the row with `truncate`.
+    #[inline(always)]
+    pub fn push(&mut self, row: usize, value: &FieldValue<'_>) -> bool {
+        let len = self.len();
+        if len != row {
+            if len > row {
+                return self.replace_last(value);
+            }
+            self.pad_to(row);
         }
-        self.pad_to(row);
         match (&mut self.values, value) {
             (Values::Float(values), FieldValue::Float(v)) => values.push(*v),
             (Values::Integer(values), FieldValue::Integer(v)) => values.push(*v),
             (Values::Unsigned(values), FieldValue::Unsigned(v)) => values.push(*v),
             (Values::Boolean(values), FieldValue::Boolean(v)) => values.append(*v),
             (Values::String { offsets, bytes }, FieldValue::String(v)) => {
-                bytes.extend_from_slice(String::from_utf8_lossy(v).as_bytes());
-                offsets.push(bytes.len() as i32);
+                if !push_string(offsets, bytes, v) {
+                    return false;
+                }
             }
-            _ => unreachable!("field values are checked against the column type before appending"),
+            _ => return false,
         }
         self.nulls.append_non_null();
+        true
     }
 
-    fn replace_last(&mut self, value: &FieldValue<'_>) {
+    fn replace_last(&mut self, value: &FieldValue<'_>) -> bool {
+        let last = self.len() - 1;
         match (&mut self.values, value) {
-            (Values::Float(values), FieldValue::Float(v)) => *values.last_mut().unwrap() = *v,
-            (Values::Integer(values), FieldValue::Integer(v)) => *values.last_mut().unwrap() = *v,
-            (Values::Unsigned(values), FieldValue::Unsigned(v)) => *values.last_mut().unwrap() = *v,
-            (Values::Boolean(values), FieldValue::Boolean(v)) => {
-                values.set_bit(values.len() - 1, *v)
-            }
+            (Values::Float(values), FieldValue::Float(v)) => values[last] = *v,
+            (Values::Integer(values), FieldValue::Integer(v)) => values[last] = *v,
+            (Values::Unsigned(values), FieldValue::Unsigned(v)) => values[last] = *v,
+            (Values::Boolean(values), FieldValue::Boolean(v)) => values.set_bit(last, *v),
             (Values::String { offsets, bytes }, FieldValue::String(v)) => {
                 offsets.pop();
-                bytes.truncate(*offsets.last().unwrap() as usize);
-                bytes.extend_from_slice(String::from_utf8_lossy(v).as_bytes());
-                offsets.push(bytes.len() as i32);
+                bytes.truncate(offsets[last] as usize);
+                if !push_string(offsets, bytes, v) {
+                    // An empty value keeps offsets and rows in step; the caller drops the row.
+                    offsets.push(bytes.len() as i32);
+                    return false;
+                }
             }
-            _ => unreachable!("field values are checked against the column type before appending"),
+            _ => return false,
         }
+        true
+    }
+
+    /// Makes room for `rows` rows in all (string bytes grow as they come).
+    pub fn reserve_rows(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.len());
+        match &mut self.values {
+            Values::Float(values) => values.reserve_exact(more),
+            Values::Integer(values) => values.reserve_exact(more),
+            Values::Unsigned(values) => values.reserve_exact(more),
+            Values::Boolean(values) => values.reserve(more),
+            Values::String { offsets, .. } => offsets.reserve_exact(more),
+        }
+    }
+
+    /// Drops the rows from `rows` on (those of a line found bad while it was being appended).
+    pub fn truncate(&mut self, rows: usize) {
+        if self.len() <= rows {
+            return;
+        }
+        match &mut self.values {
+            Values::Float(values) => values.truncate(rows),
+            Values::Integer(values) => values.truncate(rows),
+            Values::Unsigned(values) => values.truncate(rows),
+            Values::Boolean(values) => values.truncate(rows),
+            Values::String { offsets, bytes } => {
+                offsets.truncate(rows + 1);
+                bytes.truncate(offsets[rows] as usize);
+            }
+        }
+        self.nulls.truncate(rows);
     }
 
     /// Appends nulls until the column has `rows` rows.
     #[inline]
     pub fn pad_to(&mut self, rows: usize) {
-        let missing = rows.saturating_sub(self.len());
-        if missing == 0 {
-            return;
+        if self.len() < rows {
+            self.pad(rows);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn pad(&mut self, rows: usize) {
+        let missing = rows - self.len();
         match &mut self.values {
             Values::Float(values) => values.resize(rows, 0.0),
             Values::Integer(values) => values.resize(rows, 0),
@@ -293,6 +349,22 @@ impl FieldColumn {
     }
 }
 
+/// Appends a string value (InfluxDB's length limit checked, invalid UTF-8 repaired); `false`,
+/// with nothing appended, when it is too long or the column has no room left for it.
+#[inline(never)]
+fn push_string(offsets: &mut Vec<i32>, bytes: &mut Vec<u8>, value: &[u8]) -> bool {
+    if value.len() > MAX_FIELD_VALUE_LENGTH {
+        return false;
+    }
+    let text = crate::text::lossy_utf8(value);
+    if bytes.len() + text.len() > MAX_COLUMN_BYTES {
+        return false;
+    }
+    bytes.extend_from_slice(text.as_bytes());
+    offsets.push(bytes.len() as i32);
+    true
+}
+
 /// Hands a vector to Arrow without copying, after releasing its spare capacity.
 pub(super) fn scalars<T: arrow_buffer::ArrowNativeType>(mut values: Vec<T>) -> ScalarBuffer<T> {
     values.shrink_to_fit();
@@ -310,7 +382,7 @@ fn finish_nulls(nulls: &mut NullBufferBuilder) -> Option<NullBuffer> {
 fn utf8_array(offsets: Vec<i32>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> StringArray {
     // SAFETY: the offsets start at 0, never decrease and end at `bytes.len()` (each value pushes
     // its end offset after extending `bytes`), and every value written came out of
-    // `String::from_utf8_lossy`, so each slice between offsets is valid UTF-8. The validity
+    // `lossy_utf8`, so each slice between offsets is valid UTF-8. The validity
     // bitmap, when present, has one bit per row.
     unsafe {
         StringArray::new_unchecked(

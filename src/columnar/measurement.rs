@@ -1,12 +1,14 @@
 //! The rows of one measurement while they are built: its tag and field columns, InfluxDB's
 //! write-time checks for a line, and the finished table.
 //!
-//! A line is checked completely before anything is appended. The usual stream of same-shaped
-//! lines takes a fast path: the keys at each position are byte-compared with the columns the
-//! previous accepted line had there, and the field types with theirs; a line that matches
-//! passes InfluxDB's checks as that line did. Any other line takes the slow path: each key is
-//! looked up by hash, new columns are planned, and every rule is checked before the columns are
-//! created and the positions remembered for the next line.
+//! A refused line leaves no trace. The usual stream of same-shaped lines takes a fast path: the
+//! keys at each position are byte-compared with the columns the previous accepted line had
+//! there, and each field value goes into its column as it is checked (the column refuses another
+//! type or an oversized string); a line that matches throughout passes InfluxDB's checks as that
+//! line did. At the first difference the values already pushed are taken back out and the line
+//! takes the slow path: each key is looked up by hash, new columns are planned, and every rule
+//! is checked before anything is created or appended; the positions are then remembered for the
+//! next line.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub(super) struct MeasurementBuilder {
 
 /// The bytes as valid UTF-8: borrowed when they are, U+FFFD in place of bad bytes otherwise.
 fn repaired(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    crate::text::lossy_utf8(bytes)
 }
 
 impl MeasurementBuilder {
@@ -84,49 +86,100 @@ impl MeasurementBuilder {
     /// Checks the line and appends it as a row; `Err` holds InfluxDB's reason for dropping it,
     /// and then nothing has changed.
     #[inline]
-    pub fn append(&mut self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
-        if !self.fits_previous_shape(line) {
+    pub fn append(
+        &mut self,
+        line: &ParsedLine<'_>,
+        plan: &mut Plan,
+        expected_lines: usize,
+    ) -> Result<(), String> {
+        if !(self.tags_fit_previous_shape(line) && self.push_fields::<true>(line)) {
             self.plan(line, plan)?;
             self.adopt(line, plan);
+            let pushed = self.push_fields::<false>(line);
+            debug_assert!(pushed, "a planned line is appended whole");
         }
-        self.append_row(line);
+        let row = self.rows;
+        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
+            self.tags[column as usize].append(row, value);
+        }
+        if self.time.len() == self.time.capacity() {
+            self.grow(line.line_number, expected_lines);
+        }
+        self.time.push(line.timestamp);
+        self.line_numbers
+            .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
+        self.rows += 1;
         Ok(())
     }
 
-    /// The fast check: every key of the line sits where the previous line had it, with the same
-    /// field types, and no value comes near a limit. Then the line passes InfluxDB's checks
-    /// (the previous line did, with those keys) and `tag_at`/`field_at` say where it goes.
+    /// Makes room for more rows when the time column is full. Once the measurement has a
+    /// thousand rows and the batch's line count is known roughly, its rows are projected from
+    /// its share of the lines so far and room is made for all of them at once: the columns are
+    /// then not copied again and again as they double. Spare room goes at `finish`.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, line_number: usize, expected_lines: usize) {
+        let rows = self.rows;
+        let mut target = rows.saturating_mul(2).max(16);
+        if rows >= 1024 && expected_lines > line_number && line_number > 0 {
+            let projected = rows as u128 * expected_lines as u128 / line_number as u128;
+            let projected = usize::try_from(projected + projected / 16).unwrap_or(usize::MAX);
+            target = target.max(projected.min(rows.saturating_add(expected_lines)));
+        }
+        self.time.reserve_exact(target - rows);
+        self.line_numbers.reserve_exact(target - rows);
+        for tag in &mut self.tags {
+            tag.reserve_rows(target);
+        }
+        for field in &mut self.fields {
+            field.reserve_rows(target);
+        }
+    }
+
+    /// The fast check of the tags: each key sits where the previous line had it, and no value
+    /// comes near the column's limit.
     #[inline]
-    fn fits_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
-        if line.tags.len() > self.tag_at.len() || line.fields.len() > self.field_at.len() {
+    fn tags_fit_previous_shape(&self, line: &ParsedLine<'_>) -> bool {
+        if line.tags.len() > self.tag_at.len() {
             return false;
         }
-        for ((key, value), &column) in line.tags.iter().zip(&self.tag_at) {
-            let tag = &self.tags[column as usize];
-            if !same(tag.key.as_bytes(), key) || !tag.fits(value.len().saturating_mul(3)) {
-                return false;
-            }
+        line.tags
+            .iter()
+            .zip(&self.tag_at)
+            .all(|((key, value), &column)| {
+                let tag = &self.tags[column as usize];
+                same(tag.key.as_bytes(), key) && tag.fits(value.len().saturating_mul(3))
+            })
+    }
+
+    /// Appends the fields of the line into the columns `field_at` gives for their positions.
+    /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
+    /// there; a line that differs, or that a column refuses (another type, a string over the
+    /// limit), is taken back out and `false` returned: the slow path then explains or takes it.
+    /// A line of `time` fields alone is refused too, which the slow path explains.
+    #[inline]
+    fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
+        if line.fields.len() > self.field_at.len() {
+            return false;
         }
-        // A line of `time` fields alone is refused, which the slow path explains.
+        let row = self.rows;
+        let (fields, field_at) = (&mut self.fields, &self.field_at);
         let mut kept = false;
-        for ((key, value), &column) in line.fields.iter().zip(&self.field_at) {
-            if column == SKIP {
-                if **key != *b"time" {
-                    return false;
+        for (position, ((key, value), &column)) in line.fields.iter().zip(field_at).enumerate() {
+            let pushed = if column == SKIP {
+                **key == *b"time"
+            } else {
+                kept = true;
+                let field = &mut fields[column as usize];
+                (!CHECK_KEYS || same(field.key.as_bytes(), key)) && field.push(row, value)
+            };
+            if !pushed {
+                for &column in &field_at[..=position] {
+                    if column != SKIP {
+                        fields[column as usize].truncate(row);
+                    }
                 }
-                continue;
-            }
-            kept = true;
-            let field = &self.fields[column as usize];
-            if !same(field.key.as_bytes(), key) || field.field_type != value.field_type() {
                 return false;
-            }
-            if let FieldValue::String(text) = value {
-                if text.len() > rejection::MAX_FIELD_VALUE_LENGTH
-                    || field.string_bytes() + text.len() * 3 > MAX_COLUMN_BYTES
-                {
-                    return false;
-                }
             }
         }
         kept
@@ -226,7 +279,7 @@ impl MeasurementBuilder {
             .unwrap_or(NEW_COLUMN)
     }
 
-    /// Creates the columns a checked `plan` needs and makes it the shape `append_row` follows.
+    /// Creates the columns a checked `plan` needs and makes it the shape appends follow.
     fn adopt(&mut self, line: &ParsedLine<'_>, plan: &Plan) {
         self.tag_at.clear();
         for ((key, _), &column) in line.tags.iter().zip(&plan.tags) {
@@ -244,24 +297,6 @@ impl MeasurementBuilder {
             };
             self.field_at.push(column);
         }
-    }
-
-    /// Appends the line as a row, into the columns `tag_at`/`field_at` give for its positions.
-    #[inline]
-    fn append_row(&mut self, line: &ParsedLine<'_>) {
-        let row = self.rows;
-        for ((_, value), &column) in line.tags.iter().zip(&self.tag_at) {
-            self.tags[column as usize].append(row, value);
-        }
-        for ((_, value), &column) in line.fields.iter().zip(&self.field_at) {
-            if column != SKIP {
-                self.fields[column as usize].append(row, value);
-            }
-        }
-        self.time.push(line.timestamp);
-        self.line_numbers
-            .push(u32::try_from(line.line_number).unwrap_or(u32::MAX));
-        self.rows += 1;
     }
 
     /// The column of tag `key`, created (null in earlier rows) if it does not exist.

@@ -7,7 +7,9 @@
 //!   metadata `influxlp.role = "tag"`;
 //! - then one column per field key, sorted by key, in its InfluxDB type (Float64, Int64, UInt64,
 //!   Boolean, Utf8), nullable, metadata `influxlp.role = "field"` and `influxlp.key = <field key>`;
-//!   a field whose key is also a tag key is named `<key>_1` (as InfluxQL's `SELECT *` names it);
+//!   a field whose key is also a tag key is named `<key>_1`, so that tag columns, the series
+//!   identity, always keep their keys (InfluxQL's `SELECT *` suffixes the tag instead; `/query`
+//!   answers as InfluxQL does);
 //! - a tag or field absent on a row is null; rows keep input order;
 //! - names, tag values and strings that are not valid UTF-8 are stored with U+FFFD in place of the
 //!   bad bytes, which is what a client reading them back from InfluxDB's JSON API sees.
@@ -16,6 +18,8 @@ mod builder;
 mod bytes;
 mod columns;
 mod measurement;
+#[cfg(test)]
+mod model_tests;
 mod parse;
 pub mod rejection;
 mod schema;

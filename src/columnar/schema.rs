@@ -111,7 +111,8 @@ pub fn field_key_of(field: &Field) -> &str {
 
 /// Column names for `field_keys` next to `tag_keys`: a field keeps its key unless a tag of the
 /// same measurement has that key; then it is `<key>_1`, or `_2`, ... when that is taken too (by a
-/// tag, a field key or an earlier such name), as InfluxQL names `SELECT *` columns.
+/// tag, a field key or an earlier such name). Tags keep their keys because they identify the
+/// series (InfluxQL's `SELECT *` suffixes the tag instead).
 pub fn field_column_names<'a>(tag_keys: &[&'a str], field_keys: &[&'a str]) -> Vec<String> {
     let tags: HashSet<&str> = tag_keys.iter().copied().collect();
     if !field_keys.iter().any(|key| tags.contains(key)) {

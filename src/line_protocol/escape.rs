@@ -18,10 +18,17 @@ pub const TAG_ESCAPES: &[u8] = b", =";
 pub const STRING_ESCAPES: &[u8] = b"\\\"";
 
 /// Removes the escaping backslashes of `raw`; borrows when there is nothing to remove.
+#[inline]
 pub fn unescape<'a>(raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
-    let Some(first) = memchr::memchr(b'\\', raw) else {
-        return Cow::Borrowed(raw);
-    };
+    // Names are short: a plain loop beats a call into memchr.
+    match raw.iter().position(|&b| b == b'\\') {
+        None => Cow::Borrowed(raw),
+        Some(first) => unescape_from(raw, first, escapes),
+    }
+}
+
+#[inline(never)]
+fn unescape_from<'a>(raw: &'a [u8], first: usize, escapes: &[u8]) -> Cow<'a, [u8]> {
     let escapes_at = |i: usize| raw.get(i + 1).is_some_and(|next| escapes.contains(next));
     let Some(first) = (first..raw.len()).find(|&i| raw[i] == b'\\' && escapes_at(i)) else {
         return Cow::Borrowed(raw);

@@ -9,6 +9,7 @@ mod escape;
 mod format;
 mod number;
 mod parser;
+mod scan;
 mod split;
 mod value;
 

@@ -5,21 +5,40 @@
 //! `42i`) take a fast path that gives the same results.
 
 use super::error::{msg, Fail};
+use super::scan::digits;
 use super::FieldValue;
 
 /// Scans the number that starts at `start` (a digit, `.`, `-`, `N` or `n`); returns its value
 /// and the index just after it (a `,`, a space or the end of the line).
-#[inline]
+#[inline(always)]
 pub(crate) fn scan_number(
     line: &[u8],
     start: usize,
     allow_unsigned: bool,
 ) -> Result<(FieldValue<'static>, usize), Fail> {
-    if let Some(found) = fast_number(line, start, allow_unsigned) {
-        return Ok(found);
+    match fast_number(line, start, allow_unsigned) {
+        Some(found) => Ok(found),
+        None => any_number(line, start, allow_unsigned),
     }
+}
+
+/// Every shape `scanNumber` takes, and its errors.
+#[inline(never)]
+fn any_number(
+    line: &[u8],
+    start: usize,
+    allow_unsigned: bool,
+) -> Result<(FieldValue<'static>, usize), Fail> {
     let (kind, end) = classify(line, start, allow_unsigned)?;
     Ok((value_of(line, start, end, kind)?, end))
+}
+
+/// A plain decimal (`-?D*.?D*`, already checked) too long for the exact fast path; `None` when
+/// it overflows, which the general path reports.
+#[inline(never)]
+fn plain_decimal(text: &[u8]) -> Option<f64> {
+    let value: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    value.is_finite().then_some(value)
 }
 
 const MAX_EXACT: u64 = 1 << 53;
@@ -31,20 +50,6 @@ const POW10: [f64; 23] = [
 #[inline(always)]
 fn ends_value(line: &[u8], i: usize) -> bool {
     i >= line.len() || line[i] == b',' || line[i] == b' '
-}
-
-/// Accumulates decimal digits from `i`; returns the (wrapping) value and where the digits stop.
-#[inline(always)]
-fn digits(line: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
-    while let Some(&b) = line.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        acc = acc.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
-    (acc, i)
 }
 
 /// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` with few enough digits to be exact without a
@@ -78,21 +83,27 @@ fn fast_number(
             let (mantissa, end) = digits(line, int_end + 1, mantissa);
             let frac_digits = end - int_end - 1;
             let total = int_digits + frac_digits;
-            if (1..=19).contains(&total) && mantissa <= MAX_EXACT && ends_value(line, end) {
+            if total == 0 || !ends_value(line, end) {
+                None
+            } else if total <= 19 && mantissa <= MAX_EXACT {
                 // total <= 19 bounds frac_digits by 19, inside POW10.
                 Some((
                     FieldValue::Float(sign(mantissa as f64 / POW10[frac_digits])),
                     end,
                 ))
             } else {
-                None
+                Some((FieldValue::Float(plain_decimal(&line[start..end])?), end))
             }
         }
-        _ if (1..=19).contains(&int_digits)
-            && mantissa <= MAX_EXACT
-            && ends_value(line, int_end) =>
-        {
-            Some((FieldValue::Float(sign(mantissa as f64)), int_end))
+        _ if int_digits > 0 && ends_value(line, int_end) => {
+            if int_digits <= 19 && mantissa <= MAX_EXACT {
+                Some((FieldValue::Float(sign(mantissa as f64)), int_end))
+            } else {
+                Some((
+                    FieldValue::Float(plain_decimal(&line[start..int_end])?),
+                    int_end,
+                ))
+            }
         }
         _ => None,
     }

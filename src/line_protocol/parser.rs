@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use super::error::{msg, Fail};
 use super::escape::{unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
 use super::number::scan_number;
+use super::scan::{digits, find_any};
 use super::split;
 use super::{FieldValue, ParseError};
 use crate::precision::Precision;
@@ -70,6 +71,8 @@ struct RawTag<'a> {
     key: &'a [u8],
     value: &'a [u8],
     key_at: usize,
+    key_escaped: bool,
+    value_escaped: bool,
 }
 
 /// Walks a body line by line.
@@ -149,8 +152,8 @@ impl<'a> LineParser<'a> {
     /// space before the fields is.
     #[inline]
     fn scan_key(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<usize, Fail> {
-        let (measurement_end, has_tags) = scan_measurement(line)?;
-        out.measurement = unescape(&line[..measurement_end], NAME_ESCAPES);
+        let (measurement_end, has_tags, escaped) = scan_measurement(line)?;
+        out.measurement = unescape_if(escaped, &line[..measurement_end], NAME_ESCAPES);
         if !has_tags {
             return check_key_length(measurement_end);
         }
@@ -161,11 +164,19 @@ impl<'a> LineParser<'a> {
         }
         sort_tags(&mut self.raw_tags)?;
         check_key_length(key_end)?;
-        out.tags.extend(
-            self.raw_tags
-                .iter()
-                .map(|t| (unescape(t.key, TAG_ESCAPES), unescape(t.value, TAG_ESCAPES))),
-        );
+        for t in &self.raw_tags {
+            // The common all-borrowed tag is pushed on its own path: merged with the unescaped
+            // one it would go through a stack temporary whose partial stores stall the copy.
+            if t.key_escaped || t.value_escaped {
+                out.tags.push((
+                    unescape_if(t.key_escaped, t.key, TAG_ESCAPES),
+                    unescape_if(t.value_escaped, t.value, TAG_ESCAPES),
+                ));
+            } else {
+                out.tags
+                    .push((Cow::Borrowed(t.key), Cow::Borrowed(t.value)));
+            }
+        }
         Ok(key_end)
     }
 
@@ -188,13 +199,9 @@ impl<'a> LineParser<'a> {
             let key_start = i;
             let mut key_escaped = false;
             let eq = loop {
-                let Some(k) = line[i..]
-                    .iter()
-                    .position(|&b| CLASS[b as usize] & FIELD_KEY_STOP != 0)
-                else {
+                let Some(p) = find_any(line, i, [b'\\', b'=', b',', b' ']) else {
                     return Err(Fail::new(key_start, msg::INVALID_FIELD_FORMAT));
                 };
-                let p = i + k;
                 match line[p] {
                     b'\\' if p + 1 < len => {
                         key_escaped = true;
@@ -228,10 +235,26 @@ impl<'a> LineParser<'a> {
             if too_long.is_none() && key_len + 4 + raw_key.len() > MAX_KEY_LENGTH {
                 too_long = Some(key_too_long(key_start, key_len + 4 + raw_key.len()));
             }
-            let (value, next) = match first {
+            let key = || {
+                if key_escaped {
+                    unescape(raw_key, NAME_ESCAPES)
+                } else {
+                    Cow::Borrowed(raw_key)
+                }
+            };
+            // Each arm pushes its own variant: building the element where the value is known
+            // keeps it out of a stack temporary (whose partial stores stall the copy).
+            let next = match first {
                 b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
                 b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
-                    scan_number(line, value_start, self.options.allow_unsigned)?
+                    let (value, next) =
+                        scan_number(line, value_start, self.options.allow_unsigned)?;
+                    match value {
+                        FieldValue::Float(v) => out.fields.push((key(), FieldValue::Float(v))),
+                        FieldValue::Integer(v) => out.fields.push((key(), FieldValue::Integer(v))),
+                        other => out.fields.push((key(), other)),
+                    }
+                    next
                 }
                 b'"' => {
                     let (close, escaped) = closing_quote(line, value_start)?;
@@ -246,16 +269,15 @@ impl<'a> LineParser<'a> {
                     } else {
                         Cow::Borrowed(body)
                     };
-                    (FieldValue::String(text), next)
+                    out.fields.push((key(), FieldValue::String(text)));
+                    next
                 }
-                _ => scan_boolean(line, value_start)?,
+                _ => {
+                    let (value, next) = scan_boolean(line, value_start)?;
+                    out.fields.push((key(), value));
+                    next
+                }
             };
-            let key = if key_escaped {
-                unescape(raw_key, NAME_ESCAPES)
-            } else {
-                Cow::Borrowed(raw_key)
-            };
-            out.fields.push((key, value));
             if next >= len || line[next] == b' ' {
                 return match too_long {
                     Some(fail) => Err(fail),
@@ -291,30 +313,13 @@ impl<'a> LineParser<'a> {
     fn scan_timestamp(&self, line: &[u8], from: usize) -> Result<i64, Fail> {
         let start = skip_whitespace(line, from);
         let digits_from = start + usize::from(line.get(start) == Some(&b'-'));
-        let mut end = digits_from;
-        let mut value: u64 = 0;
-        let mut overflow = false;
-        while let Some(&b) = line.get(end) {
-            if b == b' ' || b == b'\n' {
-                break;
-            }
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return Err(Fail::new(start, msg::BAD_TIMESTAMP));
-            }
-            match value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d)))
-            {
-                Some(v) => value = v,
-                None => overflow = true,
-            }
-            end += 1;
+        let (value, end) = digits(line, digits_from, 0);
+        if end < line.len() && line[end] != b' ' && line[end] != b'\n' {
+            return Err(Fail::new(start, msg::BAD_TIMESTAMP));
         }
         if end == start {
             return Ok(self.options.default_time);
         }
-        let negative = digits_from > start;
         let text = &line[start..end];
         if end == digits_from {
             return Err(Fail::owned(
@@ -325,12 +330,15 @@ impl<'a> LineParser<'a> {
                 ),
             ));
         }
+        let negative = digits_from > start;
         let limit = if negative {
             1u64 << 63
         } else {
             i64::MAX as u64
         };
-        if overflow || value > limit {
+        // Up to 19 digits cannot wrap a u64; longer ones may still be small (leading zeros).
+        let fits = end - digits_from <= 19 || exact_u64(&line[digits_from..end]).is_some();
+        if !fits || value > limit {
             return Err(Fail::owned(
                 start,
                 format!(
@@ -362,21 +370,20 @@ struct FieldSet {
     refused: Option<Fail>,
 }
 
-const MEASUREMENT_STOP: u8 = 1;
-const TAG_STOP: u8 = 2;
-const FIELD_KEY_STOP: u8 = 4;
-const STRING_STOP: u8 = 8;
+/// Bytes that end a measurement, and the backslash that may escape them.
+const MEASUREMENT_STOPS: [u8; 3] = [b',', b' ', b'\\'];
+/// Bytes that end a tag key or value, and the backslash that may escape them.
+const TAG_STOPS: [u8; 4] = [b',', b' ', b'=', b'\\'];
 
-/// Byte classes for the scanning loops: which bytes end or interrupt each element.
-static CLASS: [u8; 256] = {
-    let mut class = [0u8; 256];
-    class[b',' as usize] = MEASUREMENT_STOP | TAG_STOP | FIELD_KEY_STOP;
-    class[b' ' as usize] = MEASUREMENT_STOP | TAG_STOP | FIELD_KEY_STOP;
-    class[b'=' as usize] = TAG_STOP | FIELD_KEY_STOP;
-    class[b'\\' as usize] = FIELD_KEY_STOP | STRING_STOP;
-    class[b'"' as usize] = STRING_STOP;
-    class
-};
+/// `unescape` when the scan passed a backslash; borrowed otherwise.
+#[inline(always)]
+fn unescape_if<'a>(escaped: bool, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+    if escaped {
+        unescape(raw, escapes)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
 
 /// `skipWhitespace`: spaces, TABs and NULs.
 #[inline]
@@ -390,17 +397,21 @@ fn skip_whitespace(buf: &[u8], from: usize) -> usize {
     }
 }
 
-/// Finds the first byte at or after `from` in `class` that no backslash precedes (InfluxDB's
-/// escape test in keys is "the previous byte is not a backslash").
+/// Finds the first stop byte at or after `from` that no backslash precedes (InfluxDB's escape
+/// test in keys is "the previous byte is not a backslash"); `stops` holds the backslash too, so
+/// that `escaped` learns whether one was passed.
 #[inline(always)]
-fn find_unescaped(line: &[u8], mut from: usize, class: u8) -> Option<usize> {
+fn find_unescaped<const N: usize>(
+    line: &[u8],
+    mut from: usize,
+    stops: [u8; N],
+    escaped: &mut bool,
+) -> Option<usize> {
     loop {
-        let p = from
-            + line
-                .get(from..)?
-                .iter()
-                .position(|&b| CLASS[b as usize] & class != 0)?;
-        if line[p - 1] != b'\\' {
+        let p = find_any(line, from, stops)?;
+        if line[p] == b'\\' {
+            *escaped = true;
+        } else if line[p - 1] != b'\\' {
             return Some(p);
         }
         from = p + 1;
@@ -409,13 +420,13 @@ fn find_unescaped(line: &[u8], mut from: usize, class: u8) -> Option<usize> {
 
 /// `scanMeasurement`: the measurement's end, and whether tags follow (else fields do).
 #[inline]
-fn scan_measurement(line: &[u8]) -> Result<(usize, bool), Fail> {
-    match line.first() {
+fn scan_measurement(line: &[u8]) -> Result<(usize, bool, bool), Fail> {
+    let mut escaped = match line.first() {
         None | Some(b',') => return Err(Fail::new(0, msg::MISSING_MEASUREMENT)),
-        Some(_) => {}
-    }
-    match find_unescaped(line, 1, MEASUREMENT_STOP) {
-        Some(p) => Ok((p, line[p] == b',')),
+        Some(&first) => first == b'\\',
+    };
+    match find_unescaped(line, 1, MEASUREMENT_STOPS, &mut escaped) {
+        Some(p) => Ok((p, line[p] == b',', escaped)),
         None => Err(Fail::new(line.len(), msg::MISSING_FIELDS)),
     }
 }
@@ -426,26 +437,28 @@ fn scan_measurement(line: &[u8]) -> Result<(usize, bool), Fail> {
 fn scan_tags<'a>(line: &'a [u8], mut i: usize, tags: &mut Vec<RawTag<'a>>) -> Result<usize, Fail> {
     loop {
         let key_at = i;
-        match line.get(i) {
+        let mut key_escaped = match line.get(i) {
             None | Some(b' ' | b',' | b'=') => return Err(Fail::new(i, msg::MISSING_TAG_KEY)),
-            Some(_) => {}
-        }
-        let eq = match find_unescaped(line, i + 1, TAG_STOP) {
+            Some(&first) => first == b'\\',
+        };
+        let eq = match find_unescaped(line, i + 1, TAG_STOPS, &mut key_escaped) {
             Some(p) if line[p] == b'=' => p,
             _ => return Err(Fail::new(key_at, msg::MISSING_TAG_VALUE)),
         };
         let value_at = eq + 1;
-        match line.get(value_at) {
+        let mut value_escaped = match line.get(value_at) {
             None | Some(b' ' | b',') => return Err(Fail::new(value_at, msg::MISSING_TAG_VALUE)),
-            Some(_) => {}
-        }
-        let Some(end) = find_unescaped(line, value_at + 1, TAG_STOP) else {
+            Some(&first) => first == b'\\',
+        };
+        let Some(end) = find_unescaped(line, value_at + 1, TAG_STOPS, &mut value_escaped) else {
             return Err(Fail::new(line.len(), msg::MISSING_FIELDS));
         };
         tags.push(RawTag {
             key: &line[key_at..eq],
             value: &line[value_at..end],
             key_at,
+            key_escaped,
+            value_escaped,
         });
         match line[end] {
             b'=' => return Err(Fail::new(value_at, msg::INVALID_TAG_FORMAT)),
@@ -522,13 +535,9 @@ fn closing_quote(line: &[u8], open: usize) -> Result<(usize, bool), Fail> {
     let mut i = open + 1;
     let mut escaped = false;
     loop {
-        let Some(k) = line.get(i..).and_then(|rest| {
-            rest.iter()
-                .position(|&b| CLASS[b as usize] & STRING_STOP != 0)
-        }) else {
+        let Some(p) = find_any(line, i, [b'"', b'\\']) else {
             return Err(Fail::new(open, msg::UNBALANCED_QUOTES));
         };
-        let p = i + k;
         if line[p] == b'"' {
             return Ok((p, escaped));
         }
@@ -544,10 +553,7 @@ fn scan_boolean(line: &[u8], start: usize) -> Result<(FieldValue<'static>, usize
     if !matches!(line.get(start), Some(b't' | b'T' | b'f' | b'F')) {
         return Err(invalid());
     }
-    let end = line[start..]
-        .iter()
-        .position(|&b| b == b',' || b == b' ')
-        .map_or(line.len(), |k| start + k);
+    let end = find_any(line, start, [b',', b' ']).unwrap_or(line.len());
     let value = match &line[start..end] {
         b"t" | b"T" | b"true" | b"True" | b"TRUE" => true,
         b"f" | b"F" | b"false" | b"False" | b"FALSE" => false,
@@ -655,6 +661,13 @@ fn influx_walk_fields(line: &[u8], start: usize, end: usize, key_len: usize) -> 
     Ok(())
 }
 
+/// The value of a digit string, `None` if it does not fit in a u64.
+fn exact_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, &d| {
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
 /// Go's `strconv.Quote` for the digit strings that reach it (ASCII only).
 fn go_quote(text: &[u8]) -> String {
     format!("\"{}\"", String::from_utf8_lossy(text))
@@ -681,3 +694,7 @@ pub fn line_text(data: &[u8], line_number: usize) -> Option<&[u8]> {
 #[cfg(test)]
 #[path = "parser_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "parser_speed.rs"]
+mod speed;

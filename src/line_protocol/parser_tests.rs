@@ -827,3 +827,36 @@ fn line_text_finds_lines_as_split() {
     assert_eq!(line_text(body, 0), None);
     assert_eq!(line_text(b"", 1), None);
 }
+
+#[test]
+fn fuzz_found_quote_in_measurement_after_leading_space() {
+    // The splitter tracks quotes from the first space on, leading spaces included: the `"` after
+    // `=` opens a string for it, so the line runs on past the newline; the parser then reads a
+    // measurement holding that quote and newline.
+    let body = b"\"\n \\ \x01\0=3\"\n= \\ \x01\0=3";
+    assert_eq!(
+        parse_all_with(body, options()),
+        [
+            Err("missing fields".into()),
+            Ok(" \\u{1}\\0=3\"\\n=|| \\u{1}\\0=F3.0|1700000000123456789".into())
+        ]
+    );
+}
+
+#[test]
+fn names_ending_in_a_backslash_are_judged_where_the_scan_goes_on() {
+    check_err(&[
+        ("m\\\\ v=1i 5", "invalid field format"),
+        ("m\\\\", "missing fields"),
+        ("m,t\\\\ v=1i 5", "invalid field format"),
+        ("m,t\\\\", "missing tag value"),
+        ("m,t=a\\\\", "missing fields"),
+        ("m,t=a\\\\ v=1i 5", "invalid tag format"),
+        ("m,t\\\\=1 v=1i", "missing tag value"),
+        ("m,t=\\\\ v=1i", "invalid tag format"),
+        ("m v\\\\ =1i 5", "invalid field format"),
+        ("m v=1i,w\\\\ x=1i", "invalid field format"),
+        ("m v=1i,w\\\\=1i", "invalid value: field-key=w\\\\=1i"),
+        ("m v\\\\=1i 5", "invalid value: field-key=v\\\\=1i"),
+    ]);
+}

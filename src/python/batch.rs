@@ -18,7 +18,12 @@ pub struct Batch {
 impl Batch {
     pub fn new(tables: Vec<(String, Py<Table>)>, errors: Py<PyList>, num_points: usize) -> Self {
         let (names, tables) = tables.into_iter().unzip();
-        Batch { names, tables, errors, num_points }
+        Batch {
+            names,
+            tables,
+            errors,
+            num_points,
+        }
     }
 
     fn position(&self, name: &str) -> Option<usize> {
@@ -40,11 +45,15 @@ impl Batch {
     }
 
     fn __contains__(&self, measurement: &Bound<'_, PyAny>) -> bool {
-        measurement.extract::<String>().is_ok_and(|m| self.position(&m).is_some())
+        measurement
+            .extract::<String>()
+            .is_ok_and(|m| self.position(&m).is_some())
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyList::new(py, &self.names)?.try_iter().map(Bound::into_any)
+        PyList::new(py, &self.names)?
+            .try_iter()
+            .map(Bound::into_any)
     }
 
     /// Measurement names, in order of first appearance.
@@ -60,7 +69,15 @@ impl Batch {
         self.names
             .iter()
             .zip(&self.tables)
-            .map(|(name, table)| PyTuple::new(py, [name.into_pyobject(py)?.into_any(), table.bind(py).clone().into_any()]))
+            .map(|(name, table)| {
+                PyTuple::new(
+                    py,
+                    [
+                        name.into_pyobject(py)?.into_any(),
+                        table.bind(py).clone().into_any(),
+                    ],
+                )
+            })
             .collect()
     }
 

@@ -29,14 +29,22 @@ pyo3::create_exception!(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("LineProtocolError", py.get_type::<LineProtocolError>())?;
-    m.add("DatabaseNotFoundError", py.get_type::<DatabaseNotFoundError>())?;
-    m.add("RetentionPolicyNotFoundError", py.get_type::<RetentionPolicyNotFoundError>())?;
+    m.add(
+        "DatabaseNotFoundError",
+        py.get_type::<DatabaseNotFoundError>(),
+    )?;
+    m.add(
+        "RetentionPolicyNotFoundError",
+        py.get_type::<RetentionPolicyNotFoundError>(),
+    )?;
     Ok(())
 }
 
 /// A `LineProtocolError` instance (not raised) for one bad line.
 pub fn line_error(py: Python<'_>, error: &ParseError) -> PyResult<Py<PyAny>> {
-    let instance = py.get_type::<LineProtocolError>().call1((error.to_string(),))?;
+    let instance = py
+        .get_type::<LineProtocolError>()
+        .call1((error.to_string(),))?;
     instance.setattr("line", error.line)?;
     instance.setattr("column", error.column)?;
     instance.setattr("text", &error.text)?;
@@ -51,7 +59,10 @@ pub fn line_error(py: Python<'_>, error: &ParseError) -> PyResult<Py<PyAny>> {
 
 /// A list of `LineProtocolError` instances.
 pub fn line_errors<'py>(py: Python<'py>, errors: &[ParseError]) -> PyResult<Bound<'py, PyList>> {
-    let items = errors.iter().map(|e| line_error(py, e)).collect::<PyResult<Vec<_>>>()?;
+    let items = errors
+        .iter()
+        .map(|e| line_error(py, e))
+        .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
 
@@ -61,7 +72,9 @@ pub fn raise_line_errors(py: Python<'_>, errors: &[ParseError]) -> PyErr {
         return PyValueError::new_err("no error");
     };
     match line_error(py, first).and_then(|instance| {
-        instance.bind(py).setattr("errors", line_errors(py, errors)?)?;
+        instance
+            .bind(py)
+            .setattr("errors", line_errors(py, errors)?)?;
         Ok(instance)
     }) {
         Ok(instance) => PyErr::from_value(instance.into_bound(py)),

@@ -6,6 +6,8 @@ mod errors;
 mod input;
 mod numpy_export;
 mod parse;
+mod points;
+mod request;
 mod server;
 mod store;
 mod table;
@@ -22,6 +24,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::WriteResult>()?;
     m.add_class::<server::Server>()?;
     m.add_class::<server::User>()?;
+    m.add_class::<request::Request>()?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
     Ok(())
 }

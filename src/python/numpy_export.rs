@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type,
-};
+use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type};
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray, StringArray};
 use arrow_buffer::Buffer;
 use arrow_schema::DataType;
@@ -28,7 +26,13 @@ fn lend<'py, T: Element + Copy>(
     values: &[T],
     owner: &Buffer,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let container = Bound::new(py, ArrowBufferOwner { _buffer: owner.clone() })?.into_any();
+    let container = Bound::new(
+        py,
+        ArrowBufferOwner {
+            _buffer: owner.clone(),
+        },
+    )?
+    .into_any();
     let view = ArrayView1::from(values);
     // SAFETY: `values` points into `owner`, an immutable, reference-counted Arrow buffer that the
     // container keeps alive for the array's lifetime; it is never reallocated.
@@ -123,14 +127,38 @@ pub fn export_column<'py>(py: Python<'py>, array: &ArrayRef) -> PyResult<Exporte
             let (codes, categories) = dictionary(py, array)?;
             ("dictionary", codes, None, Some(categories))
         }
-        DataType::Float64 => ("float", lend_primitive(py, array.as_primitive::<Float64Type>())?, mask, None),
-        DataType::Int64 => ("integer", lend_primitive(py, array.as_primitive::<Int64Type>())?, mask, None),
-        DataType::UInt64 => ("unsigned", lend_primitive(py, array.as_primitive::<UInt64Type>())?, mask, None),
+        DataType::Float64 => (
+            "float",
+            lend_primitive(py, array.as_primitive::<Float64Type>())?,
+            mask,
+            None,
+        ),
+        DataType::Int64 => (
+            "integer",
+            lend_primitive(py, array.as_primitive::<Int64Type>())?,
+            mask,
+            None,
+        ),
+        DataType::UInt64 => (
+            "unsigned",
+            lend_primitive(py, array.as_primitive::<UInt64Type>())?,
+            mask,
+            None,
+        ),
         DataType::Boolean => {
             let values: Vec<bool> = array.as_boolean().values().iter().collect();
-            ("boolean", PyArray1::from_vec(py, values).into_any(), mask, None)
+            (
+                "boolean",
+                PyArray1::from_vec(py, values).into_any(),
+                mask,
+                None,
+            )
         }
         DataType::Utf8 => ("string", strings(py, array.as_string::<i32>()), mask, None),
-        other => return Err(PyTypeError::new_err(format!("unexpected column type {other}"))),
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "unexpected column type {other}"
+            )))
+        }
     })
 }

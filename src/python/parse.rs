@@ -29,7 +29,12 @@ pub fn parser_options(
         Some(nanos) => nanos,
         None => precision.truncate(now_nanoseconds()),
     };
-    Ok(ParserOptions { precision, default_time, allow_unsigned, reserved_tag_keys: false })
+    Ok(ParserOptions {
+        precision,
+        default_time,
+        allow_unsigned,
+        reserved_tag_keys: false,
+    })
 }
 
 /// Parses line protocol into one `Table` per measurement.
@@ -64,7 +69,12 @@ pub fn parse(
     let tables = parsed
         .tables
         .into_iter()
-        .map(|table| Ok((table.name.clone(), Py::new(py, Table::from_measurement(table))?)))
+        .map(|table| {
+            Ok((
+                table.name.clone(),
+                Py::new(py, Table::from_measurement(table))?,
+            ))
+        })
         .collect::<PyResult<Vec<_>>>()?;
     let errors = line_errors(py, &parsed.errors)?.unbind();
     Ok(Batch::new(tables, errors, parsed.num_points))

@@ -2,14 +2,28 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use parking_lot::Mutex;
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict, PyList};
 
+use super::errors::store_error;
+use super::points::points_of;
+use super::request::Request;
 use super::store::Store;
-use crate::server::{self as core, Flavor, RequestLog, ServerConfig};
+use crate::server::recorder::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
+use crate::server::{
+    self as core, Faults, Flavor, InjectedError, Recorder, RequestLog, ServerConfig,
+};
+use crate::store::{Store as CoreStore, StoreError, TableQuery};
+
+/// How often `wait_for` looks at the store: soon at first, then less often (counting builds the
+/// merged tables, which a steady stream of writes keeps invalidating).
+const WAIT_POLL_FIRST: Duration = Duration::from_millis(1);
+const WAIT_POLL_MAX: Duration = Duration::from_millis(20);
 
 /// A user the server accepts: an admin, or read/write privileges on the listed databases.
 #[pyclass(frozen, module = "influxlp")]
@@ -30,8 +44,20 @@ pub struct User {
 impl User {
     #[new]
     #[pyo3(signature = (name, password, *, admin=false, read=Vec::new(), write=Vec::new()))]
-    fn new(name: String, password: String, admin: bool, read: Vec<String>, write: Vec<String>) -> Self {
-        User { name, password, admin, read, write }
+    fn new(
+        name: String,
+        password: String,
+        admin: bool,
+        read: Vec<String>,
+        write: Vec<String>,
+    ) -> Self {
+        User {
+            name,
+            password,
+            admin,
+            read,
+            write,
+        }
     }
 
     /// The password is kept but never shown.
@@ -60,11 +86,18 @@ impl User {
 
 /// `users`: a list of `User`, or `{name: password}` meaning admins.
 fn users_from(users: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<core::User>> {
-    let Some(users) = users.filter(|u| !u.is_none()) else { return Ok(Vec::new()) };
+    let Some(users) = users.filter(|u| !u.is_none()) else {
+        return Ok(Vec::new());
+    };
     if let Ok(admins) = users.cast::<PyDict>() {
         return admins
             .iter()
-            .map(|(name, password)| Ok(core::User::admin(name.extract::<String>()?, password.extract::<String>()?)))
+            .map(|(name, password)| {
+                Ok(core::User::admin(
+                    name.extract::<String>()?,
+                    password.extract::<String>()?,
+                ))
+            })
             .collect();
     }
     users
@@ -75,20 +108,31 @@ fn users_from(users: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<core::User>> {
 
 /// `tokens`: a list of tokens (every privilege) or `{token: User}`.
 fn tokens_from(tokens: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Option<core::User>)>> {
-    let Some(tokens) = tokens.filter(|t| !t.is_none()) else { return Ok(Vec::new()) };
+    let Some(tokens) = tokens.filter(|t| !t.is_none()) else {
+        return Ok(Vec::new());
+    };
     if let Ok(mapping) = tokens.cast::<PyDict>() {
         return mapping
             .iter()
             .map(|(token, user)| {
-                let user = if user.is_none() { None } else { Some(user.extract::<PyRef<'_, User>>()?.to_core()) };
+                let user = if user.is_none() {
+                    None
+                } else {
+                    Some(user.extract::<PyRef<'_, User>>()?.to_core())
+                };
                 Ok((token.extract::<String>()?, user))
             })
             .collect();
     }
     if tokens.extract::<String>().is_ok() {
-        return Err(PyTypeError::new_err("tokens must be a list of tokens or a {token: User} dict, not a str"));
+        return Err(PyTypeError::new_err(
+            "tokens must be a list of tokens or a {token: User} dict, not a str",
+        ));
     }
-    tokens.try_iter()?.map(|token| Ok((token?.extract::<String>()?, None))).collect()
+    tokens
+        .try_iter()?
+        .map(|token| Ok((token?.extract::<String>()?, None)))
+        .collect()
 }
 
 /// A fake InfluxDB: InfluxDB's HTTP API over an in-memory store, served from background
@@ -98,6 +142,9 @@ pub struct Server {
     config: ServerConfig,
     store: Py<Store>,
     running: Mutex<Option<Arc<core::Server>>>,
+    /// The request log (`None` when turned off with `request_log_size=0`).
+    recorder: Option<Arc<Recorder>>,
+    faults: Arc<Faults>,
 }
 
 impl Server {
@@ -106,10 +153,90 @@ impl Server {
     }
 }
 
+/// The store's only database; `None` when it has none; an error when it has several.
+fn only_database(store: &CoreStore) -> PyResult<Option<String>> {
+    let mut databases = store.databases();
+    match databases.len() {
+        0 | 1 => Ok(databases.pop()),
+        _ => Err(PyValueError::new_err(format!(
+            "the store has several databases ({}); pass db=",
+            databases.join(", ")
+        ))),
+    }
+}
+
+/// `db/rp measurement: N points` for the first few measurements, or `nothing`.
+fn store_summary(store: &CoreStore) -> String {
+    const SHOWN: usize = 10;
+    let mut parts = Vec::new();
+    for db in store.databases() {
+        for rp in store.retention_policies(&db).unwrap_or_default() {
+            for measurement in store.measurements(&db, Some(&rp.name)).unwrap_or_default() {
+                let count = store
+                    .count(Some(&measurement), Some(&db), Some(&rp.name))
+                    .unwrap_or(0);
+                parts.push(format!("{db}/{} {measurement}: {count}", rp.name));
+            }
+        }
+    }
+    if parts.is_empty() {
+        return "nothing".into();
+    }
+    let more = parts.len().saturating_sub(SHOWN);
+    parts.truncate(SHOWN);
+    let mut summary = parts.join(", ");
+    if more > 0 {
+        summary.push_str(&format!(" and {more} more measurements"));
+    }
+    summary
+}
+
+/// A duration argument in seconds.
+fn seconds_arg(name: &str, seconds: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a finite number of seconds >= 0, not {seconds}"
+        ))
+    })
+}
+
+/// The error `fail_next`/`fail_rate` inject; `Retry-After` is whole seconds (rounded up), as
+/// clients parse it.
+fn injected_error(
+    status: u16,
+    retry_after: Option<f64>,
+    body: Option<Bound<'_, PyAny>>,
+) -> PyResult<InjectedError> {
+    if !(200..=599).contains(&status) {
+        return Err(PyValueError::new_err(format!(
+            "status must be an HTTP status between 200 and 599, not {status}"
+        )));
+    }
+    let retry_after = retry_after
+        .map(|s| seconds_arg("retry_after", s).map(|d| d.as_secs_f64().ceil() as u64))
+        .transpose()?;
+    let body = match body.filter(|b| !b.is_none()) {
+        None => None,
+        Some(body) => Some(match body.extract::<String>() {
+            Ok(text) => Bytes::from(text),
+            Err(_) => Bytes::copy_from_slice(
+                body.cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("body must be str or bytes"))?
+                    .as_bytes(),
+            ),
+        }),
+    };
+    Ok(InjectedError {
+        status,
+        retry_after,
+        body,
+    })
+}
+
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -124,6 +251,8 @@ impl Server {
         version: Option<String>,
         max_decompressed_size: Option<usize>,
         log_requests: bool,
+        request_log_size: usize,
+        request_log_bytes: usize,
     ) -> PyResult<Self> {
         let flavor: Flavor = flavor.parse().map_err(PyValueError::new_err)?;
         let store = match store {
@@ -137,6 +266,9 @@ impl Server {
         } else {
             None
         };
+        let recorder = (request_log_size > 0)
+            .then(|| Arc::new(Recorder::new(request_log_size, request_log_bytes)));
+        let faults = Arc::new(Faults::new());
         let config = ServerConfig {
             host,
             port,
@@ -148,9 +280,17 @@ impl Server {
             max_decompressed_size,
             version,
             request_logger,
+            recorder: recorder.clone(),
+            faults: Some(faults.clone()),
             ..ServerConfig::default()
         };
-        Ok(Server { config, store, running: Mutex::new(None) })
+        Ok(Server {
+            config,
+            store,
+            running: Mutex::new(None),
+            recorder,
+            faults,
+        })
     }
 
     /// Binds and starts serving in the background; returns once the port accepts connections.
@@ -162,7 +302,12 @@ impl Server {
         let store = self.store.get().shared();
         let server = py
             .detach(|| core::Server::start(config, store))
-            .map_err(|e| PyOSError::new_err(format!("cannot start server on {}:{}: {e}", self.config.host, self.config.port)))?;
+            .map_err(|e| {
+                PyOSError::new_err(format!(
+                    "cannot start server on {}:{}: {e}",
+                    self.config.host, self.config.port
+                ))
+            })?;
         *self.running.lock() = Some(Arc::new(server));
         Ok(())
     }
@@ -171,13 +316,212 @@ impl Server {
     fn stop(&self, py: Python<'_>) {
         let server = self.running.lock().take();
         if let Some(server) = server {
+            // Requests sleeping out an injected latency answer now rather than hold up the stop.
+            self.faults.wake_sleepers();
             py.detach(|| server.stop());
         }
     }
 
-    /// Empties the store (the server keeps running).
+    /// Empties the store and the request log and clears every injected fault (the server keeps
+    /// running).
     fn reset(&self) {
         self.store.get().shared().clear();
+        if let Some(recorder) = &self.recorder {
+            recorder.clear();
+        }
+        self.faults.clear();
+    }
+
+    /// Every request answered so far (the newest ``request_log_size``), oldest first.
+    #[getter]
+    fn requests(&self) -> Vec<Request> {
+        self.recorder.as_ref().map_or_else(Vec::new, |r| {
+            r.requests().into_iter().map(Request::new).collect()
+        })
+    }
+
+    /// The newest request, or ``None``.
+    #[getter]
+    fn last_request(&self) -> Option<Request> {
+        self.recorder
+            .as_ref()
+            .and_then(|r| r.last())
+            .map(Request::new)
+    }
+
+    /// The stored points of ``measurement`` as ``{"time": ns, "tags": {...}, "fields": {...}}``
+    /// dicts, in stored order (time, then series). ``db=None`` reads the only database there is;
+    /// an unknown database or measurement gives ``[]``.
+    #[pyo3(signature = (measurement, db=None, rp=None))]
+    fn points<'py>(
+        &self,
+        py: Python<'py>,
+        measurement: &str,
+        db: Option<String>,
+        rp: Option<String>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let store = self.store.get().shared();
+        let db = match db {
+            Some(db) => db,
+            None => match only_database(&store)? {
+                Some(db) => db,
+                None => return Ok(PyList::empty(py)),
+            },
+        };
+        let query = TableQuery {
+            measurement: measurement.to_string(),
+            db,
+            rp,
+            ..TableQuery::default()
+        };
+        match py.detach(|| store.table(&query)) {
+            Ok(Some(table)) => points_of(py, &table),
+            Ok(None) | Err(StoreError::DatabaseNotFound(_)) => Ok(PyList::empty(py)),
+            Err(error) => Err(store_error(py, error)),
+        }
+    }
+
+    /// Waits (without holding the GIL) until at least ``count`` points are stored — in
+    /// ``measurement`` and ``db`` when given — and returns how many there are. Raises
+    /// ``TimeoutError`` after ``timeout`` seconds, saying what the store holds.
+    #[pyo3(signature = (count, measurement=None, db=None, timeout=5.0))]
+    fn wait_for(
+        &self,
+        py: Python<'_>,
+        count: usize,
+        measurement: Option<String>,
+        db: Option<String>,
+        timeout: f64,
+    ) -> PyResult<usize> {
+        if !(timeout >= 0.0 && timeout.is_finite()) {
+            return Err(PyValueError::new_err(
+                "timeout must be a finite number of seconds >= 0",
+            ));
+        }
+        let store = self.store.get().shared();
+        let deadline = Instant::now() + Duration::from_secs_f64(timeout);
+        let stored = || {
+            store
+                .count(measurement.as_deref(), db.as_deref(), None)
+                .unwrap_or(0)
+        };
+        let mut poll = WAIT_POLL_FIRST;
+        loop {
+            let found = py.detach(stored);
+            if found >= count {
+                return Ok(found);
+            }
+            if Instant::now() >= deadline {
+                let what = match (&measurement, &db) {
+                    (Some(m), Some(d)) => format!(" in measurement {m:?} of database {d:?}"),
+                    (Some(m), None) => format!(" in measurement {m:?}"),
+                    (None, Some(d)) => format!(" in database {d:?}"),
+                    (None, None) => String::new(),
+                };
+                let last = self
+                    .recorder
+                    .as_ref()
+                    .and_then(|r| r.last())
+                    .map(|r| {
+                        let status = r
+                            .status
+                            .map_or_else(|| "dropped".to_string(), |s| s.to_string());
+                        format!("; last request: {} {} -> {status}", r.method, r.path)
+                    })
+                    .unwrap_or_default();
+                return Err(PyTimeoutError::new_err(format!(
+                    "waited {timeout} s for {count} points{what}: {found} stored; the store holds {}{last}",
+                    store_summary(&store)
+                )));
+            }
+            let pause = poll.min(deadline.saturating_duration_since(Instant::now()));
+            py.detach(|| std::thread::sleep(pause));
+            poll = (poll * 2).min(WAIT_POLL_MAX);
+            py.check_signals()?;
+        }
+    }
+
+    /// Answers the next ``n`` writes with ``status`` (in the flavor's error shape, or ``body``
+    /// when given) and a ``Retry-After`` header when ``retry_after`` (seconds) is given.
+    #[pyo3(signature = (n=1, *, status=503, retry_after=None, body=None))]
+    fn fail_next(
+        &self,
+        n: usize,
+        status: u16,
+        retry_after: Option<f64>,
+        body: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let error = injected_error(status, retry_after, body)?;
+        self.faults.fail_next(n, error);
+        Ok(())
+    }
+
+    /// Answers each write with ``status`` with probability ``fraction``, drawn from a random
+    /// generator seeded with ``seed`` (deterministic); ``0`` turns it off.
+    #[pyo3(signature = (fraction, *, status=503, retry_after=None, seed=0, body=None))]
+    fn fail_rate(
+        &self,
+        fraction: f64,
+        status: u16,
+        retry_after: Option<f64>,
+        seed: u64,
+        body: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(PyValueError::new_err(format!(
+                "fraction must be between 0 and 1, not {fraction}"
+            )));
+        }
+        let error = injected_error(status, retry_after, body)?;
+        self.faults.fail_rate(fraction, error, seed);
+        Ok(())
+    }
+
+    /// Delays every write's answer by ``seconds`` (``0`` turns it off). The write is applied
+    /// first; only the answer waits.
+    fn set_latency(&self, seconds: f64) -> PyResult<()> {
+        self.faults.set_latency(seconds_arg("seconds", seconds)?);
+        Ok(())
+    }
+
+    /// Closes the connection of the next ``n`` writes without answering (the request is read).
+    #[pyo3(signature = (n=1))]
+    fn drop_next(&self, n: usize) {
+        self.faults.drop_next(n);
+    }
+
+    /// While on, every write is answered 204 and nothing is stored.
+    #[pyo3(signature = (enabled=true))]
+    fn blackhole(&self, enabled: bool) {
+        self.faults.set_blackhole(enabled);
+    }
+
+    /// A write quota as InfluxDB Cloud enforces: over ``points_per_second`` points or
+    /// ``bytes_per_second`` body bytes (as sent) a write is answered 429 with ``Retry-After``.
+    /// ``None`` lifts a limit.
+    #[pyo3(signature = (points_per_second=None, bytes_per_second=None))]
+    fn set_quota(
+        &self,
+        points_per_second: Option<f64>,
+        bytes_per_second: Option<f64>,
+    ) -> PyResult<()> {
+        for (name, rate) in [
+            ("points_per_second", points_per_second),
+            ("bytes_per_second", bytes_per_second),
+        ] {
+            if rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+                return Err(PyValueError::new_err(format!(
+                    "{name} must be a positive number or None"
+                )));
+            }
+        }
+        self.faults.set_quota(points_per_second, bytes_per_second);
+        Ok(())
+    }
+
+    /// Removes every injected fault (``reset`` does this too).
+    fn clear_faults(&self) {
+        self.faults.clear();
     }
 
     #[getter]
@@ -202,7 +546,8 @@ impl Server {
     /// The bound port once started (the configured one before).
     #[getter]
     fn port(&self) -> u16 {
-        self.running().map_or(self.config.port, |s| s.local_addr().port())
+        self.running()
+            .map_or(self.config.port, |s| s.local_addr().port())
     }
 
     #[getter]
@@ -232,8 +577,17 @@ impl Server {
     }
 
     fn __repr__(&self) -> String {
-        let state = if self.is_running() { "running" } else { "stopped" };
-        format!("<influxlp.Server {} flavor={} {}>", self.url(), self.config.flavor, state)
+        let state = if self.is_running() {
+            "running"
+        } else {
+            "stopped"
+        };
+        format!(
+            "<influxlp.Server {} flavor={} {}>",
+            self.url(),
+            self.config.flavor,
+            state
+        )
     }
 }
 
@@ -244,4 +598,3 @@ impl Drop for Server {
         }
     }
 }
-

@@ -65,7 +65,9 @@ fn raise<T>(py: Python<'_>, result: PyStoreResult<T>) -> PyResult<T> {
 
 /// A duration in seconds (int or float), `datetime.timedelta` or pandas `Timedelta`, as ns.
 fn duration_nanoseconds(duration: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
-    let Some(duration) = duration.filter(|d| !d.is_none()) else { return Ok(None) };
+    let Some(duration) = duration.filter(|d| !d.is_none()) else {
+        return Ok(None);
+    };
     if let Ok(seconds) = duration.extract::<f64>() {
         return Ok(Some((seconds * NANOS_PER_SECOND).round() as i64));
     }
@@ -77,7 +79,9 @@ fn duration_nanoseconds(duration: Option<&Bound<'_, PyAny>>) -> PyResult<Option<
 impl Store {
     #[new]
     fn new() -> Self {
-        Store { inner: Arc::new(core::Store::new()) }
+        Store {
+            inner: Arc::new(core::Store::new()),
+        }
     }
 
     /// Parses and writes line protocol; see the package docs for the write semantics.
@@ -106,7 +110,10 @@ impl Store {
             atomic,
             create_database,
         };
-        let result = raise(py, py.detach(|| self.inner.write(data.as_bytes(), &options)))?;
+        let result = raise(
+            py,
+            py.detach(|| self.inner.write(data.as_bytes(), &options)),
+        )?;
         Ok(WriteResult {
             points_written: result.points_written,
             points_dropped: result.points_dropped,
@@ -130,7 +137,11 @@ impl Store {
         default: bool,
     ) -> PyResult<()> {
         let duration = duration_nanoseconds(duration.as_ref())?;
-        raise(py, self.inner.create_retention_policy(db, name, duration, default))
+        raise(
+            py,
+            self.inner
+                .create_retention_policy(db, name, duration, default),
+        )
     }
 
     /// The stored rows of a measurement, one per (series, time), ordered by time then series.
@@ -179,7 +190,10 @@ impl Store {
         for policy in policies {
             let entry = PyDict::new(py);
             entry.set_item("name", policy.name)?;
-            entry.set_item("duration", policy.duration_ns.map(|ns| ns as f64 / NANOS_PER_SECOND))?;
+            entry.set_item(
+                "duration",
+                policy.duration_ns.map(|ns| ns as f64 / NANOS_PER_SECOND),
+            )?;
             entry.set_item("default", policy.default)?;
             list.append(entry)?;
         }
@@ -209,7 +223,13 @@ impl Store {
     }
 
     #[pyo3(signature = (measurement, *, db, rp=None))]
-    fn tag_keys(&self, py: Python<'_>, measurement: &str, db: &str, rp: Option<&str>) -> PyResult<Vec<String>> {
+    fn tag_keys(
+        &self,
+        py: Python<'_>,
+        measurement: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> PyResult<Vec<String>> {
         raise(py, self.inner.tag_keys(measurement, db, rp))
     }
 
@@ -227,13 +247,25 @@ impl Store {
 
     /// Series keys such as `cpu,host=a,region=b`, sorted.
     #[pyo3(signature = (measurement=None, *, db, rp=None))]
-    fn series(&self, py: Python<'_>, measurement: Option<&str>, db: &str, rp: Option<&str>) -> PyResult<Vec<String>> {
+    fn series(
+        &self,
+        py: Python<'_>,
+        measurement: Option<&str>,
+        db: &str,
+        rp: Option<&str>,
+    ) -> PyResult<Vec<String>> {
         raise(py, self.inner.series(measurement, db, rp))
     }
 
     /// Stored points, narrowed by measurement, database and retention policy when given.
     #[pyo3(signature = (measurement=None, *, db=None, rp=None))]
-    fn count(&self, py: Python<'_>, measurement: Option<&str>, db: Option<&str>, rp: Option<&str>) -> PyResult<usize> {
+    fn count(
+        &self,
+        py: Python<'_>,
+        measurement: Option<&str>,
+        db: Option<&str>,
+        rp: Option<&str>,
+    ) -> PyResult<usize> {
         raise(py, self.inner.count(measurement, db, rp))
     }
 
@@ -242,7 +274,13 @@ impl Store {
     }
 
     #[pyo3(signature = (measurement, *, db, rp=None))]
-    fn drop_measurement(&self, py: Python<'_>, measurement: &str, db: &str, rp: Option<&str>) -> PyResult<()> {
+    fn drop_measurement(
+        &self,
+        py: Python<'_>,
+        measurement: &str,
+        db: &str,
+        rp: Option<&str>,
+    ) -> PyResult<()> {
         raise(py, self.inner.drop_measurement(measurement, db, rp))
     }
 

@@ -22,14 +22,24 @@ pub struct Table {
 
 impl Table {
     pub fn from_measurement(table: MeasurementTable) -> Self {
-        Table { name: table.name, batch: table.batch }
+        Table {
+            name: table.name,
+            batch: table.batch,
+        }
     }
 
     /// A table with no rows and only the `time` column (a measurement that holds nothing).
     pub fn empty(name: &str) -> Self {
-        let time = Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), false);
+        let time = Field::new(
+            "time",
+            DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+            false,
+        );
         let batch = RecordBatch::new_empty(Arc::new(Schema::new(vec![time])));
-        Table { name: name.to_string(), batch }
+        Table {
+            name: name.to_string(),
+            batch,
+        }
     }
 
     fn columns_with_role(&self, wanted: fn(ColumnRole) -> bool) -> Vec<String> {
@@ -43,7 +53,10 @@ impl Table {
     }
 
     fn frames_call<'py>(slf: &Bound<'py, Self>, function: &str) -> PyResult<Bound<'py, PyAny>> {
-        slf.py().import("influxlp._frames")?.getattr(function)?.call1((slf,))
+        slf.py()
+            .import("influxlp._frames")?
+            .getattr(function)?
+            .call1((slf,))
     }
 }
 
@@ -68,7 +81,12 @@ impl Table {
     /// All column names: `time`, the tags, the fields.
     #[getter]
     fn column_names(&self) -> Vec<String> {
-        self.batch.schema().fields().iter().map(|f| f.name().clone()).collect()
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     #[getter]

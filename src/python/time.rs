@@ -13,7 +13,10 @@ pub fn optional_nanoseconds(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option
     if let Ok(nanos) = value.extract::<i64>() {
         return Ok(Some(nanos));
     }
-    let convert = value.py().import("influxlp._convert")?.getattr("to_nanoseconds")?;
+    let convert = value
+        .py()
+        .import("influxlp._convert")?
+        .getattr("to_nanoseconds")?;
     Ok(Some(convert.call1((value,))?.extract()?))
 }
 

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::faults::Faults;
 use super::log::RequestLogger;
+use super::recorder::Recorder;
 use super::{Flavor, User};
 
 /// InfluxDB's `[http] max-body-size` default.
@@ -34,6 +36,10 @@ pub struct ServerConfig {
     pub version: Option<String>,
     /// Called once per request after the response is built.
     pub request_logger: Option<RequestLogger>,
+    /// Keeps every request and its answer (for tests); `None` keeps nothing.
+    pub recorder: Option<Arc<Recorder>>,
+    /// Faults injected into the write endpoints; `None` injects none.
+    pub faults: Option<Arc<Faults>>,
     /// How long `stop` waits for in-flight requests before closing their connections.
     pub shutdown_timeout: Duration,
     /// Runtime worker threads (the reactor; parsing and writing run on blocking threads).
@@ -53,6 +59,8 @@ impl Default for ServerConfig {
             max_decompressed_size: None,
             version: None,
             request_logger: None,
+            recorder: None,
+            faults: None,
             shutdown_timeout: Duration::from_secs(10),
             worker_threads: 2,
         }
@@ -75,6 +83,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_decompressed_size", &self.max_decompressed_size)
             .field("version", &self.version)
             .field("request_logger", &self.request_logger.is_some())
+            .field("recorder", &self.recorder.is_some())
+            .field("faults", &self.faults.is_some())
             .finish()
     }
 }

@@ -2,7 +2,6 @@
 //! HTTP/1.1 connection task per client, and a graceful stop (in-flight requests finish, idle
 //! keep-alive connections close, the listening socket is closed before `stop` returns).
 
-use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
 use std::sync::Arc;
@@ -167,7 +166,7 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let service = service_fn(move |request| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(state, peer, request).await) }
+        async move { handle(state, peer, request).await }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)

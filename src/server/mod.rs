@@ -4,21 +4,26 @@
 pub mod auth;
 pub mod bucket;
 pub mod config;
+pub mod faults;
 pub mod flavor;
 pub mod gzip;
 pub mod json;
 pub mod lifecycle;
 pub mod log;
 pub mod params;
+pub mod partial;
 pub mod query;
+pub mod recorder;
 pub mod reply;
 pub mod service;
 pub mod user;
 pub mod write;
 
 pub use config::{ServerConfig, DEFAULT_MAX_BODY_SIZE};
+pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
 pub use query::HttpReply;
+pub use recorder::{RecordedRequest, Recorder};
 pub use user::User;

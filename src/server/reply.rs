@@ -65,7 +65,7 @@ pub fn v1_error_bytes(status: u16, message: &[u8]) -> HttpReply {
     if status == 401 {
         reply.header("WWW-Authenticate", "Basic realm=\"InfluxDB\"")
     } else {
-        let text = String::from_utf8_lossy(message);
+        let text = crate::text::lossy_utf8(message);
         reply.header("X-Influxdb-Error", header_text(&text, V1_ERROR_HEADER_MAX))
     }
 }

@@ -16,9 +16,11 @@ use hyper::{HeaderMap, Method, Request, Response};
 
 use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
 use super::config::SharedConfig;
+use super::faults::{self, Action, Dropped};
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, HttpReply, QueryContext};
+use super::recorder::{RecordedRequest, Seen};
 use super::reply::{v1_error, v2_error, v3_error};
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
@@ -97,13 +99,15 @@ pub struct Head {
     pub headers: HeaderMap,
 }
 
-/// Serves one request; never fails (every problem is an HTTP answer).
+/// Serves one request: every problem is an HTTP answer, and `Err` only when an injected fault
+/// says to close the connection without one.
 pub async fn handle(
     state: Arc<State>,
     peer: SocketAddr,
     request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let started = Instant::now();
+    let received = SystemTime::now();
     let (parts, body) = request.into_parts();
     let head = Head {
         method: parts.method.clone(),
@@ -118,21 +122,30 @@ pub async fn handle(
         && routed != Route::NotFound
         && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
     .then(|| request_id(&head.headers));
-    let mut bytes_in = 0;
+    let mut seen = Seen::default();
     let mut principal = Principal::Anonymous;
     let mut body = Some(body);
-    let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut bytes_in).await;
+    let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut seen).await;
     if let Some(unread) = body {
+        let mut kept = BytesMut::new();
+        let keep = state.config.recorder.is_some().then_some(&mut kept);
         if !drain(
             unread,
             content_length(&head.headers),
             state.config.body_limit(),
+            keep,
         )
         .await
         {
             reply.headers.push(("Connection".into(), "close".into()));
         }
+        seen.body = kept.freeze();
     }
+    if let Some(faults) = &state.config.faults {
+        faults.sleep(&seen.plan).await;
+    }
+    // Only the read endpoints take parameters (credentials among them) from a form body.
+    seen.form = !matches!(routed, Route::Write(_)) && is_form(&head.headers);
     if flavor == Flavor::V1 {
         reformat_v1_error(&mut reply, &head);
     }
@@ -148,7 +161,7 @@ pub async fn handle(
             method: head.method.to_string(),
             uri: redact_password(uri),
             status: reply.status,
-            bytes_in,
+            bytes_in: seen.body.len(),
             bytes_out: reply.body.len(),
             duration: started.elapsed(),
             user: principal.name().map(str::to_string),
@@ -161,7 +174,16 @@ pub async fn handle(
             time: SystemTime::now(),
         });
     }
-    to_response(reply)
+    if let Some(recorder) = &state.config.recorder {
+        let limit = state.config.decompressed_limit();
+        recorder.record(RecordedRequest::of(
+            &head, &seen, &reply, received, started, limit,
+        ));
+    }
+    if seen.dropped {
+        return Err(Dropped);
+    }
+    Ok(to_response(reply))
 }
 
 async fn dispatch(
@@ -169,7 +191,7 @@ async fn dispatch(
     head: &Head,
     body: &mut Option<Incoming>,
     principal: &mut Principal,
-    bytes_in: &mut usize,
+    seen: &mut Seen,
 ) -> HttpReply {
     let flavor = state.config.flavor;
     let route = route(flavor, &head.path);
@@ -204,9 +226,9 @@ async fn dispatch(
         }
     }
     match route {
-        Route::Write(api) => serve_write(state, api, head, body, principal, bytes_in).await,
+        Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
         Route::Query | Route::Buckets | Route::Orgs => {
-            serve_query(state, route, head, body, principal, bytes_in).await
+            serve_query(state, route, head, body, principal, seen).await
         }
         Route::Ping => ping(state, head),
         Route::Status => HttpReply::no_content(),
@@ -222,8 +244,37 @@ async fn serve_write(
     head: &Head,
     body: &mut Option<Incoming>,
     principal: &Principal,
-    bytes_in: &mut usize,
+    seen: &mut Seen,
 ) -> HttpReply {
+    let encoding = Encoding::of(
+        state.config.flavor,
+        head.headers
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    seen.gzip = encoding == Encoding::Gzip;
+    let plan = state
+        .config
+        .faults
+        .as_ref()
+        .map(|faults| faults.plan_write())
+        .unwrap_or_default();
+    seen.fault = plan.fault();
+    seen.plan = plan;
+    let quota = match &seen.plan.action {
+        Action::Proceed { quota } => *quota,
+        injected => {
+            if let Some(body) = body.take() {
+                let limit = state.config.body_limit();
+                let declared = content_length(&head.headers);
+                if let Ok(raw) = read_body(body, declared, limit).await {
+                    seen.body = raw;
+                }
+            }
+            seen.dropped = *injected == Action::Drop;
+            return faults::injected_reply(state.config.flavor, api, injected);
+        }
+    };
     // A failing store must not take the connection down with it.
     let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         write::prepare(state, api, &head.params, principal)
@@ -245,13 +296,15 @@ async fn serve_write(
         Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
         Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
     };
-    *bytes_in = raw.len();
-    let encoding = Encoding::of(
-        state.config.flavor,
-        head.headers
-            .get(CONTENT_ENCODING)
-            .and_then(|v| v.to_str().ok()),
-    );
+    seen.body = raw.clone();
+    if let (true, Some(faults)) = (quota, &state.config.faults) {
+        let limit = state.config.decompressed_limit();
+        if let Err(over) = faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await
+        {
+            seen.fault = Some("quota");
+            return faults::quota_reply(state.config.flavor, api, &over);
+        }
+    }
     let state = state.clone();
     let principal = principal.clone();
     run_blocking(move || write::execute(&state, &plan, &principal, &raw, &encoding)).await
@@ -263,7 +316,7 @@ async fn serve_query(
     head: &Head,
     body: &mut Option<Incoming>,
     principal: &Principal,
-    bytes_in: &mut usize,
+    seen: &mut Seen,
 ) -> HttpReply {
     let limit = state.config.body_limit();
     if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
@@ -277,14 +330,9 @@ async fn serve_query(
         Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
         Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
     };
-    *bytes_in = raw.len();
+    seen.body = raw.clone();
     let mut params = head.params.clone();
-    let form = head
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if form && head.method == Method::POST {
+    if is_form(&head.headers) && head.method == Method::POST {
         params.extend_from(&String::from_utf8_lossy(&raw));
     }
     let state = state.clone();
@@ -332,9 +380,15 @@ pub enum BodyError {
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads and discards a body the handler did not need (an early refusal), so that a client
-/// still sending it gets the answer and the connection stays usable, as Go's server does.
+/// still sending it gets the answer and the connection stays usable, as Go's server does; the
+/// bytes are gathered into `keep` when given (for the request log).
 /// `false` when the body is too large (or too slow) to drain: the connection is then closed.
-async fn drain(mut body: Incoming, declared: Option<u64>, limit: usize) -> bool {
+async fn drain(
+    mut body: Incoming,
+    declared: Option<u64>,
+    limit: usize,
+    mut keep: Option<&mut BytesMut>,
+) -> bool {
     if declared.is_some_and(|len| len > limit as u64) {
         return false;
     }
@@ -347,6 +401,9 @@ async fn drain(mut body: Incoming, declared: Option<u64>, limit: usize) -> bool 
                 if total > limit {
                     return false;
                 }
+                if let Some(kept) = keep.as_deref_mut() {
+                    kept.extend_from_slice(&data);
+                }
             }
         }
         true
@@ -354,6 +411,13 @@ async fn drain(mut body: Incoming, declared: Option<u64>, limit: usize) -> bool 
     tokio::time::timeout(DRAIN_TIMEOUT, discard)
         .await
         .unwrap_or(false)
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -12,6 +12,7 @@ use super::auth::Principal;
 use super::bucket::{bucket_id, is_id, split_bucket};
 use super::gzip::{self, GzipError, GzipFailure};
 use super::params::Params;
+use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
 use super::query::HttpReply;
 use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with, v3_error};
 use super::service::State;
@@ -551,6 +552,8 @@ fn concat(parts: &[&[u8]]) -> Vec<u8> {
 struct Outcome {
     written: usize,
     dropped: usize,
+    /// Of `dropped`, the points older than the retention policy allows.
+    beyond_retention: usize,
     errors: Vec<ParseError>,
 }
 
@@ -560,6 +563,7 @@ impl From<WriteResult> for Outcome {
         Outcome {
             written: result.points_written,
             dropped: result.points_dropped,
+            beyond_retention: result.points_beyond_retention,
             errors: result.errors,
         }
     }
@@ -582,12 +586,9 @@ fn outcome(parse_errors: Vec<ParseError>, result: WriteResult) -> Outcome {
     Outcome {
         written: result.points_written,
         dropped: result.points_dropped + parse_rejected,
+        beyond_retention: result.points_beyond_retention,
         errors,
     }
-}
-
-fn first_rejection(errors: &[ParseError]) -> Option<&ParseError> {
-    errors.iter().find(|e| e.kind == ErrorKind::Rejected)
 }
 
 fn write_options(
@@ -660,12 +661,15 @@ fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
     }
     // A write-time refusal hides the parse errors, as in 1.x.
     if result.points_dropped > 0 {
-        let reason = first_rejection(&result.errors)
-            .map(|e| e.message.clone())
-            .unwrap_or_default();
+        let partial = partial_reason(
+            &result.errors,
+            result.points_dropped,
+            result.points_beyond_retention,
+        );
+        let reason = partial.reason.as_deref().unwrap_or(BEYOND_RETENTION);
         return v1_error(
             400,
-            &format!("partial write: {reason} dropped={}", result.points_dropped),
+            &format!("partial write: {reason} dropped={}", partial.dropped),
         );
     }
     if !syntax.is_empty() {
@@ -776,18 +780,37 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
         return cloud_outcome(&outcome, body);
     }
     if outcome.dropped > 0 {
-        let reason = first_rejection(&outcome.errors)
-            .map(|e| e.message.clone())
-            .unwrap_or_default();
+        let partial = partial_reason(&outcome.errors, outcome.dropped, outcome.beyond_retention);
+        let reason = match partial.reason {
+            Some(reason) => reason,
+            None => summarise_dropped(
+                body,
+                parse_options(flavor, plan).parser,
+                &outcome.errors,
+                retention_duration(&state.store, &bucket),
+                now_nanos(),
+            ),
+        };
         let message = format!(
             "failure writing points to database: partial write: {reason} dropped={} for database: {} for retention policy: {}",
-            outcome.dropped,
+            partial.dropped,
             bucket_id(&bucket.db, &bucket.rp),
             bucket.rp
         );
         return v2_error("unprocessable entity", &message);
     }
     HttpReply::no_content()
+}
+
+/// The duration of a bucket's retention policy, nanoseconds (`0` when infinite).
+fn retention_duration(store: &Store, bucket: &Bucket) -> i64 {
+    store
+        .retention_policies(&bucket.db)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|p| p.name == bucket.rp)
+        .and_then(|p| p.duration_ns)
+        .unwrap_or(0)
 }
 
 /// 2.x needs `org` or `orgID`; organizations are not stored, so any name is taken.

@@ -152,7 +152,7 @@ impl Store {
         if let Some(policy) = catalog.database_mut(db).and_then(|d| d.policy_mut(rp)) {
             policy
                 .measurements
-                .insert(name.to_string(), Arc::new(replacement));
+                .insert(Arc::from(name), Arc::new(replacement));
         }
         self.publish(catalog);
     }

@@ -31,7 +31,8 @@ pub(crate) struct RetentionPolicy {
     pub name: String,
     /// `None` is infinite.
     pub duration: Option<i64>,
-    pub measurements: BTreeMap<String, Arc<Measurement>>,
+    /// Keyed by name; `Arc<str>` keys keep the copy a commit makes of this map cheap.
+    pub measurements: BTreeMap<Arc<str>, Arc<Measurement>>,
 }
 
 impl RetentionPolicy {

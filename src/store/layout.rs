@@ -1,21 +1,14 @@
-//! The columnar table layout (see `crate::columnar`) as the store reads and writes it: which
-//! column of an incoming table is the time, which are tags and fields, and the Arrow fields of a
-//! table the store hands out.
+//! Incoming tables as the store reads them: the time, tag and field columns of a table in the
+//! columnar layout (see `crate::columnar`), checked to be what the store can keep.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use arrow_array::types::Int32Type;
-use arrow_array::{
-    Array, ArrayRef, DictionaryArray, RecordBatch, StringArray, TimestampNanosecondArray,
-};
-use arrow_schema::{DataType, Field, TimeUnit};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray, TimestampNanosecondArray};
 
 use super::StoreError;
-use crate::columnar::{FIELD_KEY_KEY, ROLE_KEY};
+use crate::columnar::{field_key_of, field_type_of, ColumnRole};
 use crate::line_protocol::FieldType;
-
-const ROLE_TAG: &str = "tag";
-const ROLE_FIELD: &str = "field";
 
 /// The columns of an incoming table, by role. Tags are sorted by key.
 pub(crate) struct TableColumns<'a> {
@@ -51,45 +44,38 @@ pub(crate) fn classify(batch: &RecordBatch) -> Result<TableColumns<'_>, StoreErr
     let mut tag_keys = HashSet::new();
     let mut field_keys = HashSet::new();
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
-        let role = field.metadata().get(ROLE_KEY).map(String::as_str);
-        match (role, field.data_type()) {
-            (None, DataType::Timestamp(unit, _)) => {
-                if *unit != TimeUnit::Nanosecond {
-                    return Err(invalid(format!(
-                        "time column {:?} is not in nanoseconds",
-                        field.name()
-                    )));
-                }
+        match ColumnRole::of(field) {
+            ColumnRole::Time => {
                 if time.is_some() {
                     return Err(invalid("table has more than one time column"));
                 }
-                time = Some(
-                    column
-                        .as_any()
-                        .downcast_ref::<TimestampNanosecondArray>()
-                        .expect("type checked"),
-                );
-            }
-            (Some(ROLE_TAG), _) | (None, DataType::Dictionary(_, _)) => {
-                let dictionary = column
+                let array = column
                     .as_any()
-                    .downcast_ref::<DictionaryArray<Int32Type>>()
+                    .downcast_ref::<TimestampNanosecondArray>()
                     .ok_or_else(|| {
                         invalid(format!(
-                            "tag column {:?} is not a Dictionary(Int32, Utf8)",
+                            "time column {:?} is not in nanoseconds",
                             field.name()
                         ))
                     })?;
+                time = Some(array);
+            }
+            ColumnRole::Tag => {
+                let not_a_tag = || {
+                    invalid(format!(
+                        "tag column {:?} is not a Dictionary(Int32, Utf8)",
+                        field.name()
+                    ))
+                };
+                let dictionary = column
+                    .as_any()
+                    .downcast_ref::<DictionaryArray<Int32Type>>()
+                    .ok_or_else(not_a_tag)?;
                 let values = dictionary
                     .values()
                     .as_any()
                     .downcast_ref::<StringArray>()
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "tag column {:?} is not a Dictionary(Int32, Utf8)",
-                            field.name()
-                        ))
-                    })?;
+                    .ok_or_else(not_a_tag)?;
                 if !tag_keys.insert(field.name().clone()) {
                     return Err(invalid(format!("tag key {:?} appears twice", field.name())));
                 }
@@ -99,12 +85,9 @@ pub(crate) fn classify(batch: &RecordBatch) -> Result<TableColumns<'_>, StoreErr
                     values,
                 });
             }
-            (_, data_type) => {
-                let key = field
-                    .metadata()
-                    .get(FIELD_KEY_KEY)
-                    .cloned()
-                    .unwrap_or_else(|| field.name().clone());
+            ColumnRole::Field(_) => {
+                let key = field_key_of(field).to_string();
+                let data_type = field.data_type();
                 let field_type = field_type_of(data_type).ok_or_else(|| {
                     invalid(format!(
                         "field column {:?} has type {data_type}, which InfluxDB does not store",
@@ -127,97 +110,53 @@ pub(crate) fn classify(batch: &RecordBatch) -> Result<TableColumns<'_>, StoreErr
     Ok(TableColumns { time, tags, fields })
 }
 
-/// The InfluxDB type a field column's Arrow type stands for.
-pub(crate) fn field_type_of(data_type: &DataType) -> Option<FieldType> {
-    match data_type {
-        DataType::Float64 => Some(FieldType::Float),
-        DataType::Int64 => Some(FieldType::Integer),
-        DataType::UInt64 => Some(FieldType::Unsigned),
-        DataType::Boolean => Some(FieldType::Boolean),
-        DataType::Utf8 => Some(FieldType::String),
-        _ => None,
-    }
-}
-
-/// The Arrow type of a field column of InfluxDB type `field_type`.
-pub(crate) fn arrow_type_of(field_type: FieldType) -> DataType {
-    match field_type {
-        FieldType::Float => DataType::Float64,
-        FieldType::Integer => DataType::Int64,
-        FieldType::Unsigned => DataType::UInt64,
-        FieldType::Boolean => DataType::Boolean,
-        FieldType::String => DataType::Utf8,
-    }
-}
-
-/// Column 0 of every table: `time`, `Timestamp(Nanosecond, "UTC")`, never null.
-pub(crate) fn time_field() -> Field {
-    Field::new(
-        "time",
-        DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
-        false,
-    )
-}
-
-pub(crate) fn tag_field(key: &str) -> Field {
-    Field::new(
-        key,
-        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-        true,
-    )
-    .with_metadata(HashMap::from([(
-        ROLE_KEY.to_string(),
-        ROLE_TAG.to_string(),
-    )]))
-}
-
-pub(crate) fn field_field(name: &str, key: &str, field_type: FieldType) -> Field {
-    Field::new(name, arrow_type_of(field_type), true).with_metadata(HashMap::from([
-        (ROLE_KEY.to_string(), ROLE_FIELD.to_string()),
-        (FIELD_KEY_KEY.to_string(), key.to_string()),
-    ]))
-}
-
-/// Column names for `field_keys` next to `tag_keys`: a field keeps its key unless a tag has the
-/// same key; then it is `<key>_1` (or `_2`, ... when that is taken), as InfluxQL's `SELECT *`
-/// names it.
-pub(crate) fn field_column_names(tag_keys: &[&str], field_keys: &[&str]) -> Vec<String> {
-    let tags: HashSet<&str> = tag_keys.iter().copied().collect();
-    if !field_keys.iter().any(|key| tags.contains(key)) {
-        return field_keys.iter().map(|key| key.to_string()).collect();
-    }
-    let mut taken: HashSet<String> = tag_keys
-        .iter()
-        .chain(field_keys)
-        .map(|key| key.to_string())
-        .collect();
-    field_keys
-        .iter()
-        .map(|&key| {
-            if !tags.contains(key) {
-                return key.to_string();
-            }
-            let name = (1..)
-                .map(|n| format!("{key}_{n}"))
-                .find(|name| !taken.contains(name))
-                .expect("unbounded suffixes");
-            taken.insert(name.clone());
-            name
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::{Float64Array, Int64Array};
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
 
     #[test]
-    fn a_field_named_like_a_tag_gets_a_suffix() {
-        assert_eq!(
-            field_column_names(&["host"], &["host", "value"]),
-            vec!["host_1", "value"]
+    fn tables_outside_the_layout_are_refused() {
+        let batch = |fields: Vec<Field>, columns: Vec<ArrayRef>| {
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+        };
+        let time: ArrayRef = Arc::new(TimestampNanosecondArray::from(vec![1]));
+        let no_time = batch(
+            vec![Field::new("v", DataType::Float64, true)],
+            vec![Arc::new(Float64Array::from(vec![1.0]))],
         );
-        assert_eq!(field_column_names(&["a", "a_1"], &["a"]), vec!["a_2"]);
-        assert_eq!(field_column_names(&[], &["a"]), vec!["a"]);
+        assert!(matches!(classify(&no_time), Err(StoreError::Invalid(_))));
+        let seconds = batch(
+            vec![Field::new(
+                "time",
+                DataType::Timestamp(TimeUnit::Second, None),
+                false,
+            )],
+            vec![Arc::new(arrow_array::TimestampSecondArray::from(vec![1]))],
+        );
+        assert!(matches!(classify(&seconds), Err(StoreError::Invalid(_))));
+        let odd_field = batch(
+            vec![
+                Field::new("time", time.data_type().clone(), false),
+                Field::new("v", DataType::Int32, true),
+            ],
+            vec![
+                time.clone(),
+                Arc::new(arrow_array::Int32Array::from(vec![1])),
+            ],
+        );
+        assert!(matches!(classify(&odd_field), Err(StoreError::Invalid(_))));
+        let fine = batch(
+            vec![
+                Field::new("time", time.data_type().clone(), false),
+                Field::new("v", DataType::Int64, true),
+            ],
+            vec![time, Arc::new(Int64Array::from(vec![1]))],
+        );
+        let columns = classify(&fine).unwrap();
+        assert_eq!(columns.fields[0].key, "v");
+        assert_eq!(columns.fields[0].field_type, FieldType::Integer);
     }
 }

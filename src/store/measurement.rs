@@ -14,8 +14,8 @@ use arrow_schema::Schema;
 use parking_lot::Mutex;
 
 use super::index::{IndexLookup, IndexSnapshot};
-use super::layout::{arrow_type_of, field_column_names, field_field, tag_field, time_field};
 use super::run::{merge_runs, MergeContext, Run};
+use crate::columnar::{arrow_type_of, field_column_names, field_field, tag_field, time_field};
 
 #[derive(Debug)]
 pub(crate) struct Measurement {
@@ -121,21 +121,33 @@ impl Measurement {
                 .all(|(a, b)| Arc::ptr_eq(a, b))
     }
 
-    /// Where the runs to compact after a write begin, if any should be: the newest runs are merged
-    /// while the run before them is no larger than they are together, so sizes grow geometrically
-    /// and each row is copied O(log n) times.
+    /// Where the runs to compact after a write begin, if any should be. Runs fall in size tiers
+    /// (powers of `FAN_IN`); when the newest `FAN_IN` runs share a tier they are merged into one
+    /// of the next tier, cascading. Each row is thus copied about log4(n / write size) times and
+    /// a measurement keeps a few runs per tier.
     pub fn compaction_start(&self) -> Option<usize> {
-        let count = self.runs.len();
-        if count < 2 {
-            return None;
+        const FAN_IN: usize = 4;
+        let tier = |len: usize| len.max(1).ilog2() / FAN_IN.ilog2();
+        let lens: Vec<usize> = self.runs.iter().map(|run| run.len()).collect();
+        let mut start = lens.len();
+        loop {
+            // The runs as they would be with runs[start..] merged into one.
+            let mut sizes = lens[..start].to_vec();
+            if start < lens.len() {
+                sizes.push(lens[start..].iter().sum());
+            }
+            let &last = sizes.last()?;
+            let same_tier = sizes
+                .iter()
+                .rev()
+                .take_while(|&&len| tier(len) == tier(last))
+                .count();
+            if same_tier < FAN_IN {
+                break;
+            }
+            start = sizes.len() - same_tier;
         }
-        let mut start = count - 1;
-        let mut suffix = self.runs[start].len();
-        while start > 0 && self.runs[start - 1].len() <= suffix {
-            start -= 1;
-            suffix += self.runs[start].len();
-        }
-        (start < count - 1).then_some(start)
+        (start + 1 < lens.len()).then_some(start)
     }
 
     /// Bytes held by this version: runs, index, and what its cached table adds.

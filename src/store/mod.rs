@@ -26,4 +26,8 @@ pub use api::{
 };
 
 #[cfg(test)]
+mod bench_tests;
+#[cfg(test)]
+mod line_protocol_tests;
+#[cfg(test)]
 mod tests;

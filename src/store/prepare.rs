@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
-use arrow_buffer::ScalarBuffer;
+use arrow_buffer::{BooleanBuffer, ScalarBuffer};
 use arrow_select::filter::filter_record_batch;
 
 use super::index::FastMap;
@@ -66,11 +66,19 @@ pub(crate) fn prepare(
             .collect(),
         None => Vec::new(),
     };
+    // A row without any field value is no point (InfluxDB has no such thing); only a table built
+    // by hand can hold one.
+    let with_fields = rows_with_fields(&columns.fields, times.len());
     let dropped = |row: usize| {
-        drop.is_some_and(|drop| drop[row]) || cutoff.is_some_and(|cutoff| times[row] < cutoff)
+        drop.is_some_and(|drop| drop[row])
+            || cutoff.is_some_and(|cutoff| times[row] < cutoff)
+            || with_fields.as_ref().is_some_and(|with| !with.value(row))
     };
-    let any_dropped =
-        !beyond_retention.is_empty() || drop.is_some_and(|drop| drop.iter().any(|&d| d));
+    let any_dropped = !beyond_retention.is_empty()
+        || drop.is_some_and(|drop| drop.iter().any(|&d| d))
+        || with_fields
+            .as_ref()
+            .is_some_and(|with| with.count_set_bits() < times.len());
     let kept_batch: RecordBatch;
     let columns = if any_dropped {
         let keep = BooleanArray::from_iter((0..times.len()).map(|row| Some(!dropped(row))));
@@ -129,6 +137,20 @@ pub(crate) fn prepare(
     };
     sort_and_merge_duplicates(&mut prepared);
     Ok(prepared)
+}
+
+/// Which rows set at least one field; `None` when every row does (the usual case, found cheaply).
+fn rows_with_fields(fields: &[FieldColumn], rows: usize) -> Option<BooleanBuffer> {
+    if fields.iter().any(|field| field.values.null_count() == 0) {
+        return None;
+    }
+    let mut with = BooleanBuffer::new_unset(rows);
+    for field in fields {
+        if let Some(nulls) = field.values.logical_nulls() {
+            with = &with | nulls.inner();
+        }
+    }
+    Some(with)
 }
 
 /// A tag column's distinct values (a dictionary may hold a value twice or values no row uses).

@@ -48,7 +48,7 @@ impl Store {
     ) -> Result<Option<MeasurementTable>, StoreError> {
         let snapshot = self.snapshot();
         let policy = snapshot.database(&query.db)?.policy(query.rp.as_deref())?;
-        let Some(measurement) = policy.measurements.get(&query.measurement) else {
+        let Some(measurement) = policy.measurements.get(query.measurement.as_str()) else {
             return Ok(None);
         };
         let full = self.full_table(&query.db, &policy.name, measurement);
@@ -75,11 +75,11 @@ impl Store {
         rp: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
         let snapshot = self.snapshot();
-        let names: BTreeSet<&String> = Self::listed_policies(&snapshot, db, rp)?
+        let names: BTreeSet<&Arc<str>> = Self::listed_policies(&snapshot, db, rp)?
             .into_iter()
             .flat_map(|policy| policy.measurements.keys())
             .collect();
-        Ok(names.into_iter().cloned().collect())
+        Ok(names.into_iter().map(|name| name.to_string()).collect())
     }
 
     /// Applies `f` to the measurement in each listed policy.
@@ -161,7 +161,7 @@ impl Store {
         let mut keys = Vec::new();
         for policy in Self::listed_policies(&snapshot, db, rp)? {
             for (name, m) in &policy.measurements {
-                if measurement.map_or(true, |wanted| wanted == name) {
+                if measurement.map_or(true, |wanted| wanted == &**name) {
                     keys.extend(m.index.series_keys.iter().map(|k| k.to_string()));
                 }
             }

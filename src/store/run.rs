@@ -11,9 +11,9 @@ use arrow_buffer::ScalarBuffer;
 use arrow_schema::DataType;
 use arrow_select::concat::concat;
 
-use super::layout::arrow_type_of;
 use super::merge::{gather, gather_values, MergePlan, RowRef};
 use super::persistent::PersistentVec;
+use crate::columnar::arrow_type_of;
 use crate::line_protocol::FieldType;
 
 #[derive(Debug)]
@@ -69,6 +69,25 @@ impl Run {
         self.time.last().copied().unwrap_or(i64::MIN)
     }
 
+    /// Rows `offset..offset + len`, sharing this run's buffers (for merging; `bytes` is 0).
+    pub fn slice(&self, offset: usize, len: usize) -> Run {
+        Run {
+            time: self.time.slice(offset, len),
+            series: self.series.slice(offset, len),
+            tags: self
+                .tags
+                .iter()
+                .map(|tag| tag.as_ref().map(|t| t.slice(offset, len)))
+                .collect(),
+            fields: self
+                .fields
+                .iter()
+                .map(|field| field.as_ref().map(|f| f.slice(offset, len)))
+                .collect(),
+            bytes: 0,
+        }
+    }
+
     pub fn tag(&self, tag_id: usize) -> Option<&Int32Array> {
         self.tags.get(tag_id).and_then(Option::as_ref)
     }
@@ -98,24 +117,80 @@ impl MergeContext<'_> {
     }
 }
 
-/// Merges `runs` (oldest first) into one run.
+/// Merges `runs` (oldest first) into one run. Only rows in time ranges where runs overlap go
+/// through the sort-and-merge path; the rest are copied as they are.
 pub(crate) fn merge_runs(runs: &[Arc<Run>], context: &MergeContext<'_>) -> Arc<Run> {
     if runs.len() == 1 {
         return runs[0].clone();
     }
-    let mut by_time: Vec<&Arc<Run>> = runs.iter().filter(|run| run.len() > 0).collect();
-    by_time.sort_by_key(|run| run.min_time());
-    let disjoint = by_time
-        .windows(2)
-        .all(|pair| pair[0].max_time() < pair[1].min_time());
-    if disjoint {
-        return Arc::new(concatenate(&by_time, context));
+    let runs: Vec<&Run> = runs
+        .iter()
+        .map(|run| &**run)
+        .filter(|run| run.len() > 0)
+        .collect();
+    let contested = contested_ranges(&runs);
+    let mut pieces: Vec<Run> = Vec::new();
+    for run in &runs {
+        // The run's rows outside every contested range, as zero-copy slices.
+        let mut from = 0;
+        for &(low, high) in &contested {
+            let start = run.time.partition_point(|&t| t < low);
+            if start > from {
+                pieces.push(run.slice(from, start - from));
+            }
+            from = from.max(run.time.partition_point(|&t| t <= high));
+        }
+        if from < run.len() {
+            pieces.push(run.slice(from, run.len() - from));
+        }
     }
-    Arc::new(interleave_runs(runs, context))
+    for &(low, high) in &contested {
+        // Oldest first, so that newer rows win.
+        let parts: Vec<Run> = runs
+            .iter()
+            .map(|run| {
+                let start = run.time.partition_point(|&t| t < low);
+                let end = run.time.partition_point(|&t| t <= high);
+                run.slice(start, end - start)
+            })
+            .filter(|part| part.len() > 0)
+            .collect();
+        match parts.len() {
+            0 => {}
+            1 => pieces.extend(parts),
+            _ => pieces.push(interleave_runs(&parts.iter().collect::<Vec<_>>(), context)),
+        }
+    }
+    // The pieces cover disjoint time ranges.
+    pieces.sort_by_key(|piece| piece.min_time());
+    Arc::new(concatenate(&pieces.iter().collect::<Vec<_>>(), context))
+}
+
+/// The time ranges (inclusive) covered by two or more runs, sorted and disjoint.
+fn contested_ranges(runs: &[&Run]) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = runs
+        .iter()
+        .map(|run| (run.min_time(), run.max_time()))
+        .collect();
+    spans.sort_unstable();
+    let mut contested: Vec<(i64, i64)> = Vec::new();
+    let mut reach = i64::MIN;
+    for (i, &(low, high)) in spans.iter().enumerate() {
+        if i > 0 && low <= reach {
+            // This span meets an earlier one on [low, min(high, reach)].
+            let overlap = (low, high.min(reach));
+            match contested.last_mut() {
+                Some(last) if overlap.0 <= last.1 => last.1 = last.1.max(overlap.1),
+                _ => contested.push(overlap),
+            }
+        }
+        reach = reach.max(high);
+    }
+    contested
 }
 
 /// Runs that follow each other in time, none sharing a timestamp: their rows side by side.
-fn concatenate(runs: &[&Arc<Run>], context: &MergeContext<'_>) -> Run {
+fn concatenate(runs: &[&Run], context: &MergeContext<'_>) -> Run {
     let total: usize = runs.iter().map(|run| run.len()).sum();
     let mut time = Vec::with_capacity(total);
     let mut series = Vec::with_capacity(total);
@@ -123,39 +198,67 @@ fn concatenate(runs: &[&Arc<Run>], context: &MergeContext<'_>) -> Run {
         time.extend_from_slice(&run.time);
         series.extend_from_slice(&run.series);
     }
-    let tags = (0..context.tag_count)
-        .map(|tag_id| {
-            let parts: Vec<Option<&dyn Array>> = runs
-                .iter()
-                .map(|run| run.tag(tag_id).map(|a| a as &dyn Array))
-                .collect();
-            concat_column(&parts, runs, &DataType::Int32).map(|array| {
-                array
-                    .as_any()
-                    .downcast_ref::<Int32Array>()
-                    .expect("tag ids are Int32")
-                    .clone()
-            })
+    let tags = per_column(total, context.tag_count, |tag_id| {
+        let parts: Vec<Option<&dyn Array>> = runs
+            .iter()
+            .map(|run| run.tag(tag_id).map(|a| a as &dyn Array))
+            .collect();
+        concat_column(&parts, runs, &DataType::Int32).map(|array| {
+            array
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .expect("tag ids are Int32")
+                .clone()
         })
-        .collect();
-    let fields = context
-        .field_types
-        .iter()
-        .enumerate()
-        .map(|(field_id, &field_type)| {
-            let parts: Vec<Option<&dyn Array>> = runs
-                .iter()
-                .map(|run| run.field(field_id).map(|a| a.as_ref()))
-                .collect();
-            concat_column(&parts, runs, &arrow_type_of(field_type))
-        })
-        .collect();
+    });
+    let fields = per_column(total, context.field_types.len(), |field_id| {
+        let parts: Vec<Option<&dyn Array>> = runs
+            .iter()
+            .map(|run| run.field(field_id).map(|a| a.as_ref()))
+            .collect();
+        concat_column(&parts, runs, &arrow_type_of(context.field_types[field_id]))
+    });
     Run::new(time.into(), series.into(), tags, fields)
+}
+
+/// `f` for each of `count` columns, on several threads when there are enough rows to copy that
+/// the copying (and the page faults of fresh buffers) dominates.
+fn per_column<T: Send>(rows: usize, count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    const PARALLEL_ROWS: usize = 1 << 18;
+    // Asking the system reads cgroup files: once is enough.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if rows < PARALLEL_ROWS || count < 2 {
+        return (0..count).map(f).collect();
+    }
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cores.min(count).min(8);
+    if threads < 2 {
+        return (0..count).map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..count)
+                        .step_by(threads)
+                        .map(|i| (i, f(i)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out: Vec<(usize, T)> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a column copy panicked"))
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, value)| value).collect()
+    })
 }
 
 fn concat_column(
     parts: &[Option<&dyn Array>],
-    runs: &[&Arc<Run>],
+    runs: &[&Run],
     data_type: &DataType,
 ) -> Option<ArrayRef> {
     if parts.iter().all(Option::is_none) {
@@ -178,7 +281,7 @@ fn concat_column(
 
 /// Runs that overlap in time: sort every row by (time, series key), oldest run first among equals,
 /// and apply the overwrite rule to each group of equal rows.
-fn interleave_runs(runs: &[Arc<Run>], context: &MergeContext<'_>) -> Run {
+fn interleave_runs(runs: &[&Run], context: &MergeContext<'_>) -> Run {
     let total: usize = runs.iter().map(|run| run.len()).sum();
     let mut order: Vec<RowRef> = Vec::with_capacity(total);
     for (source, run) in runs.iter().enumerate() {
@@ -335,6 +438,35 @@ mod tests {
         assert_eq!(
             floats(&merged.fields[1]),
             vec![Some(10.0), Some(20.0), Some(30.0)]
+        );
+    }
+
+    #[test]
+    fn only_contested_ranges_are_merged_and_newer_runs_win() {
+        let series = keys(&["m"]);
+        let context = MergeContext {
+            tag_count: 0,
+            field_types: vec![FieldType::Float, FieldType::Float],
+            series_keys: &series,
+        };
+        let a = run(
+            &[1, 2, 3, 10],
+            &[0, 0, 0, 0],
+            vec![Some(1.0), Some(2.0), Some(3.0), Some(10.0)],
+            None,
+        );
+        let b = run(&[3, 4], &[0, 0], vec![Some(33.0), Some(4.0)], None);
+        let c = run(&[2], &[0], vec![None], Some(vec![Some(22.0)]));
+        assert_eq!(contested_ranges(&[&a, &b, &c]), vec![(2, 2), (3, 4)]);
+        let merged = merge_runs(&[a, b, c], &context);
+        assert_eq!(&merged.time[..], &[1, 2, 3, 4, 10]);
+        assert_eq!(
+            floats(&merged.fields[0]),
+            vec![Some(1.0), Some(2.0), Some(33.0), Some(4.0), Some(10.0)]
+        );
+        assert_eq!(
+            floats(&merged.fields[1]),
+            vec![None, Some(22.0), None, None, None]
         );
     }
 }

@@ -191,12 +191,12 @@ impl Store {
         for p in prepared.iter().filter(|p| p.rows() > 0) {
             let measurement = policy
                 .measurements
-                .get(&p.source.name)
+                .get(p.source.name.as_str())
                 .cloned()
                 .unwrap_or_else(|| Arc::new(Measurement::new(&p.source.name)));
             policy
                 .measurements
-                .insert(p.source.name.clone(), Arc::new(apply(&measurement, p)));
+                .insert(measurement.name.clone(), Arc::new(apply(&measurement, p)));
             if !touched.contains(&p.source.name) {
                 touched.push(p.source.name.clone());
             }

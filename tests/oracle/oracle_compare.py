@@ -203,14 +203,14 @@ def same_value(recorded, actual) -> bool:
 def diff_points(recorded: list[dict], actual: list[dict]) -> list[str]:
     """Human-readable differences between two point lists (empty when they agree)."""
     actual = compact(actual)
-    rec = {
-        (p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
-        for p in recorded
-    }
-    act = {
-        (p["measurement"], json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"]): p
-        for p in actual
-    }
+
+    def key(p: dict) -> tuple:
+        # a long measurement is recorded as a digest dict, hence json for hashing
+        name = json.dumps(p["measurement"], sort_keys=True, ensure_ascii=False)
+        return (name, json.dumps(p["tags"], sort_keys=True, ensure_ascii=False), p["time"])
+
+    rec = {key(p): p for p in recorded}
+    act = {key(p): p for p in actual}
     problems = []
     for k in rec.keys() - act.keys():
         problems.append(f"influxd stored {rec[k]} but influxlp has no such point")

@@ -1,0 +1,162 @@
+//! Word-at-a-time (SWAR) helpers for the scanning loops: find the next byte of a small set, and
+//! read a run of decimal digits, eight bytes per step.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `i` as a little-endian word (first byte lowest).
+#[inline(always)]
+fn load(bytes: &[u8], i: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(i..i.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// High bit set in each byte of `word` equal to `byte`. Exact for the lowest such byte; a
+/// borrow can mark bytes above it too, so only the lowest set bit is read.
+#[inline(always)]
+fn equal_bytes(word: u64, byte: u8) -> u64 {
+    let x = word ^ (LO * u64::from(byte));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Index of the first byte at or after `from` that is one of `set`.
+#[inline(always)]
+pub fn find_any<const N: usize>(bytes: &[u8], from: usize, set: [u8; N]) -> Option<usize> {
+    let mut i = from;
+    while let Some(word) = load(bytes, i) {
+        let mut found = 0;
+        for b in set {
+            found |= equal_bytes(word, b);
+        }
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..)?;
+    rest.iter().position(|b| set.contains(b)).map(|k| i + k)
+}
+
+/// The value of eight digit values (0..=9, first digit in the lowest byte).
+#[inline(always)]
+fn eight_digits(values: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = values.wrapping_mul(10).wrapping_add(values >> 8);
+    ((v & MASK)
+        .wrapping_mul(MUL1)
+        .wrapping_add(((v >> 16) & MASK).wrapping_mul(MUL2)))
+        >> 32
+}
+
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// Reads the decimal digits from `i` on into `acc` (wrapping past u64, so callers trust the
+/// value only for at most 19 digits); returns the value and where the digits stop.
+#[inline(always)]
+pub fn digits(bytes: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
+    while let Some(word) = load(bytes, i) {
+        let values = word ^ (LO * u64::from(b'0'));
+        // A byte is a digit iff its value is below 10; adding 0x76 sets the high bit of the
+        // others (a carry out of a byte only follows a byte already marked).
+        let not_digit = (values | values.wrapping_add(LO * 0x76)) & HI;
+        if not_digit == 0 {
+            acc = acc
+                .wrapping_mul(100_000_000)
+                .wrapping_add(eight_digits(values));
+            i += 8;
+            continue;
+        }
+        let n = (not_digit.trailing_zeros() / 8) as usize;
+        if n > 0 {
+            // Shift the n digits to the top; the zero bytes below read as leading zeros.
+            let top = values << ((8 - n) * 8);
+            acc = acc
+                .wrapping_mul(POW10_U64[n])
+                .wrapping_add(eight_digits(top));
+        }
+        return (acc, i + n);
+    }
+    while let Some(&b) = bytes.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        acc = acc.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    (acc, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_any_agrees_with_a_byte_loop() {
+        let text = b"abc,def ghi=jkl\\mno\"pqr\xff\x80,=  x";
+        for from in 0..=text.len() + 2 {
+            for set in [[b','], [b'='], [b'\\'], [b'x'], [b'\x80']] {
+                let want = text
+                    .get(from..)
+                    .and_then(|r| r.iter().position(|b| set.contains(b)).map(|k| from + k));
+                assert_eq!(find_any(text, from, set), want, "{from} {set:?}");
+            }
+            let set = [b',', b' ', b'=', b'\\'];
+            let want = text
+                .get(from..)
+                .and_then(|r| r.iter().position(|b| set.contains(b)).map(|k| from + k));
+            assert_eq!(find_any(text, from, set), want, "{from}");
+        }
+    }
+
+    #[test]
+    fn digits_agree_with_a_byte_loop() {
+        let cases = [
+            "",
+            "x",
+            "0",
+            "7,",
+            "12",
+            "123.",
+            "1234567",
+            "12345678",
+            "123456789",
+            "1234567890123456789",
+            "00000000000000000001",
+            "9999999999999999999 ",
+            "18446744073709551615",
+            "12:34",
+            "1/2",
+            "1234567\u{0}",
+            "9\u{b9}",
+            "99999999999999999999999",
+        ];
+        for text in cases {
+            for prefix in ["", "=", "abcdefgh="] {
+                let line = format!("{prefix}{text}");
+                let bytes = line.as_bytes();
+                let start = prefix.len();
+                let mut want = (0u64, start);
+                while let Some(&b) = bytes.get(want.1).filter(|b| b.is_ascii_digit()) {
+                    want = (
+                        want.0.wrapping_mul(10).wrapping_add(u64::from(b - b'0')),
+                        want.1 + 1,
+                    );
+                }
+                assert_eq!(digits(bytes, start, 0), want, "{line:?}");
+            }
+        }
+    }
+}
