@@ -577,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     for (target, encoding), r in results.items():
         points_per_s = r["acked"] / r["elapsed"] if r["elapsed"] > 0 else 0.0
         r["points_per_s"] = points_per_s
+        r["points_per_cpu_s"] = r["acked"] / r["cpu"] if r["cpu"] > 0 else 0.0
         stored = r.get("count")
         grown = (r["rss_kb"] - r["idle_kb"]) * 1024
         rss_per_point = grown / stored if stored else None
@@ -587,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
                 r["acked"],
                 r["elapsed"],
                 points_per_s,
+                r["points_per_cpu_s"],
                 r["p50_ms"],
                 r["p99_ms"],
                 r["max_ms"],
@@ -608,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
             "points",
             "seconds",
             "points/s",
+            "pts/server CPU-s",
             "p50 ms",
             "p99 ms",
             "max ms",
@@ -635,6 +638,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{encoding}: influxlp / influxd points/s = {ratio:.1f}x "
                 f"(target >= {TARGET_RATIO:.0f}x: {verdict})"
             )
+            if theirs["points_per_cpu_s"]:
+                cpu_ratio = ours["points_per_cpu_s"] / theirs["points_per_cpu_s"]
+                print(
+                    f"{encoding}: influxlp / influxd points per server CPU-second = "
+                    f"{cpu_ratio:.1f}x (what each point costs the server, whatever else runs)"
+                )
         if ours:
             verdict = "met" if ours["p99_ms"] < TARGET_P99_MS else "MISSED"
             print(
