@@ -127,6 +127,7 @@ impl Store {
             },
             atomic,
             create_database,
+            defer_compaction: false,
         };
         let result = raise(
             py,

@@ -313,9 +313,14 @@ async fn serve_write(
             return faults::quota_reply(state.config.flavor, api, &over);
         }
     }
-    let state = state.clone();
+    let writer = state.clone();
     let principal = principal.clone();
-    run_blocking(move || write::execute(&state, &plan, &principal, &raw, &encoding)).await
+    let reply =
+        run_blocking(move || write::execute(&writer, &plan, &principal, &raw, &encoding)).await;
+    // Merges of small runs that the write made due run after it is answered, off its latency.
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || store.compact_pending());
+    reply
 }
 
 async fn serve_query(

@@ -604,6 +604,8 @@ fn write_options(
         parse: parse_options(state.config.flavor, plan),
         atomic,
         create_database: state.config.creates_databases(),
+        // the service runs the merges after the answer is sent
+        defer_compaction: true,
     }
 }
 

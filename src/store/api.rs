@@ -58,6 +58,10 @@ pub struct WriteOptions {
     pub atomic: bool,
     /// Create an unknown database (with an infinite `autogen` default policy) instead of failing.
     pub create_database: bool,
+    /// Leave the merge of small runs that this write may trigger to a later
+    /// `Store::compact_pending` call (the server runs it after answering, so that the write
+    /// that fills a run does not wait for the merge).
+    pub defer_compaction: bool,
 }
 
 /// What a partial (or successful atomic) write did.
@@ -110,6 +114,8 @@ pub struct Store {
     /// Bytes of stored data a write may not take the store past (InfluxDB's
     /// `cache-max-memory-size`); `None` is unbounded.
     max_memory: Option<usize>,
+    /// Measurements (db, rp, name) whose compaction a deferring write left for later.
+    pub(super) pending_compactions: Mutex<Vec<(String, String, String)>>,
 }
 
 impl std::fmt::Debug for Store {

@@ -1149,3 +1149,40 @@ fn random_writes_match_a_model_of_the_overwrite_rule() {
         assert_eq!(read(&store, "db", "m"), expected, "round {round}");
     }
 }
+
+#[test]
+fn deferred_compaction_waits_for_compact_pending() {
+    let store = Store::new();
+    let deferring = WriteOptions {
+        defer_compaction: true,
+        ..options("db")
+    };
+    let runs = |store: &Store| {
+        store.snapshot().databases["db"].policies[0].measurements["m"]
+            .runs
+            .len()
+    };
+    for write in 0..64i64 {
+        let rows: Vec<OwnedRow<'_>> = (0..10)
+            .map(|i| {
+                (
+                    write * 10 + i,
+                    vec![("host", "a")],
+                    vec![("v", V::F(i as f64))],
+                )
+            })
+            .collect();
+        store
+            .write_tables(vec![table_of("m", &rows)], &deferring)
+            .unwrap();
+    }
+    assert_eq!(runs(&store), 64, "no write merged runs itself");
+    store.compact_pending();
+    assert!(
+        runs(&store) <= 12,
+        "{} runs after compact_pending",
+        runs(&store)
+    );
+    assert!(store.pending_compactions.lock().is_empty());
+    assert_eq!(store.count(Some("m"), None, None).unwrap(), 640);
+}

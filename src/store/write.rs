@@ -211,10 +211,31 @@ impl Store {
         }
         drop(commit);
 
-        for name in &touched {
-            self.compact_after_write(&options.db, &rp_name, name);
+        if options.defer_compaction {
+            let mut pending = self.pending_compactions.lock();
+            for name in touched {
+                let job = (options.db.clone(), rp_name.to_string(), name.to_string());
+                if !pending.contains(&job) {
+                    pending.push(job);
+                }
+            }
+        } else {
+            for name in &touched {
+                self.compact_after_write(&options.db, &rp_name, name);
+            }
         }
         Ok(result)
+    }
+
+    /// Runs the compactions that deferring writes left behind (see
+    /// `WriteOptions::defer_compaction`); safe to call from any thread at any time.
+    pub fn compact_pending(&self) {
+        loop {
+            let Some((db, rp, name)) = self.pending_compactions.lock().pop() else {
+                return;
+            };
+            self.compact_after_write(&db, &rp, &name);
+        }
     }
 
     /// Merges the newest runs of a measurement when the size rule says so, then swaps the merged
