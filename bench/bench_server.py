@@ -182,10 +182,13 @@ def sink_main(control) -> None:
     listener.close()
 
 
-def influxlp_main(control, flavor: str) -> None:
+def influxlp_main(control, flavor: str, request_log: bool) -> None:
     import influxlp
 
-    server = influxlp.Server(host=HOST, port=0, flavor=flavor)
+    # The request log (on by default, for tests) keeps up to 64 MiB of bodies; off, the server
+    # holds only what it stores, as an ingestion endpoint would run.
+    log = {} if request_log else {"request_log_size": 0, "request_log_bytes": 0}
+    server = influxlp.Server(host=HOST, port=0, flavor=flavor, **log)
     server.start()
     control.send({"port": server.port, "pid": os.getpid()})
 
@@ -527,6 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--influxd", default=shutil.which("influxd") or "/usr/bin/influxd")
     parser.add_argument("--flavor", default="v1")
     parser.add_argument(
+        "--no-request-log",
+        action="store_true",
+        help="run influxlp's server with its request log off (it keeps up to 64 MiB of bodies)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="record each server run with perf into DIR/<target>-<body>.perf.data",
@@ -551,7 +559,9 @@ def main(argv: list[str] | None = None) -> int:
 
     factories = {
         "sink": lambda: ChildServer("sink", sink_main),
-        "influxlp": lambda: ChildServer("influxlp", influxlp_main, args.flavor),
+        "influxlp": lambda: ChildServer(
+            "influxlp", influxlp_main, args.flavor, not args.no_request_log
+        ),
         "influxd": lambda: Influxd(args.influxd),
     }
     results: dict[tuple[str, str], dict] = {}
