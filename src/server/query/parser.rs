@@ -212,6 +212,27 @@ impl<'a> Parser<'a> {
         Ok(self.int(0, i64::MAX)? as u64)
     }
 
+    /// The optional `LIMIT n OFFSET n SLIMIT n SOFFSET n` tail of SELECT and SHOW: the row
+    /// limit and offset, and whether a series limit was given (accepted, then ignored).
+    fn paging(&mut self) -> Parsed<(Option<u64>, Option<u64>, bool)> {
+        let mut limit = None;
+        let mut offset = None;
+        let mut series_limits = false;
+        if self.accept_keyword("LIMIT") {
+            limit = Some(self.limit()?);
+        }
+        if self.accept_keyword("OFFSET") {
+            offset = Some(self.limit()?);
+        }
+        for keyword in ["SLIMIT", "SOFFSET"] {
+            if self.accept_keyword(keyword) {
+                self.limit()?;
+                series_limits = true;
+            }
+        }
+        Ok((limit, offset, series_limits))
+    }
+
     /// A duration literal or `INF` (0), in nanoseconds.
     fn duration(&mut self) -> Parsed<i64> {
         let token = self.next();
@@ -391,20 +412,7 @@ impl<'a> Parser<'a> {
             show.condition = Some(self.expr(0)?);
         }
         self.skip_order_by()?;
-        if self.accept_keyword("LIMIT") {
-            show.limit = Some(self.limit()?);
-        }
-        if self.accept_keyword("OFFSET") {
-            show.offset = Some(self.limit()?);
-        }
-        if self.accept_keyword("SLIMIT") {
-            self.limit()?;
-            show.series_limits = true;
-        }
-        if self.accept_keyword("SOFFSET") {
-            self.limit()?;
-            show.series_limits = true;
-        }
+        (show.limit, show.offset, show.series_limits) = self.paging()?;
         Ok(())
     }
 
@@ -614,20 +622,7 @@ impl<'a> Parser<'a> {
             }
             select.descending = fields[0].1;
         }
-        if self.accept_keyword("LIMIT") {
-            select.limit = Some(self.limit()?);
-        }
-        if self.accept_keyword("OFFSET") {
-            select.offset = Some(self.limit()?);
-        }
-        if self.accept_keyword("SLIMIT") {
-            self.limit()?;
-            select.series_limits = true;
-        }
-        if self.accept_keyword("SOFFSET") {
-            self.limit()?;
-            select.series_limits = true;
-        }
+        (select.limit, select.offset, select.series_limits) = self.paging()?;
         if self.peek().kind == TokenKind::Ident && self.peek().text.eq_ignore_ascii_case("tz") {
             self.expr(0)?;
             select.timezone = true;
