@@ -1,90 +1,30 @@
-//! Throughput of line protocol → Arrow on telegraf-style `cpu` lines (3 tags, 10 float fields).
+//! Throughput of line protocol → Arrow on a corpus file, for profiling the builder apart from
+//! the parser (the side-by-side comparison with the peer crate is `benches/parse`).
 //!
-//! `cargo run --release --example parse_throughput [lines] [builder|parse|both] [runs]` prints
-//! MB/s and lines/s (best of the runs) for `parse_batch` (parser + columnar builder) and for the
-//! builder alone (lines split beforehand); the second argument can pick one of them.
+//! ```sh
+//! python bench/corpus.py write --lines 200000 telegraf   # prints the file's path
+//! cargo run --release --example parse_throughput -- FILE [builder|parse|both] [runs]
+//! ```
+//!
+//! prints MB/s and lines/s (best of the runs) for `parse_batch` (parser + columnar builder) and
+//! for the builder alone (the lines parsed beforehand); the second argument can pick one.
 
-use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use influxlp::columnar::{parse_batch, BatchBuilder, ParseOptions};
-use influxlp::line_protocol::{FieldValue, ParsedLine};
+use influxlp::line_protocol::{LineParser, ParsedLine, ParserOptions};
 
-const FIELDS: [&str; 10] = [
-    "usage_user",
-    "usage_system",
-    "usage_idle",
-    "usage_nice",
-    "usage_iowait",
-    "usage_irq",
-    "usage_softirq",
-    "usage_steal",
-    "usage_guest",
-    "usage_guest_nice",
-];
-
-/// Deterministic telegraf-style lines: 100 hosts × 8 cpus, values from a small LCG.
-fn corpus(lines: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(lines * 260);
-    let mut state: u64 = 42;
-    for n in 0..lines {
-        let host = n % 100;
-        let cpu = (n / 100) % 8;
-        out.extend_from_slice(
-            format!("cpu,cpu=cpu{cpu},host=server{host:02},region=us-west ").as_bytes(),
-        );
-        for (i, field) in FIELDS.iter().enumerate() {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let value = (state >> 40) as f64 / 167772.16;
-            let separator = if i == 0 { "" } else { "," };
-            out.extend_from_slice(format!("{separator}{field}={value:.2}").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(" {}\n", 1_700_000_000_000_000_000i64 + n as i64 * 10).as_bytes(),
-        );
+/// Every line of `data`, parsed, as the builder-only timing's input.
+fn parsed_lines(data: &[u8]) -> Vec<ParsedLine<'_>> {
+    let mut parser = LineParser::new(data, ParserOptions::default());
+    let mut lines = Vec::new();
+    let mut line = ParsedLine::default();
+    while let Some(result) = parser.next_line(&mut line) {
+        result.expect("the corpus parses");
+        lines.push(line.clone());
     }
-    out
-}
-
-/// Splits the corpus without escapes or quoting, as the builder-only timing's input.
-fn split(data: &[u8]) -> Vec<ParsedLine<'_>> {
-    let text = std::str::from_utf8(data).unwrap();
-    text.lines()
-        .enumerate()
-        .map(|(n, line)| {
-            let mut sections = line.split(' ');
-            let mut series = sections.next().unwrap().split(',');
-            let measurement = series.next().unwrap();
-            let tags = series
-                .map(|tag| {
-                    let (k, v) = tag.split_once('=').unwrap();
-                    (Cow::Borrowed(k.as_bytes()), Cow::Borrowed(v.as_bytes()))
-                })
-                .collect();
-            let fields = sections
-                .next()
-                .unwrap()
-                .split(',')
-                .map(|field| {
-                    let (k, v) = field.split_once('=').unwrap();
-                    (
-                        Cow::Borrowed(k.as_bytes()),
-                        FieldValue::Float(v.parse().unwrap()),
-                    )
-                })
-                .collect();
-            ParsedLine {
-                measurement: Cow::Borrowed(measurement.as_bytes()),
-                tags,
-                fields,
-                timestamp: sections.next().unwrap().parse().unwrap(),
-                line_number: n + 1,
-            }
-        })
-        .collect()
+    lines
 }
 
 /// Time this thread has spent on a CPU, where Linux tells it (`/proc/thread-self/schedstat`);
@@ -127,15 +67,16 @@ fn report(what: &str, bytes: usize, lines: usize, (wall, cpu): (Duration, Option
 }
 
 fn main() {
-    let lines: usize = std::env::args()
+    let path = std::env::args()
         .nth(1)
-        .map_or(200_000, |n| n.parse().expect("a line count"));
+        .expect("a corpus file: python bench/corpus.py write --lines 200000 telegraf");
     let only = std::env::args().nth(2);
     let runs = std::env::args()
         .nth(3)
         .map_or(5, |n| n.parse().expect("a run count"));
-    let data = corpus(lines);
-    println!("{lines} lines, {:.1} MB", data.len() as f64 / 1e6);
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let lines = memchr::memchr_iter(b'\n', &data).count();
+    println!("{path}: {lines} lines, {:.1} MB", data.len() as f64 / 1e6);
 
     if only.as_deref() != Some("parse") {
         builder_alone(&data, lines, runs);
@@ -146,7 +87,7 @@ fn main() {
 }
 
 fn builder_alone(data: &[u8], lines: usize, runs: usize) {
-    let parsed = split(data);
+    let parsed = parsed_lines(data);
     let elapsed = best_of(runs, || {
         let mut builder = BatchBuilder::new();
         for line in &parsed {

@@ -694,7 +694,3 @@ pub fn line_text(data: &[u8], line_number: usize) -> Option<&[u8]> {
 #[cfg(test)]
 #[path = "parser_tests.rs"]
 mod tests;
-
-#[cfg(test)]
-#[path = "parser_speed.rs"]
-mod speed;
