@@ -22,7 +22,7 @@ fn stop_frees_the_port_and_is_idempotent() {
     assert_eq!(get(&server, "/ping").status, 204);
     // An idle keep-alive connection must not hold the stop up.
     let mut idle = Connection::open(addr);
-    assert_eq!(idle.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(idle.get("/ping").status, 204);
     let started = Instant::now();
     server.stop();
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -67,8 +67,7 @@ fn busy_port_is_an_error() {
 
 #[test]
 fn in_flight_requests_finish_during_stop() {
-    let (server, store) = start_flavor(Flavor::V1);
-    store.create_database("db").unwrap();
+    let (server, store) = start_flavor_with_db(Flavor::V1);
     let server = Arc::new(server);
     let body = b"m v=1 1\nm v=2 2\n";
     let mut connection = Connection::open(server.local_addr());
@@ -122,11 +121,10 @@ fn concurrent_writers_lose_nothing() {
     const THREADS: usize = 6;
     const BATCHES: usize = 40;
     const LINES: usize = 250;
-    let (server, store) = start(ServerConfig {
+    let (server, store) = start_with_db(ServerConfig {
         worker_threads: 2,
         ..ServerConfig::default()
     });
-    store.create_database("db").unwrap();
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let addr = server.local_addr();
     let writers: Vec<_> = (0..THREADS)
@@ -148,7 +146,7 @@ fn concurrent_writers_lose_nothing() {
                             &gzip(&body),
                         )
                     } else {
-                        connection.request("POST", "/write?db=db", &[], &body)
+                        connection.post("/write?db=db", &body)
                     };
                     if reply.status == 204 {
                         acknowledged.fetch_add(LINES, Ordering::Relaxed);

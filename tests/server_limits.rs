@@ -53,7 +53,7 @@ fn a_full_store_refuses_writes_as_each_flavor_does() {
         let server = Exchange::new(ServerConfig::with_flavor(flavor), store.clone()).unwrap();
         let (answer, acknowledged) = fill(&server, path);
         assert_eq!(answer.status, 500, "{flavor:?}: {answer:?}");
-        let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        let body = answer.json();
         let message = match flavor {
             Flavor::V1 | Flavor::V3 => body["error"].as_str().unwrap().to_string(),
             _ => {
@@ -79,11 +79,10 @@ fn a_full_store_refuses_writes_as_each_flavor_does() {
 
 #[test]
 fn a_slow_client_is_cut_off_while_others_are_served() {
-    let (server, store) = start(ServerConfig {
+    let (server, store) = start_with_db(ServerConfig {
         read_timeout: Duration::from_millis(800),
         ..ServerConfig::default()
     });
-    store.create_database("db").unwrap();
     let addr = server.local_addr();
     let slow = thread::spawn(move || {
         let mut stream = TcpStream::connect(addr).unwrap();
@@ -127,9 +126,9 @@ fn an_idle_keep_alive_connection_lives_for_the_read_timeout() {
         ..ServerConfig::default()
     });
     let mut connection = Connection::open(server.local_addr());
-    assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(connection.get("/ping").status, 204);
     thread::sleep(Duration::from_millis(200));
-    assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(connection.get("/ping").status, 204);
     // Idle past the timeout, it is closed (as Go closes it when IdleTimeout is unset).
     let mut idle = TcpStream::connect(server.local_addr()).unwrap();
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -148,8 +147,8 @@ fn connections_over_the_cap_wait_until_one_closes() {
     let addr = server.local_addr();
     let mut first = Connection::open(addr);
     let mut second = Connection::open(addr);
-    assert_eq!(first.request("GET", "/ping", &[], b"").status, 204);
-    assert_eq!(second.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(first.get("/ping").status, 204);
+    assert_eq!(second.get("/ping").status, 204);
     // The third is accepted by the kernel but not served while two are open.
     let mut third = TcpStream::connect(addr).unwrap();
     third
@@ -161,7 +160,7 @@ fn connections_over_the_cap_wait_until_one_closes() {
     let mut buf = [0u8; 64];
     assert!(third.read(&mut buf).is_err(), "served over the cap");
     // The two served clients are unaffected.
-    assert_eq!(first.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(first.get("/ping").status, 204);
     drop(second);
     third
         .set_read_timeout(Some(Duration::from_secs(5)))

@@ -64,11 +64,11 @@ fn injected_errors_keep_the_connection_usable() {
         },
     );
     let mut connection = Connection::open(server.local_addr());
-    let refused = connection.request("POST", "/api/v2/write?bucket=b&org=o", &[], b"m v=1 1");
+    let refused = connection.post("/api/v2/write?bucket=b&org=o", b"m v=1 1");
     assert_eq!(refused.status, 429);
     assert_eq!(refused.header("Retry-After"), Some("7"));
     assert_eq!(refused.json()["code"], "too many requests");
-    let created = connection.request("POST", "/write?db=b", &[], b"m v=1 1");
+    let created = connection.post("/write?db=b", b"m v=1 1");
     assert_eq!(created.status, 204);
     let faults_seen: Vec<_> = recorder.requests().iter().map(|r| r.fault).collect();
     assert_eq!(faults_seen, vec![Some("fail_next"), None]);
@@ -106,9 +106,7 @@ fn latency_delays_and_clearing_wakes() {
     let addr = server.local_addr();
     let writer = std::thread::spawn(move || {
         let mut connection = Connection::open(addr);
-        connection
-            .request("POST", "/write?db=x", &[], b"m v=2 2")
-            .status
+        connection.post("/write?db=x", b"m v=2 2").status
     });
     std::thread::sleep(Duration::from_millis(200));
     let started = Instant::now();

@@ -5,15 +5,6 @@ mod common;
 use common::*;
 use influxlp::server::{Flavor, ServerConfig};
 
-fn v1_with_db() -> (
-    influxlp::server::Server,
-    std::sync::Arc<influxlp::store::Store>,
-) {
-    let (server, store) = start_flavor(Flavor::V1);
-    store.create_database("db").unwrap();
-    (server, store)
-}
-
 fn assert_v1_error(reply: &Reply, status: u16, message: &str) {
     assert_eq!(reply.status, status, "{}", reply.text());
     assert_eq!(reply.json(), serde_json::json!({ "error": message }));
@@ -93,51 +84,41 @@ fn unknown_paths_and_methods() {
 
 #[test]
 fn parameter_errors_before_the_body() {
-    let (server, _) = v1_with_db();
-    assert_v1_error(
-        &post(&server, "/write", "m v=1"),
-        400,
-        "database is required",
-    );
-    assert_v1_error(
-        &post(&server, "/write?db=db&precision=us", "m v=1"),
-        400,
-        "invalid precision \"us\" (use n, u, ms, s, m or h)",
-    );
-    assert_v1_error(
-        &post(&server, "/write?db=nope", "m v=1"),
-        404,
-        "database not found: \"nope\"",
-    );
-    assert_v1_error(
-        &post(&server, "/api/v2/write?bucket=db&precision=u", "m v=1"),
-        400,
-        "invalid precision \"u\" (use ns, us, ms or s)",
-    );
-    assert_v1_error(
-        &post(&server, "/api/v2/write?bucket=", "m v=1"),
-        404,
-        "bucket name \"\" is missing a slash; not in \"database/retention-policy\" format",
-    );
-    assert_v1_error(
-        &post(&server, "/api/v2/write?bucket=/rp", "m v=1"),
-        404,
-        "bucket name \"/rp\" is in db/rp form but has an empty database",
-    );
+    let (server, _) = start_flavor_with_db(Flavor::V1);
+    let cases = [
+        ("/write", 400, "database is required"),
+        (
+            "/write?db=db&precision=us",
+            400,
+            "invalid precision \"us\" (use n, u, ms, s, m or h)",
+        ),
+        ("/write?db=nope", 404, "database not found: \"nope\""),
+        (
+            "/api/v2/write?bucket=db&precision=u",
+            400,
+            "invalid precision \"u\" (use ns, us, ms or s)",
+        ),
+        (
+            "/api/v2/write?bucket=",
+            404,
+            "bucket name \"\" is missing a slash; not in \"database/retention-policy\" format",
+        ),
+        (
+            "/api/v2/write?bucket=/rp",
+            404,
+            "bucket name \"/rp\" is in db/rp form but has an empty database",
+        ),
+    ];
+    for (target, status, message) in cases {
+        assert_v1_error(&post(&server, target, "m v=1"), status, message);
+    }
 }
 
 #[test]
 fn writes_and_partial_writes() {
-    let (server, store) = v1_with_db();
-    assert_eq!(
-        post(
-            &server,
-            "/write?db=db",
-            "cpu,host=a value=1 1000000000\ncpu,host=b value=2 1000000000\n"
-        )
-        .status,
-        204
-    );
+    let (server, store) = start_flavor_with_db(Flavor::V1);
+    let two = "cpu,host=a value=1 1000000000\ncpu,host=b value=2 1000000000\n";
+    assert_status(&post(&server, "/write?db=db", two), 204);
     assert_eq!(count(&store, "cpu", "db"), 2);
     // Good lines are written; the answer lists the bad one with dropped=0.
     let partial = post(
@@ -171,13 +152,14 @@ fn writes_and_partial_writes() {
     );
     assert_eq!(count(&store, "cpu", "db"), 5);
     // Empty bodies are fine.
-    assert_eq!(post(&server, "/write?db=db", "").status, 204);
-    assert_eq!(post(&server, "/write?db=db", "# comment\n\n").status, 204);
+    for empty in ["", "# comment\n\n"] {
+        assert_status(&post(&server, "/write?db=db", empty), 204);
+    }
 }
 
 #[test]
 fn unknown_retention_policy_and_consistency() {
-    let (server, store) = v1_with_db();
+    let (server, store) = start_flavor_with_db(Flavor::V1);
     assert_v1_error(
         &post(&server, "/write?db=db&rp=nope", "m v=1"),
         500,
@@ -191,80 +173,34 @@ fn unknown_retention_policy_and_consistency() {
         "invalid consistency level",
     );
     assert_eq!(count(&store, "m", "db"), 0);
-    assert_eq!(
-        post(&server, "/write?db=db&consistency=QUORUM", "m v=1").status,
-        204
-    );
-    assert_eq!(
-        post(&server, "/write?db=db&rp=autogen", "m v=2").status,
-        204
-    );
-    assert_eq!(
-        post(&server, "/api/v2/write?bucket=db/autogen", "m v=3").status,
-        204
-    );
-    assert_eq!(
-        post(&server, "/api/v2/write?bucket=db", "m v=4").status,
-        204
-    );
+    for (target, line) in [
+        ("/write?db=db&consistency=QUORUM", "m v=1"),
+        ("/write?db=db&rp=autogen", "m v=2"),
+        ("/api/v2/write?bucket=db/autogen", "m v=3"),
+        ("/api/v2/write?bucket=db", "m v=4"),
+    ] {
+        assert_status(&post(&server, target, line), 204);
+    }
 }
 
 #[test]
 fn precision_and_default_time() {
-    let (server, store) = v1_with_db();
-    assert_eq!(
-        post(&server, "/write?db=db&precision=u", "m v=1 1").status,
-        204
-    );
-    assert_eq!(
-        post(&server, "/write?db=db&precision=h", "h v=1 1").status,
-        204
-    );
-    assert_eq!(
-        post(&server, "/api/v2/write?bucket=db&precision=us", "n v=1 1").status,
-        204
-    );
-    let time_of = |m: &str| {
-        let table = store
-            .table(&influxlp::store::TableQuery {
-                measurement: m.into(),
-                db: "db".into(),
-                ..Default::default()
-            })
-            .unwrap()
-            .unwrap();
-        table
-            .batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<arrow_array::TimestampNanosecondArray>()
-            .unwrap()
-            .value(0)
-    };
-    assert_eq!(time_of("m"), 1000);
-    assert_eq!(time_of("h"), 3_600_000_000_000);
-    assert_eq!(time_of("n"), 1000);
+    let (server, store) = start_flavor_with_db(Flavor::V1);
+    let hour = 3_600_000_000_000;
+    for (target, line, measurement, time) in [
+        ("/write?db=db&precision=u", "m v=1 1", "m", 1000),
+        ("/write?db=db&precision=h", "h v=1 1", "h", hour),
+        ("/api/v2/write?bucket=db&precision=us", "n v=1 1", "n", 1000),
+    ] {
+        assert_status(&post(&server, target, line), 204);
+        assert_eq!(first_time(&store, "db", measurement), time, "{target}");
+    }
     // Lines without a timestamp share one time, truncated to the precision.
-    assert_eq!(
-        post(&server, "/write?db=db&precision=s", "t,k=a v=1\nt,k=b v=2").status,
-        204
-    );
-    let table = store
-        .table(&influxlp::store::TableQuery {
-            measurement: "t".into(),
-            db: "db".into(),
-            ..Default::default()
-        })
-        .unwrap()
-        .unwrap();
-    let times = table
-        .batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<arrow_array::TimestampNanosecondArray>()
-        .unwrap();
-    assert_eq!(times.value(0), times.value(1));
-    assert_eq!(times.value(0) % 1_000_000_000, 0);
+    let no_times = "t,k=a v=1\nt,k=b v=2";
+    assert_status(&post(&server, "/write?db=db&precision=s", no_times), 204);
+    let times = times(&store, "db", "t");
+    assert_eq!(times[0], times[1]);
+    assert_eq!(times[0] % 1_000_000_000, 0);
 }
 
 #[test]
@@ -279,61 +215,26 @@ fn auto_create_writes_to_unknown_databases() {
 
 #[test]
 fn gzip_bodies() {
-    let (server, store) = v1_with_db();
+    let (server, store) = start_flavor_with_db(Flavor::V1);
     let body = gzip(b"g v=1 1\ng v=2 2\n");
-    let reply = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        &body,
-    );
-    assert_eq!(reply.status, 204, "{}", reply.text());
+    assert_status(&post_encoded(&server, "/write?db=db", "gzip", &body), 204);
     assert_eq!(count(&store, "g", "db"), 2);
     // 1.x decodes exactly "gzip": x-gzip bodies are parsed as they are, and fail.
-    let raw = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "x-gzip")],
-        &body,
-    );
+    let raw = post_encoded(&server, "/write?db=db", "x-gzip", &body);
     assert_eq!(raw.status, 400);
-    let bad = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        b"this is not gzip at all",
-    );
-    assert_v1_error(&bad, 400, "gzip: invalid header");
-    let empty = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        b"",
-    );
-    assert_v1_error(&empty, 400, "EOF");
-    let truncated = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        &body[..body.len() - 4],
-    );
-    assert_v1_error(&truncated, 400, "unexpected EOF");
     let mut corrupt = body.clone();
     let n = corrupt.len();
     corrupt[n - 6] ^= 0x55;
-    let checksum = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        &corrupt,
-    );
-    assert_v1_error(&checksum, 400, "gzip: invalid checksum");
+    let broken: [(&[u8], &str); 4] = [
+        (b"this is not gzip at all", "gzip: invalid header"),
+        (b"", "EOF"),
+        (&body[..body.len() - 4], "unexpected EOF"),
+        (&corrupt, "gzip: invalid checksum"),
+    ];
+    for (sent, message) in broken {
+        let reply = post_encoded(&server, "/write?db=db", "gzip", sent);
+        assert_v1_error(&reply, 400, message);
+    }
     assert_eq!(count(&store, "g", "db"), 2);
 }
 
@@ -344,8 +245,7 @@ fn body_limits() {
         max_decompressed_size: Some(5000),
         ..ServerConfig::default()
     };
-    let (server, store) = start(config);
-    store.create_database("db").unwrap();
+    let (server, _) = start_with_db(config);
     let big = "m v=1\n".repeat(200);
     assert_v1_error(
         &post(&server, "/write?db=db", &big),
@@ -355,11 +255,8 @@ fn body_limits() {
     // Exactly the limit is accepted.
     let exact = format!("{}#xyz", "m v=1\n".repeat(166));
     assert_eq!(exact.len(), 1000);
-    assert_eq!(post(&server, "/write?db=db", &exact).status, 204);
-    assert_eq!(
-        post(&server, "/write?db=db", &format!("{exact}\n")).status,
-        413
-    );
+    assert_status(&post(&server, "/write?db=db", &exact), 204);
+    assert_status(&post(&server, "/write?db=db", &format!("{exact}\n")), 413);
     // Chunked bodies are counted as they arrive.
     let mut connection = Connection::open(server.local_addr());
     let mut raw =
@@ -373,20 +270,13 @@ fn body_limits() {
     // A small gzip body that inflates past the decompressed limit.
     let bomb = gzip_best("m v=1\n".repeat(50_000).as_bytes());
     assert!(bomb.len() < 1000, "{}", bomb.len());
-    let reply = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Content-Encoding", "gzip")],
-        &bomb,
-    );
+    let reply = post_encoded(&server, "/write?db=db", "gzip", &bomb);
     assert_v1_error(&reply, 413, "Request Entity Too Large");
 }
 
 #[test]
 fn authentication_and_privileges() {
     let (server, store) = start_with_auth(Flavor::V1);
-    store.create_database("db").unwrap();
     store.create_database("other").unwrap();
     let missing = post(&server, "/write?db=db", "m v=1");
     assert_v1_error(&missing, 401, "unable to parse authentication credentials");
@@ -400,60 +290,21 @@ fn authentication_and_privileges() {
         401,
         "authorization failed",
     );
-    let bearer = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Authorization", "Bearer abc")],
-        b"m v=1",
-    );
+    let bearer = post_as(&server, "/write?db=db", "Bearer abc", "m v=1");
     assert_v1_error(&bearer, 401, "bearer auth disabled");
-    let no_user = request(
-        &server,
-        "POST",
-        "/write?db=db",
-        &[("Authorization", &basic("", "x"))],
-        b"m v=1",
-    );
+    let no_user = post_as(&server, "/write?db=db", &basic("", "x"), "m v=1");
     assert_v1_error(&no_user, 401, "username required");
     // Every way of presenting good credentials.
-    assert_eq!(
-        post(&server, "/write?db=db&u=admin&p=secret", "m v=1 1").status,
-        204
-    );
-    assert_eq!(
-        request(
-            &server,
-            "POST",
-            "/write?db=db",
-            &[("Authorization", &basic("writer", "pw"))],
-            b"m v=1 2"
-        )
-        .status,
-        204
-    );
-    assert_eq!(
-        request(
-            &server,
-            "POST",
-            "/write?db=db",
-            &[("Authorization", "Token writer:pw")],
-            b"m v=1 3"
-        )
-        .status,
-        204
-    );
-    assert_eq!(
-        request(
-            &server,
-            "POST",
-            "/write?db=db",
-            &[("Authorization", "Token all-access")],
-            b"m v=1 4"
-        )
-        .status,
-        204
-    );
+    let good = post(&server, "/write?db=db&u=admin&p=secret", "m v=1 1");
+    assert_status(&good, 204);
+    for (authorization, line) in [
+        (basic("writer", "pw"), "m v=1 2"),
+        ("Token writer:pw".into(), "m v=1 3"),
+        ("Token all-access".into(), "m v=1 4"),
+    ] {
+        let reply = post_as(&server, "/write?db=db", &authorization, line);
+        assert_status(&reply, 204);
+    }
     assert_eq!(count(&store, "m", "db"), 4);
     // Privileges: writer may write to db only; reader may not write at all.
     let elsewhere = post(&server, "/write?db=other&u=writer&p=pw", "m v=1");
@@ -469,10 +320,7 @@ fn authentication_and_privileges() {
         "\"reader\" user is not authorized to write to database \"db\"",
     );
     // The database check comes before authorization.
-    assert_eq!(
-        post(&server, "/write?db=nope&u=writer&p=pw", "m v=1").status,
-        404
-    );
+    assert_status(&post(&server, "/write?db=nope&u=writer&p=pw", "m v=1"), 404);
     // Ping stays open; unknown paths answer 404 before authentication.
     assert_eq!(get(&server, "/ping").status, 204);
     assert_eq!(get(&server, "/nope").status, 404);
@@ -480,18 +328,13 @@ fn authentication_and_privileges() {
 
 #[test]
 fn keep_alive_serves_many_requests_per_connection() {
-    let (server, store) = v1_with_db();
+    let (server, store) = start_flavor_with_db(Flavor::V1);
     let mut connection = Connection::open(server.local_addr());
     for i in 0..20 {
-        let reply = connection.request(
-            "POST",
-            "/write?db=db",
-            &[],
-            format!("k v={i} {i}").as_bytes(),
-        );
+        let reply = connection.post("/write?db=db", format!("k v={i} {i}").as_bytes());
         assert_eq!(reply.status, 204);
     }
-    assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(connection.get("/ping").status, 204);
     assert_eq!(count(&store, "k", "db"), 20);
 }
 
@@ -500,9 +343,9 @@ fn early_refusals_keep_the_connection_usable() {
     let (server, _) = start_flavor(Flavor::V1);
     let mut connection = Connection::open(server.local_addr());
     // Refused before the body is read: the body is drained so the next request parses.
-    let refused = connection.request("POST", "/write", &[], &vec![b'x'; 300_000]);
+    let refused = connection.post("/write", &vec![b'x'; 300_000]);
     assert_eq!(refused.status, 400);
-    assert_eq!(connection.request("GET", "/ping", &[], b"").status, 204);
+    assert_eq!(connection.get("/ping").status, 204);
 }
 
 #[test]

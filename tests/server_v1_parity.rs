@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use common::{Connection, Reply};
+use common::{start, Connection, Reply, ReplyBody};
 use influxlp::server::{Flavor, Server, ServerConfig, User};
 use influxlp::store::{Store, WriteOptions};
 use serde_json::Value;
@@ -46,15 +46,17 @@ struct Servers {
 }
 
 fn servers(recording: &Value) -> Servers {
-    let plain_store = Arc::new(Store::new());
     let limit = recording["plain_server"]["max_body_size"].as_u64().unwrap() as usize;
-    let plain_config = ServerConfig {
+    let plain = start(ServerConfig {
         flavor: Flavor::V1,
         max_body_size: limit,
         ..ServerConfig::default()
-    };
-    let plain = Server::start(plain_config, plain_store.clone()).unwrap();
+    });
     let auth_info = &recording["auth_server"];
+    let names = |list: &Value| -> Vec<String> {
+        let list = list.as_array().unwrap();
+        list.iter().map(|d| d.as_str().unwrap().into()).collect()
+    };
     let users = auth_info["users"]
         .as_array()
         .unwrap()
@@ -63,44 +65,36 @@ fn servers(recording: &Value) -> Servers {
             name: u["name"].as_str().unwrap().into(),
             password: u["password"].as_str().unwrap().into(),
             admin: u["admin"].as_bool().unwrap(),
-            read: u["read"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d.as_str().unwrap().into())
-                .collect(),
-            write: u["write"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d.as_str().unwrap().into())
-                .collect(),
+            read: names(&u["read"]),
+            write: names(&u["write"]),
         })
         .collect();
-    let auth_store = Arc::new(Store::new());
-    let auth = Server::start(
-        ServerConfig {
-            flavor: Flavor::V1,
-            users,
-            ..ServerConfig::default()
-        },
-        auth_store.clone(),
-    )
-    .unwrap();
+    let auth = start(ServerConfig {
+        flavor: Flavor::V1,
+        users,
+        ..ServerConfig::default()
+    });
+    let auth_store = &auth.1;
     for db in ["database", "other_database"] {
         auth_store
             .create_database(auth_info[db].as_str().unwrap())
             .unwrap();
     }
+    write_lines(
+        auth_store,
+        auth_info["database"].as_str().unwrap(),
+        "a v=1 1000",
+    );
+    Servers { plain, auth }
+}
+
+/// Lines written into the store directly, not through a server, as the recording's setup was.
+fn write_lines(store: &Store, db: &str, lines: &str) {
     let options = WriteOptions {
-        db: auth_info["database"].as_str().unwrap().into(),
+        db: db.into(),
         ..WriteOptions::default()
     };
-    auth_store.write(b"a v=1 1000", &options).unwrap();
-    Servers {
-        plain: (plain, plain_store),
-        auth: (auth, auth_store),
-    }
+    store.write(lines.as_bytes(), &options).unwrap();
 }
 
 /// Percent-encoding as Python's `urllib.parse.quote` (what the recorder sent).
@@ -256,17 +250,11 @@ fn v1_answers_as_recorded_influxd() {
         if let Some(db) = db {
             store.create_database(db).unwrap();
             for body in case["setup"].as_array().unwrap() {
-                let options = WriteOptions {
-                    db: db.into(),
-                    ..WriteOptions::default()
-                };
-                store
-                    .write(body.as_str().unwrap().as_bytes(), &options)
-                    .unwrap();
+                write_lines(store, db, body.as_str().unwrap());
             }
         }
         let reply = send(server, case, db);
-        let text = String::from_utf8_lossy(&reply.body).into_owned();
+        let text = reply.text();
         let recorded = &case["response"];
         compared += 1;
         if let Some((status, body)) = expected_1_10(id) {

@@ -164,12 +164,7 @@ impl Store {
     ) {
         let _commit = self.commit.lock();
         let current = self.snapshot();
-        let Some(measurement) = current
-            .databases
-            .get(db)
-            .and_then(|d| d.policy_named(rp))
-            .and_then(|p| p.measurements.get(name))
-        else {
+        let Some(measurement) = current.measurement(db, rp, name) else {
             return;
         };
         let Some(replacement) = next(measurement) else {

@@ -107,6 +107,14 @@ impl Catalog {
         )
     }
 
+    /// Measurement `name` in policy `rp` of database `db`, if all three exist.
+    pub fn measurement(&self, db: &str, rp: &str, name: &str) -> Option<&Arc<Measurement>> {
+        self.databases
+            .get(db)
+            .and_then(|d| d.policy_named(rp))
+            .and_then(|p| p.measurements.get(name))
+    }
+
     /// Every measurement with where it lives: (database, policy, measurement).
     pub fn measurements(
         &self,

@@ -128,13 +128,7 @@ impl Store {
             Some(db) => db.policy(options.rp.as_deref())?.name.clone(),
             None => DEFAULT_POLICY.to_string(),
         };
-        let stored = |name: &str| {
-            current
-                .databases
-                .get(&options.db)
-                .and_then(|db| db.policy_named(&rp_name))
-                .and_then(|rp| rp.measurements.get(name).cloned())
-        };
+        let stored = |name: &str| current.measurement(&options.db, &rp_name, name).cloned();
 
         let mut result = WriteResult {
             points_dropped: prior_errors
@@ -242,12 +236,7 @@ impl Store {
     /// run in if nothing else changed those runs meanwhile.
     fn compact_after_write(&self, db: &str, rp: &str, name: &str) {
         let snapshot = self.snapshot();
-        let Some(measurement) = snapshot
-            .databases
-            .get(db)
-            .and_then(|d| d.policy_named(rp))
-            .and_then(|p| p.measurements.get(name))
-        else {
+        let Some(measurement) = snapshot.measurement(db, rp, name) else {
             return;
         };
         let Some(start) = measurement.compaction_start() else {
