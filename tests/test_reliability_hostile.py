@@ -337,6 +337,35 @@ def test_requests_after_stop_are_refused():
         socket.create_connection(("127.0.0.1", port), timeout=2)
 
 
+def test_stop_waits_shutdown_timeout_for_a_stalled_body_then_closes_it():
+    server = influxlp.Server(shutdown_timeout=0.5)
+    server.start()
+    server.store.create_database("db")
+    stalled = socket.create_connection((server.host, server.port))
+    try:
+        # A head promising more body than ever comes: the request stays in flight.
+        stalled.sendall(b"POST /write?db=db HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\nm f=1")
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.stop()
+        elapsed = time.monotonic() - started
+        assert 0.4 <= elapsed < 3, elapsed
+        stalled.settimeout(5)
+        try:
+            rest = stalled.recv(4096)
+        except ConnectionResetError:
+            rest = b""
+        assert rest == b"", rest  # closed without an answer
+        assert server.store.count(db="db") == 0
+    finally:
+        stalled.close()
+
+
+def test_shutdown_timeout_must_be_a_number_of_seconds():
+    with pytest.raises(ValueError, match="shutdown_timeout"):
+        influxlp.Server(shutdown_timeout=-1)
+
+
 def test_a_full_store_refuses_the_write_as_influxdb_1x():
     store = influxlp.Store(max_memory=200_000)
     assert store.max_memory == 200_000

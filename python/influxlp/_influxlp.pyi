@@ -239,11 +239,13 @@ class Server:
         request_log_bytes: int = 67_108_864,
         read_timeout: float = 30.0,
         max_connections: int = 1024,
+        shutdown_timeout: float = 10.0,
     ) -> None: ...
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""
     def stop(self) -> None:
-        """Stop accepting, let in-flight requests finish, free the port; idempotent."""
+        """Stop accepting, let in-flight requests finish (for up to ``shutdown_timeout``
+        seconds, then close their connections), free the port; idempotent."""
     def reset(self) -> None:
         """Empty the store and the request log and clear every injected fault."""
     @property

@@ -236,7 +236,7 @@ fn injected_error(
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS, shutdown_timeout=core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -255,7 +255,9 @@ impl Server {
         request_log_bytes: usize,
         read_timeout: f64,
         max_connections: usize,
+        shutdown_timeout: f64,
     ) -> PyResult<Self> {
+        let shutdown_timeout = seconds_arg("shutdown_timeout", shutdown_timeout)?;
         let read_timeout = std::time::Duration::try_from_secs_f64(read_timeout)
             .ok()
             .filter(|t| !t.is_zero())
@@ -295,6 +297,7 @@ impl Server {
             faults: Some(faults.clone()),
             read_timeout,
             max_connections,
+            shutdown_timeout,
             ..ServerConfig::default()
         };
         Ok(Server {
@@ -325,7 +328,8 @@ impl Server {
         Ok(())
     }
 
-    /// Stops accepting, lets in-flight requests finish and frees the port; idempotent.
+    /// Stops accepting, lets in-flight requests finish (for up to `shutdown_timeout`, then
+    /// closes their connections) and frees the port; idempotent.
     fn stop(&self, py: Python<'_>) {
         let server = self.running.lock().take();
         if let Some(server) = server {

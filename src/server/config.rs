@@ -52,6 +52,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
 }
 
+/// Default `shutdown_timeout`.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Default `read_timeout`.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default `max_connections`.
@@ -72,7 +75,7 @@ impl Default for ServerConfig {
             request_logger: None,
             recorder: None,
             faults: None,
-            shutdown_timeout: Duration::from_secs(10),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             worker_threads: 2,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,

@@ -23,6 +23,7 @@ pub mod write;
 
 pub use config::{
     ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
+    DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
