@@ -159,3 +159,31 @@ def test_fork_after_start_does_not_deadlock_the_child():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_import_and_store_add_no_thread_and_a_stopped_server_leaves_none_behind():
+    # A library imported into a test suite must not make the process multi-threaded: Python
+    # 3.12+ warns on every os.fork() then. The allocator's purging thread lives only as long as
+    # a server runs. (numpy's own BLAS pool is counted in the baseline.)
+    result = run_python(
+        """
+        import os, time
+        threads = lambda: len(os.listdir("/proc/self/task"))
+        import numpy
+        baseline = threads()
+        import influxlp
+        store = influxlp.Store()
+        store.write(b"m f=1 1\\n" * 10_000, db="db")
+        store.table("m", db="db").to_numpy()
+        print(threads() - baseline)
+        with influxlp.Server(store=store) as a, influxlp.Server(store=store) as b:
+            running = threads() - baseline
+        deadline = time.monotonic() + 5
+        while threads() > baseline and time.monotonic() < deadline:
+            time.sleep(0.05)
+        print(running > 0, threads() - baseline)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "True", "0"], result.stdout

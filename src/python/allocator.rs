@@ -3,25 +3,85 @@
 //! With glibc's malloc, a server whose worker and blocking threads take turns building and
 //! dropping batches kept what they freed in per-thread arenas: in a soak that empties the store
 //! after each round, 4 MiB stayed in use every time while resident memory climbed
-//! 58 → 77 → 111 → 149 MiB, and `malloc_trim` could not give it back. jemalloc's background
-//! thread returns pages that stay unused for a second (`dirty_decay_ms`) straight to the system
-//! (`muzzy_decay_ms:0`), so resident memory follows what the store holds. The prefixed build
-//! (`_rjem_` symbols) leaves the host process's `malloc` alone; `_RJEM_MALLOC_CONF` in the
-//! environment still overrides these settings. Only the extension module sets an allocator:
-//! the Rust library leaves that choice to the program that links it.
+//! 58 → 77 → 111 → 149 MiB, and `malloc_trim` could not give it back. jemalloc returns pages
+//! that stay unused for a second (`dirty_decay_ms`) straight to the system (`muzzy_decay_ms:0`),
+//! so resident memory follows what the store holds. The prefixed build (`_rjem_` symbols) leaves
+//! the host process's `malloc` alone; `_RJEM_MALLOC_CONF` in the environment still overrides
+//! these settings. Only the extension module sets an allocator: the Rust library leaves that
+//! choice to the program that links it. jemalloc does not build with MSVC, where the system
+//! allocator stays and [`BackgroundPurging`] does nothing.
 
-use std::ffi::c_char;
+use std::sync::Mutex;
 
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+#[cfg(not(target_env = "msvc"))]
+mod jemalloc {
+    use std::ffi::{c_char, c_void};
 
-/// jemalloc's `malloc_conf`: a C string pointer it reads once, at its first allocation.
-#[repr(transparent)]
-pub struct MallocConf(*const c_char);
+    #[global_allocator]
+    static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-// SAFETY: the pointer is to a static, immutable C string literal.
-unsafe impl Sync for MallocConf {}
+    /// jemalloc's `malloc_conf`: a C string pointer it reads once, at its first allocation.
+    #[repr(transparent)]
+    pub struct MallocConf(*const c_char);
 
-#[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: MallocConf =
-    MallocConf(c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
+    // SAFETY: the pointer is to a static, immutable C string literal.
+    unsafe impl Sync for MallocConf {}
+
+    #[export_name = "_rjem_malloc_conf"]
+    pub static MALLOC_CONF: MallocConf =
+        MallocConf(c"dirty_decay_ms:1000,muzzy_decay_ms:0,max_background_threads:1".as_ptr());
+
+    /// Turns jemalloc's background purging thread on or off (off joins it).
+    pub fn set_background_thread(on: bool) {
+        let mut value = on;
+        // SAFETY: "background_thread" takes a bool; the name is NUL-terminated and `value`
+        // outlives the call. A failure (no thread support) leaves purging to allocation activity.
+        unsafe {
+            tikv_jemalloc_sys::mallctl(
+                c"background_thread".as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                (&mut value as *mut bool).cast::<c_void>(),
+                std::mem::size_of::<bool>(),
+            );
+        }
+    }
+}
+
+#[cfg(target_env = "msvc")]
+mod jemalloc {
+    pub fn set_background_thread(_on: bool) {}
+}
+
+/// Running servers, each holding a [`BackgroundPurging`].
+static HOLDERS: Mutex<usize> = Mutex::new(0);
+
+/// Keeps jemalloc's background purging thread running while held: it returns decayed pages
+/// while the process is otherwise idle, as a server between loads is (without it they go back
+/// only as later allocations tick the decay along).
+///
+/// Servers hold one rather than `malloc_conf` turning it on for good: that would start the
+/// thread at import, and a merely imported module must not make the process multi-threaded
+/// (Python 3.12+ warns on every `os.fork()` then); dropping the last one joins the thread.
+pub struct BackgroundPurging(());
+
+impl BackgroundPurging {
+    pub fn hold() -> Self {
+        let mut holders = HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+        // Turned on by every holder, not only the first: a forked child inherits the count but
+        // not the thread.
+        jemalloc::set_background_thread(true);
+        *holders += 1;
+        BackgroundPurging(())
+    }
+}
+
+impl Drop for BackgroundPurging {
+    fn drop(&mut self) {
+        let mut holders = HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+        *holders = holders.saturating_sub(1);
+        if *holders == 0 {
+            jemalloc::set_background_thread(false);
+        }
+    }
+}

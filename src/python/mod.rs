@@ -1,7 +1,6 @@
 //! The pyo3 layer: thin wrappers that turn Python arguments into core calls and core results
 //! into Python objects. No behaviour of its own lives here.
 
-#[cfg(not(target_env = "msvc"))]
 mod allocator;
 mod batch;
 mod errors;

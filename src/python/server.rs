@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyOSError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use super::allocator::BackgroundPurging;
 use super::errors::store_error;
 use super::points::points_of;
 use super::request::Request;
@@ -141,15 +142,21 @@ fn tokens_from(tokens: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Optio
 pub struct Server {
     config: ServerConfig,
     store: Py<Store>,
-    running: Mutex<Option<Arc<core::Server>>>,
+    running: Mutex<Option<Running>>,
     /// The request log (`None` when turned off with `request_log_size=0`).
     recorder: Option<Arc<Recorder>>,
     faults: Arc<Faults>,
 }
 
+/// A started server and what it keeps going beside it.
+struct Running {
+    server: Arc<core::Server>,
+    _purging: BackgroundPurging,
+}
+
 impl Server {
     fn running(&self) -> Option<Arc<core::Server>> {
-        self.running.lock().clone()
+        self.running.lock().as_ref().map(|r| r.server.clone())
     }
 }
 
@@ -324,18 +331,27 @@ impl Server {
                     self.config.host, self.config.port
                 ))
             })?;
-        *self.running.lock() = Some(Arc::new(server));
+        let running = Running {
+            server: Arc::new(server),
+            _purging: BackgroundPurging::hold(),
+        };
+        // A server left from before a fork (not running here) goes with its hold.
+        let previous = self.running.lock().replace(running);
+        py.detach(|| drop(previous));
         Ok(())
     }
 
     /// Stops accepting, lets in-flight requests finish (for up to `shutdown_timeout`, then
     /// closes their connections) and frees the port; idempotent.
     fn stop(&self, py: Python<'_>) {
-        let server = self.running.lock().take();
-        if let Some(server) = server {
+        let running = self.running.lock().take();
+        if let Some(running) = running {
             // Requests sleeping out an injected latency answer now rather than hold up the stop.
             self.faults.wake_sleepers();
-            py.detach(|| server.stop());
+            py.detach(|| {
+                running.server.stop();
+                drop(running);
+            });
         }
     }
 
@@ -610,8 +626,8 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(server) = self.running.get_mut().take() {
-            server.stop();
+        if let Some(running) = self.running.get_mut().take() {
+            running.server.stop();
         }
     }
 }
