@@ -141,6 +141,16 @@ impl Token {
         self.kind == TokenKind::Ident && self.text.eq_ignore_ascii_case(word)
     }
 
+    /// The word upper-cased when this token is a bare word, else empty: what a statement's
+    /// keyword `match` reads.
+    pub fn keyword(&self) -> String {
+        if self.kind == TokenKind::Ident {
+            self.text.to_ascii_uppercase()
+        } else {
+            String::new()
+        }
+    }
+
     pub fn is_op(&self, op: &str) -> bool {
         self.kind == TokenKind::Op && self.text == op
     }

@@ -266,11 +266,7 @@ impl<'a> Parser<'a> {
 
     fn statement(&mut self) -> Parsed<StatementKind> {
         let token = self.next();
-        let keyword = if token.kind == TokenKind::Ident {
-            token.text.to_ascii_uppercase()
-        } else {
-            String::new()
-        };
+        let keyword = token.keyword();
         match keyword.as_str() {
             "SELECT" => Ok(StatementKind::Select(Box::new(self.select()?))),
             "SHOW" => self.show(),
@@ -285,11 +281,7 @@ impl<'a> Parser<'a> {
 
     fn show(&mut self) -> Parsed<StatementKind> {
         let token = self.next();
-        let keyword = if token.kind == TokenKind::Ident {
-            token.text.to_ascii_uppercase()
-        } else {
-            String::new()
-        };
+        let keyword = token.keyword();
         match keyword.as_str() {
             "DATABASES" => Ok(StatementKind::ShowDatabases),
             "RETENTION" => {
@@ -454,11 +446,7 @@ impl<'a> Parser<'a> {
 
     fn create(&mut self) -> Parsed<StatementKind> {
         let token = self.next();
-        let keyword = if token.kind == TokenKind::Ident {
-            token.text.to_ascii_uppercase()
-        } else {
-            String::new()
-        };
+        let keyword = token.keyword();
         match keyword.as_str() {
             "DATABASE" => {
                 let name = self.ident()?;
@@ -541,11 +529,7 @@ impl<'a> Parser<'a> {
 
     fn drop(&mut self) -> Parsed<StatementKind> {
         let token = self.next();
-        let keyword = if token.kind == TokenKind::Ident {
-            token.text.to_ascii_uppercase()
-        } else {
-            String::new()
-        };
+        let keyword = token.keyword();
         match keyword.as_str() {
             "DATABASE" => Ok(StatementKind::DropDatabase {
                 name: self.ident()?,
