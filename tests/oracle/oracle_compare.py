@@ -9,7 +9,8 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LONG = 1000  # must match record_influxd.LONG
+LONG = 1000  # strings longer than this are recorded by hash (bodies by run lengths)
+RAW_KEYS = ("body_hex", "body_runs")  # request bodies are always kept whole
 
 
 def load(name: str) -> dict:
@@ -25,7 +26,9 @@ def request_body(rec: dict) -> bytes:
 
 
 def compact(obj):
-    """The recorder's compaction: strings longer than LONG become a hash summary."""
+    """The recordings' compaction, used by the recorder and the comparisons alike: every string
+    longer than LONG becomes {"sha256", "len", "head", "tail"} (UTF-8 bytes); request bodies
+    (RAW_KEYS) stay whole."""
     if isinstance(obj, str) and len(obj) > LONG:
         raw = obj.encode("utf-8")
         return {
@@ -38,7 +41,9 @@ def compact(obj):
         return [compact(x) for x in obj]
     if isinstance(obj, dict):
         return {
-            (k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): compact(v)
+            (k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (
+                v if k in RAW_KEYS else compact(v)
+            )
             for k, v in obj.items()
         }
     return obj

@@ -12,7 +12,6 @@ beside this script.  Python 3.11 standard library only; Debian's `influxdb` pack
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -26,12 +25,9 @@ import parse_corpus  # noqa: E402
 import readback  # noqa: E402
 import store_corpus  # noqa: E402
 from influxd import Influxd  # noqa: E402
+from oracle_compare import LONG, compact  # noqa: E402
 
 PRECISION_UNIT = {"n": 1, "u": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
-
-
-LONG = 1000  # strings longer than this are recorded by hash (bodies by run lengths)
-RAW_KEYS = ("body_hex", "body_runs")  # request bodies are always kept whole
 
 
 def body_fields(body: bytes) -> dict:
@@ -57,28 +53,6 @@ def body_fields(body: bytes) -> dict:
             runs.append([body[i:j].hex(), 1])
         i = j
     return {"body_runs": runs, "body_len": len(body)}
-
-
-def compact(obj):
-    """Replace every string longer than LONG by {"sha256", "len", "head", "tail"} (UTF-8 bytes)."""
-    if isinstance(obj, str) and len(obj) > LONG:
-        raw = obj.encode("utf-8")
-        return {
-            "sha256": hashlib.sha256(raw).hexdigest(),
-            "len": len(raw),
-            "head": obj[:100],
-            "tail": obj[-150:],
-        }
-    if isinstance(obj, list):
-        return [compact(x) for x in obj]
-    if isinstance(obj, dict):
-        return {
-            (k if len(k) <= LONG else json.dumps(compact(k), ensure_ascii=False)): (
-                v if k in RAW_KEYS else compact(v)
-            )
-            for k, v in obj.items()
-        }
-    return obj
 
 
 def response_fields(r) -> dict:
