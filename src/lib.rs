@@ -14,8 +14,10 @@ pub mod text;
 mod python;
 
 /// The extension module `influxlp._influxlp`; the Python package re-exports it.
+/// `gil_used`: free-threaded CPython is not supported yet (`influxlp/_interpreter.py` refuses it
+/// with a message); should the module be imported there anyway, CPython turns the GIL back on.
 #[cfg(feature = "python")]
-#[pyo3::pymodule]
+#[pyo3::pymodule(gil_used = true)]
 fn _influxlp(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     python::register(m)
 }

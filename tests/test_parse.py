@@ -52,6 +52,22 @@ def test_parse_rejects_other_types():
         influxlp.parse(12)
 
 
+def test_parse_reads_any_buffer_of_single_bytes_and_no_other():
+    import array
+    import mmap
+
+    assert influxlp.parse(array.array("B", b"m v=2i 5\n"))["m"].to_numpy()["v"].tolist() == [2]
+    assert influxlp.parse(memoryview(b"xm v=3i 5\n")[1:])["m"].to_numpy()["v"].tolist() == [3]
+    with mmap.mmap(-1, 9) as mapped:
+        mapped.write(b"m v=4i 5\n")
+        assert influxlp.parse(mapped)["m"].to_numpy()["v"].tolist() == [4]
+    # a buffer of wider items is not text: refused, not reinterpreted byte by byte
+    with pytest.raises(TypeError, match="not array"):
+        influxlp.parse(array.array("i", [1, 2]))
+    with pytest.raises(TypeError, match="not list"):
+        influxlp.parse([109, 32])
+
+
 def test_every_field_type_keeps_its_influxdb_type():
     data = b'm f=1.5,i=-3i,u=7u,b=true,s="a \\"q\\"" 1\n'
     table = influxlp.parse(data)["m"]

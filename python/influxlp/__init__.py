@@ -6,7 +6,12 @@ InfluxDB's semantics (``Store``), and serve InfluxDB's HTTP write API (``Server`
 
 from collections.abc import Mapping
 
-from ._influxlp import (
+from ._interpreter import require_supported_interpreter
+
+# Before the extension module loads: a free-threaded CPython gets a clear ImportError.
+require_supported_interpreter()
+
+from ._influxlp import (  # noqa: E402
     Batch,
     DatabaseNotFoundError,
     LineProtocolError,
@@ -19,10 +24,9 @@ from ._influxlp import (
     WriteResult,
     parse,
 )
+from ._influxlp import __version__ as __version__  # noqa: E402
 
 Mapping.register(Batch)
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Batch",

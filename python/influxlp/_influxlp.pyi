@@ -6,6 +6,8 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+__version__: str  # the crate's version (Cargo.toml), also the package's
+
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
 

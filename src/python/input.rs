@@ -1,16 +1,16 @@
 //! Line protocol input from Python: bytes and str are read in place; other buffers are copied
-//! once (a bytearray may change while the GIL is released).
+//! once (a bytearray may change while the GIL is released). The copy goes through `memoryview`
+//! and `bytes`, which the stable ABI of Python 3.10 offers (its buffer C API does not).
 
-use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBytes, PyMemoryView};
 
 /// Bytes that stay valid and unchanged while the GIL is released.
 pub enum LineProtocolInput {
     Bytes(PyBackedBytes),
     Str(PyBackedStr),
-    Copied(Vec<u8>),
 }
 
 impl LineProtocolInput {
@@ -18,7 +18,6 @@ impl LineProtocolInput {
         match self {
             LineProtocolInput::Bytes(b) => b.as_ref(),
             LineProtocolInput::Str(s) => s.as_bytes(),
-            LineProtocolInput::Copied(v) => v,
         }
     }
 }
@@ -33,12 +32,26 @@ impl<'a, 'py> FromPyObject<'a, 'py> for LineProtocolInput {
         if let Ok(text) = ob.extract::<PyBackedStr>() {
             return Ok(LineProtocolInput::Str(text));
         }
-        match PyBuffer::<u8>::get(&ob) {
-            Ok(buffer) => Ok(LineProtocolInput::Copied(buffer.to_vec(ob.py())?)),
-            Err(_) => Err(PyTypeError::new_err(format!(
+        match byte_view(&ob)? {
+            Some(view) => {
+                let copy = ob.py().get_type::<PyBytes>().call1((view,))?;
+                Ok(LineProtocolInput::Bytes(copy.extract::<PyBackedBytes>()?))
+            }
+            None => Err(PyTypeError::new_err(format!(
                 "line protocol must be bytes, bytearray, memoryview or str, not {}",
                 ob.get_type().name()?
             ))),
         }
     }
+}
+
+/// A memoryview of `ob` when it exports a buffer of single bytes (format `B` or `c`, as
+/// bytearray, mmap and `memoryview(bytes)` do); `None` for anything else.
+fn byte_view<'py>(ob: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyMemoryView>>> {
+    let Ok(view) = PyMemoryView::from(ob) else {
+        return Ok(None);
+    };
+    let format: String = view.getattr("format")?.extract()?;
+    let item = format.trim_start_matches(['@', '=', '<', '>', '!']);
+    Ok(matches!(item, "B" | "c").then_some(view))
 }
