@@ -44,8 +44,18 @@ def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(argv, check=True, **kwargs)
 
 
+def maturin() -> str:
+    """The maturin installed with this Python (the `test` extra), else the one on PATH."""
+    name = "maturin.exe" if os.name == "nt" else "maturin"
+    beside = pathlib.Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which("maturin")
+    if found is None:
+        sys.exit("maturin is not installed: pip install '.[test]'")
+    return found
+
+
 def build_wheel(profile: str, out: pathlib.Path) -> pathlib.Path:
-    argv = [sys.executable, "-m", "maturin", "build", "--profile", profile, "--out", str(out)]
+    argv = [maturin(), "build", "--profile", profile, "--out", str(out)]
     if sys.platform.startswith("linux"):
         # zig links against an old glibc: manylinux2014 (glibc 2.17) without a docker image.
         argv += ["--zig", "--compatibility", "manylinux2014", "--auditwheel", "check"]
