@@ -54,6 +54,12 @@ def test_a_wheel_without_abi3_or_manylinux_is_rejected(check_wheel, tmp_path):
             continue  # the manylinux tag is required on Linux only
         with pytest.raises(SystemExit):
             check_wheel.check_tags(wheel)
+    musl = tmp_path / "influxlp-1.0.0-cp310-abi3-musllinux_1_2_x86_64.whl"
+    musl.write_bytes(b"")
+    check_wheel.check_tags(musl, ("manylinux", "musllinux"))
+    if sys.platform.startswith("linux"):
+        with pytest.raises(SystemExit):
+            check_wheel.check_tags(musl)  # what this machine builds must be manylinux
 
 
 def test_other_interpreters_are_gil_cpythons_of_310_or_newer(check_wheel):

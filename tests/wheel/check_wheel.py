@@ -8,7 +8,8 @@
 
 Steps:
 1. ``maturin build`` (on Linux with ``--zig`` for a manylinux2014 baseline, which maturin's
-   auditwheel check confirms); the file name must carry ``abi3`` (and ``manylinux`` on Linux).
+   auditwheel check confirms); the file name must carry ``abi3``, and on Linux ``manylinux``
+   (``musllinux`` too for a wheel given with ``--wheel``).
 2. A fresh virtualenv, no system site-packages, PATH stripped of every directory holding
    ``cargo`` or ``rustc``; ``pip install <wheel>[test]`` there, so nothing can be compiled.
 3. The test suite (``tests/`` with the ``README.md`` and ``bench/`` it reads, copied to a
@@ -66,13 +67,14 @@ def build_wheel(profile: str, out: pathlib.Path) -> pathlib.Path:
     return wheel
 
 
-def check_tags(wheel: pathlib.Path) -> None:
+def check_tags(wheel: pathlib.Path, linux_platforms: tuple[str, ...] = ("manylinux",)) -> None:
+    """Exit unless the wheel is for the stable ABI and, on Linux, one of `linux_platforms`."""
     tags = wheel.name.removesuffix(".whl").split("-")[2:]
     print(f"wheel: {wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB), tags {tags}", flush=True)
     if tags[1] != "abi3":
         sys.exit(f"not a stable-ABI wheel: {wheel.name}")
-    if sys.platform.startswith("linux") and "manylinux" not in tags[2]:
-        sys.exit(f"not a manylinux wheel: {wheel.name}")
+    if sys.platform.startswith("linux") and not tags[2].startswith(linux_platforms):
+        sys.exit(f"not a {' or '.join(linux_platforms)} wheel: {wheel.name}")
 
 
 def toolchain_free_path() -> str:
@@ -195,8 +197,12 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="influxlp-wheel-") as scratch_name:
         scratch = pathlib.Path(scratch_name)
-        wheel = options.wheel or build_wheel(options.profile, scratch / "dist")
-        check_tags(wheel)
+        if options.wheel:
+            wheel = options.wheel
+            check_tags(wheel, ("manylinux", "musllinux"))
+        else:
+            wheel = build_wheel(options.profile, scratch / "dist")
+            check_tags(wheel)
         suite = copy_suite(scratch)
 
         venv = scratch / "venv"
