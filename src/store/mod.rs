@@ -21,6 +21,8 @@ mod run;
 mod series;
 mod write;
 
+pub(crate) use write::{field_type_conflicts, BEYOND_RETENTION};
+
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,
 };
