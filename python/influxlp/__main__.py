@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
-from . import Server, __version__
+from . import Server, Store, __version__
+
+# Beside a saved store's data (see ``Store.save``).
+_CATALOG_FILE = "_influxlp_catalog.json"
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -53,10 +57,26 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-size", type=int, default=25_000_000, help="largest request body, bytes"
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="load the store saved in DIR at start and save it there on a clean stop "
+        "(Ctrl-C, SIGTERM): a snapshot on stop, not a crash-safe log",
+    )
     return parser
 
 
+def _load_store(data_dir: str | None) -> Store | None:
+    """The store saved in ``data_dir``; an empty one when nothing was saved there yet."""
+    if data_dir is None:
+        return None
+    if os.path.exists(os.path.join(data_dir, _CATALOG_FILE)):
+        return Store.load(data_dir)
+    return Store()
+
+
 def serve(args: argparse.Namespace) -> int:
+    store = _load_store(args.data_dir)
     server = Server(
         host=args.host,
         port=args.port,
@@ -67,6 +87,7 @@ def serve(args: argparse.Namespace) -> int:
         max_body_size=args.max_body_size,
         log_requests=not args.quiet,
         request_log_size=0,  # a long-running server keeps no request history
+        store=store,
     )
     stopping = threading.Event()
 
@@ -85,6 +106,9 @@ def serve(args: argparse.Namespace) -> int:
     while not stopping.wait(0.5):
         pass
     server.stop()
+    if store is not None:
+        store.save(args.data_dir)
+        print(f"influxlp: store saved in {args.data_dir}", file=sys.stderr, flush=True)
     print("influxlp: stopped", file=sys.stderr, flush=True)
     return 0
 

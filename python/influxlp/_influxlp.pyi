@@ -1,6 +1,7 @@
 """Type stubs of the Rust extension module ``influxlp._influxlp``."""
 
 import datetime
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
@@ -153,6 +154,14 @@ class Store:
     def drop_measurement(self, measurement: str, *, db: str, rp: str | None = None) -> None: ...
     def clear(self) -> None: ...
     def memory_usage(self) -> int: ...
+    def save(self, directory: str | os.PathLike[str]) -> None:
+        """Write the store into ``directory`` as a Parquet dataset with a catalog of its
+        databases and policies, replacing a store saved there before (swapped in when
+        complete)."""
+    @staticmethod
+    def load(directory: str | os.PathLike[str], *, max_memory: int | None = None) -> Store:
+        """The store saved in ``directory`` by ``save``: same databases, policies, series,
+        types and values."""
 
 class User:
     """A user the server accepts: an admin, or read/write privileges on the listed databases."""

@@ -3,6 +3,7 @@
 
 mod allocator;
 mod batch;
+mod dataset;
 mod errors;
 mod input;
 mod numpy_export;

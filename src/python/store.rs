@@ -1,17 +1,20 @@
 //! `influxlp.Store` and `influxlp.WriteResult`: the Python face of the core store.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use super::dataset::dataset_error;
 use super::errors::{line_errors, store_error};
 use super::input::LineProtocolInput;
 use super::parse::parser_options;
 use super::table::Table;
 use super::time::optional_nanoseconds;
 use crate::columnar::ParseOptions;
+use crate::dataset::{load_store, save_store};
 use crate::store::{self as core, StoreError, TableQuery, WriteOptions};
 
 /// Nanoseconds per second, for retention policy durations given in seconds.
@@ -311,6 +314,28 @@ impl Store {
     /// Bytes held by stored data.
     fn memory_usage(&self) -> usize {
         self.inner.memory_usage()
+    }
+
+    /// Writes the store into `directory` as a Parquet dataset (`database=/retention_policy=/
+    /// measurement=` partitions) with a catalog of its databases and policies, replacing a store
+    /// saved there before; the new copy is swapped in only when complete.
+    fn save(&self, py: Python<'_>, directory: PathBuf) -> PyResult<()> {
+        py.detach(|| save_store(&self.inner, &directory))
+            .map(drop)
+            .map_err(dataset_error)
+    }
+
+    /// The store saved in `directory` by `save`: the same databases, policies, series, types
+    /// and values.
+    #[staticmethod]
+    #[pyo3(signature = (directory, *, max_memory=None))]
+    fn load(py: Python<'_>, directory: PathBuf, max_memory: Option<usize>) -> PyResult<Store> {
+        let store = py
+            .detach(|| load_store(&directory, core::Store::with_max_memory(max_memory)))
+            .map_err(dataset_error)?;
+        Ok(Store {
+            inner: Arc::new(store),
+        })
     }
 
     fn __repr__(&self) -> String {
