@@ -5,6 +5,7 @@
 
 pub mod columnar;
 pub mod dataset;
+pub mod io;
 pub mod line_protocol;
 pub mod precision;
 pub mod server;
