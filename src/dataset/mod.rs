@@ -8,9 +8,11 @@
 //! - `file`: one part file, written under a temporary name and renamed when complete;
 //! - `destination`: the directory a dataset goes into;
 //! - `writer`: the type rule, file rollover and memory bounds over all of it;
+//! - `convert`: line protocol sources through the reader (`crate::io`) into a dataset;
 //! - `catalog`, `save`, `load`: the store to a directory and back.
 
 mod catalog;
+mod convert;
 mod destination;
 mod error;
 mod file;
@@ -21,6 +23,10 @@ mod save;
 mod schema;
 mod writer;
 
+pub use convert::{
+    convert, ConvertError, ConvertOptions, ConvertProgress, ConvertResult, SourceError,
+    MAX_KEPT_ERRORS,
+};
 pub use error::DatasetError;
 pub use format::{Compression, Format};
 pub use load::load_store;
@@ -32,5 +38,7 @@ pub use writer::{DatasetOptions, DatasetSummary, DatasetWriter, TableOutcome};
 /// leading `_` keeps dataset readers from taking it for data.
 pub const CATALOG_FILE: &str = "_influxlp_catalog.json";
 
+#[cfg(test)]
+pub(crate) mod convert_tests;
 #[cfg(test)]
 mod tests;

@@ -235,6 +235,26 @@ fn an_unfinished_dataset_leaves_no_file_that_looks_whole() {
 }
 
 #[test]
+fn an_abandoned_dataset_is_removed_whole() {
+    let scratch = Scratch::new("abandoned");
+    let options = DatasetOptions {
+        max_open_files: 1,
+        ..DatasetOptions::default()
+    };
+    let mut writer = DatasetWriter::create(&scratch.0, options).unwrap();
+    let context = Context {
+        database: Some("db".into()),
+        retention_policy: None,
+    };
+    for table in parse("a v=1 1\nb v=1 1\nc v=1 1\n") {
+        writer.write(&context, table).unwrap();
+    }
+    writer.abandon();
+    assert!(scratch.0.is_dir());
+    assert_eq!(fs::read_dir(&scratch.0).unwrap().count(), 0);
+}
+
+#[test]
 fn a_non_empty_destination_is_refused_unless_overwriting() {
     let scratch = Scratch::new("refuse");
     write_all(&scratch.0, DatasetOptions::default(), &["m v=1 1\n"]);

@@ -81,6 +81,8 @@ pub struct DatasetWriter {
     open: HashMap<PathBuf, OpenPart>,
     next_part: HashMap<PathBuf, usize>,
     finished: Vec<PathBuf>,
+    /// Directories this writer created, to remove again when it is abandoned.
+    created_dirs: Vec<PathBuf>,
     points_written: usize,
     writes: u64,
 }
@@ -97,6 +99,7 @@ impl DatasetWriter {
             open: HashMap::new(),
             next_part: HashMap::new(),
             finished: Vec::new(),
+            created_dirs: Vec::new(),
             points_written: 0,
             writes: 0,
         })
@@ -233,7 +236,10 @@ impl DatasetWriter {
 
     fn create_part(&mut self, dir: &Path, columns: &Columns) -> Result<OpenPart, DatasetError> {
         let full_dir = self.root.join(dir);
-        fs::create_dir_all(&full_dir).map_err(|e| DatasetError::io(&full_dir, e))?;
+        if !full_dir.is_dir() {
+            fs::create_dir_all(&full_dir).map_err(|e| DatasetError::io(&full_dir, e))?;
+            self.created_dirs.push(full_dir.clone());
+        }
         let number = self.next_part.entry(dir.to_path_buf()).or_insert(0);
         let path = full_dir.join(format!(
             "part-{:05}.{}",
@@ -279,6 +285,22 @@ impl DatasetWriter {
                 return Ok(());
             }
             largest.file.flush()?;
+        }
+    }
+
+    /// Gives up on the dataset: the files being written and those already completed are
+    /// removed, then the directories this writer created, so that nothing of it is left.
+    pub fn abandon(mut self) {
+        self.open.clear(); // dropping a part file deletes its temporary file
+        for file in self.finished.drain(..) {
+            let _ = fs::remove_file(file);
+        }
+        for dir in self.created_dirs.drain(..).rev() {
+            for empty in dir.ancestors().take_while(|d| *d != self.root) {
+                if fs::remove_dir(empty).is_err() {
+                    break;
+                }
+            }
         }
     }
 
