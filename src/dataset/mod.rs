@@ -23,6 +23,7 @@ mod save;
 mod schema;
 mod writer;
 
+pub use catalog::{decode as decode_catalog, encode as encode_catalog, SavedDatabase};
 pub use convert::{
     convert, ConvertError, ConvertOptions, ConvertProgress, ConvertResult, SourceError,
     MAX_KEPT_ERRORS,
