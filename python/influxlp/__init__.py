@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from ._influxlp import (
     Batch,
+    BatchIterator,
     DatabaseNotFoundError,
     LineProtocolError,
     Request,
@@ -17,7 +18,9 @@ from ._influxlp import (
     Table,
     User,
     WriteResult,
+    iter_batches,
     parse,
+    read,
 )
 
 Mapping.register(Batch)
@@ -26,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Batch",
+    "BatchIterator",
     "DatabaseNotFoundError",
     "LineProtocolError",
     "Request",
@@ -35,5 +39,7 @@ __all__ = [
     "Table",
     "User",
     "WriteResult",
+    "iter_batches",
     "parse",
+    "read",
 ]

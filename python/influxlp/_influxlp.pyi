@@ -9,6 +9,7 @@ import numpy as np
 
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
+_Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Any
 
 class LineProtocolError(ValueError):
     """A line InfluxDB would refuse."""
@@ -78,6 +79,12 @@ class Batch(Mapping[str, Table]):
     def errors(self) -> list[LineProtocolError]: ...
     @property
     def num_points(self) -> int: ...
+    @property
+    def database(self) -> str | None:
+        """The database an InfluxDB export puts these points in (``None``: plain line protocol)."""
+    @property
+    def retention_policy(self) -> str | None:
+        """The retention policy an export puts these points in (``None``: plain line protocol)."""
 
 def parse(
     data: _Data,
@@ -86,8 +93,55 @@ def parse(
     default_time: _Time | None = None,
     errors: Literal["raise", "collect"] = "raise",
     allow_unsigned: bool = True,
+    threads: int | None = None,
 ) -> Batch:
-    """Parse line protocol into one ``Table`` per measurement."""
+    """Parse line protocol into one ``Table`` per measurement.
+
+    A large body is parsed on ``threads`` threads (``None``: every core) with the result of one
+    pass; small bodies never start a thread.
+    """
+
+def read(
+    source: _Source,
+    *,
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    byte_range: tuple[int, int] | None = None,
+    threads: int | None = None,
+) -> Batch:
+    """Read a whole source into one ``Batch``.
+
+    ``source`` is a path, a binary file object or bytes-like; gzip is recognised by its magic
+    bytes. An InfluxDB export (``# DDL``, ``# CONTEXT-DATABASE:``) with one context gives a batch
+    with ``.database`` and ``.retention_policy``; one with several raises ``ValueError`` (use
+    ``iter_batches``). ``byte_range=(start, stop)`` reads the lines that start in
+    ``[start, stop)`` of an uncompressed source; their line numbers count from the range's first
+    line.
+    """
+
+def iter_batches(
+    source: _Source,
+    *,
+    batch_bytes: int = 64 * 2**20,
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    threads: int | None = None,
+) -> Iterator[Batch]:
+    """Read a source as ``Batch``es of about ``batch_bytes`` of line protocol each.
+
+    Memory stays a small multiple of ``batch_bytes``; each batch holds one export context and
+    error line numbers count over the whole input.
+    """
+
+class BatchIterator(Iterator[Batch]):
+    """What ``iter_batches`` returns."""
+
+    def __iter__(self) -> BatchIterator: ...
+    def __next__(self) -> Batch: ...
 
 class WriteResult:
     """What a write did."""

@@ -21,8 +21,10 @@ use crate::server::config::DEFAULT_MAX_BODY_SIZE;
 /// The longest line read: InfluxDB 1.x's default `max-body-size`, the largest write it accepts.
 pub const MAX_LINE_BYTES: usize = DEFAULT_MAX_BODY_SIZE;
 
+/// The most a read asks the source for beyond what a piece needs.
+const MAX_BLOCK: usize = 1 << 20;
 /// The least a read asks the source for.
-const MIN_READ: usize = 1 << 20;
+const MIN_BLOCK: usize = 64 << 10;
 
 /// Why a piece ends where it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +70,8 @@ pub struct Chunker {
     at_least: usize,
     /// The input's size when known, to size the first buffer once.
     expected: Option<u64>,
+    /// How much a read asks for: about a piece, within `MIN_BLOCK..=MAX_BLOCK`.
+    block: usize,
     failed: bool,
 }
 
@@ -91,6 +95,7 @@ impl Chunker {
             batch_bytes: batch_bytes.max(1),
             at_least: 0,
             expected: None,
+            block: batch_bytes.clamp(MIN_BLOCK, MAX_BLOCK),
             failed: false,
         }
     }
@@ -114,17 +119,19 @@ impl Chunker {
             self.valid -= self.head;
             self.head = 0;
         }
-        let mut room = want.clamp(MIN_READ, self.valid.max(MIN_READ));
-        if let (0, Some(expected)) = (self.buf.len(), self.expected) {
-            // One buffer for all of a known input that fits in a batch: no regrowth.
-            let whole = usize::try_from(expected)
+        let block = self.block;
+        let mut room = want.clamp(block, self.valid.max(block));
+        if let Some(expected) = self.expected {
+            // A known input: room for what is left of it (and a byte to see its end) at once,
+            // within a batch, and no zeroed room beyond it.
+            let read = self.offset + self.valid as u64;
+            let left = usize::try_from(expected.saturating_sub(read))
                 .unwrap_or(usize::MAX)
                 .saturating_add(1);
-            room = room.max(
-                whole
-                    .min(want)
-                    .min(self.batch_bytes.saturating_add(MIN_READ)),
-            );
+            if self.buf.is_empty() {
+                room = room.max(left.min(want).min(self.batch_bytes.saturating_add(block)));
+            }
+            room = room.min(left.max(4096));
         }
         if self.buf.len() < self.valid + room {
             self.buf.resize(self.valid + room, 0);
@@ -191,7 +198,7 @@ impl Chunker {
             if searched - from > MAX_LINE_BYTES {
                 return Err(self.too_long(from));
             }
-            self.read_more(MIN_READ)?;
+            self.read_more(self.block)?;
         }
     }
 
@@ -207,7 +214,7 @@ impl Chunker {
     /// Hands out the first `n` pending bytes as an owned buffer, keeping the rest.
     fn take_piece(&mut self, n: usize) -> (Vec<u8>, u64) {
         let rest_len = self.valid - self.head - n;
-        let mut rest = vec![0u8; (rest_len + MIN_READ).max(self.buf.len() / 2)];
+        let mut rest = vec![0u8; (rest_len + self.block).max(self.buf.len() / 2)];
         rest[..rest_len].copy_from_slice(&self.buf[self.head + n..self.valid]);
         let mut piece = std::mem::replace(&mut self.buf, rest);
         piece.truncate(self.head + n);
@@ -230,7 +237,7 @@ impl Chunker {
         let mut buf = piece;
         buf.extend_from_slice(self.pending());
         let valid = buf.len();
-        buf.resize(valid + MIN_READ, 0);
+        buf.resize(valid + self.block, 0);
         self.buf = buf;
         self.head = 0;
         self.valid = valid;
@@ -281,7 +288,7 @@ impl Chunker {
                         return Err(self.too_long(line_start));
                     }
                     from = pending.len();
-                    self.read_more(MIN_READ)?;
+                    self.read_more(self.block)?;
                 }
             }
         };
@@ -315,7 +322,7 @@ impl Iterator for Chunker {
                 if self.eof {
                     return Ok(None);
                 }
-                self.read_more(MIN_READ)?;
+                self.read_more(self.block)?;
                 if self.pending().is_empty() {
                     return Ok(None);
                 }

@@ -114,6 +114,30 @@ pub fn parse_pieces(
     }
 }
 
+/// Batches of consecutive pieces of one input (line numbers already the input's) joined into one,
+/// or `None` when a field changes type from one to the next (each fixed its own) or a column
+/// would outgrow Arrow's offsets.
+pub fn join_batches(batches: Vec<ParsedBatch>) -> Option<ParsedBatch> {
+    if batches.len() <= 1 {
+        return Some(batches.into_iter().next().unwrap_or_default());
+    }
+    let mut known = Types::new(&[]);
+    for parsed in &batches {
+        if known.conflicts_with(parsed) {
+            return None;
+        }
+        known.add(parsed);
+    }
+    let pieces = batches
+        .into_iter()
+        .map(|parsed| Piece {
+            parsed,
+            lines_before: 0,
+        })
+        .collect();
+    merge(pieces)
+}
+
 /// One range per thread, of about equal size, each ending after an unescaped `\n` (the last at
 /// the end of `data`).
 fn cut(data: &[u8], threads: usize, min_bytes: usize) -> Vec<Range<usize>> {

@@ -87,6 +87,14 @@ pub fn read_batches(source: Source, options: &ReadOptions) -> Result<BatchReader
         .byte_range
         .map_or(0, |(start, _)| start.saturating_sub(1));
     let opened = open(source, skip)?;
+    if opened.gzip && options.byte_range.is_some() {
+        return Err(ReadError::new(
+            &opened.name,
+            Location::Start,
+            ReadErrorKind::Options,
+            "a byte range needs an uncompressed source: a gzip stream cannot be split; read it whole",
+        ));
+    }
     let reader: Box<dyn std::io::Read + Send> = match options.byte_range {
         Some((start, stop)) => Box::new(RangeReader::new(opened.reader, start, stop)),
         None => opened.reader,

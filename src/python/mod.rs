@@ -9,6 +9,7 @@ mod input;
 mod numpy_export;
 mod parse;
 mod points;
+mod read;
 mod request;
 mod server;
 mod store;
@@ -28,5 +29,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::User>()?;
     m.add_class::<request::Request>()?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
+    m.add_class::<read::BatchIterator>()?;
+    m.add_function(wrap_pyfunction!(read::read, m)?)?;
+    m.add_function(wrap_pyfunction!(read::iter_batches, m)?)?;
     Ok(())
 }
