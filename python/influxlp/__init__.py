@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from ._influxlp import (
     Batch,
     BatchIterator,
+    ConvertResult,
     DatabaseNotFoundError,
     LineProtocolError,
     Request,
@@ -18,6 +19,7 @@ from ._influxlp import (
     Table,
     User,
     WriteResult,
+    convert,
     iter_batches,
     parse,
     read,
@@ -30,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Batch",
     "BatchIterator",
+    "ConvertResult",
     "DatabaseNotFoundError",
     "LineProtocolError",
     "Request",
@@ -39,6 +42,7 @@ __all__ = [
     "Table",
     "User",
     "WriteResult",
+    "convert",
     "iter_batches",
     "parse",
     "read",

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -208,6 +208,19 @@ class Store:
     def drop_measurement(self, measurement: str, *, db: str, rp: str | None = None) -> None: ...
     def clear(self) -> None: ...
     def memory_usage(self) -> int: ...
+    def write_file(
+        self,
+        source: _Source,
+        *,
+        db: str | None = None,
+        rp: str | None = None,
+        precision: str = "ns",
+        atomic: bool = False,
+        create_database: bool = True,
+        allow_unsigned: bool = True,
+    ) -> WriteResult:
+        """Write a file, file object or bytes of any size (gzip or not); an InfluxDB export
+        creates its databases and policies and writes each context where it belongs."""
     def save(self, directory: str | os.PathLike[str]) -> None:
         """Write the store into ``directory`` as a Parquet dataset with a catalog of its
         databases and policies, replacing a store saved there before (swapped in when
@@ -381,3 +394,39 @@ class Server:
     def version(self) -> str: ...
     @property
     def store(self) -> Store: ...
+
+class ConvertResult:
+    """What ``convert`` did."""
+
+    @property
+    def lines(self) -> int: ...
+    @property
+    def points_written(self) -> int: ...
+    @property
+    def points_dropped(self) -> int: ...
+    @property
+    def errors(self) -> list[LineProtocolError]:
+        """Bad lines (each with ``.source``), in input order; the first 10,000."""
+    @property
+    def files(self) -> list[str]: ...
+    @property
+    def bytes_read(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+
+def convert(
+    sources: _Source | Sequence[_Source],
+    destination: str | os.PathLike[str],
+    *,
+    format: Literal["parquet", "ipc", "csv"] = "parquet",
+    partition_by: Sequence[str] = ("measurement",),
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    compression: Literal["zstd", "snappy", "none"] = "zstd",
+    overwrite: bool = False,
+    threads: int | None = None,
+    progress: bool | Callable[[dict[str, Any]], object] | None = None,
+) -> ConvertResult:
+    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset."""

@@ -167,6 +167,10 @@ impl Run {
         observe: &mut dyn FnMut(&ConvertProgress) -> Result<(), String>,
     ) -> Result<(), ConvertError> {
         let mut reader = read_batches(source, &options.read)?;
+        for context in writer.contexts() {
+            let types = writer.field_types(&context);
+            reader.fix_field_types(context.database, context.retention_policy, types);
+        }
         let name = reader.source_name().to_string();
         let (bytes_before, lines_before) = (self.progress.bytes_read, self.progress.lines);
         while let Some(item) = reader.next() {
@@ -188,6 +192,12 @@ impl Run {
                 self.progress.points_dropped += outcome.points_dropped;
                 bad.extend(outcome.errors);
             }
+            // Later batches of this context are parsed against the types fixed so far.
+            reader.fix_field_types(
+                context.database.clone(),
+                context.retention_policy.clone(),
+                writer.field_types(&context),
+            );
             bad.sort_by_key(|e| e.line);
             if self.raise {
                 if let Some(first) = bad.into_iter().next() {

@@ -135,6 +135,24 @@ fn types_hold_across_batches_and_sources_and_errors_name_their_source() {
 }
 
 #[test]
+fn a_later_batch_is_parsed_against_the_types_fixed_before_it() {
+    let root = scratch("fixed");
+    // Whole batches: the second source's first line would fix `v` as a float on its own.
+    let sources = vec![bytes("m v=1i 1\n"), bytes("m v=2.5 2\nm v=3i 3\n")];
+    let result = run(sources, &root, &collect()).unwrap();
+    assert_eq!((result.points_written, result.points_dropped), (2, 1));
+    assert_eq!(result.errors[0].error.line, 1);
+    let export = "# DML\n# CONTEXT-DATABASE:a\nm v=1i 1\n# CONTEXT-DATABASE:b\nm v=\"s\" 2\n\
+                  # CONTEXT-DATABASE:a\nm v=2.5 3\nm v=4i 4\n";
+    let mut options = collect();
+    options.dataset.overwrite = true;
+    let result = run(vec![bytes(export)], &root, &options).unwrap();
+    assert_eq!((result.points_written, result.points_dropped), (3, 1));
+    assert_eq!(result.errors[0].error.line, 7);
+    fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
 fn raise_stops_at_the_first_bad_line_and_leaves_nothing() {
     let root = scratch("raise");
     let mut options = collect();

@@ -116,6 +116,28 @@ impl DatasetWriter {
             .and_then(|types| types.get(key).copied())
     }
 
+    /// The contexts written so far.
+    pub fn contexts(&self) -> Vec<Context> {
+        let mut contexts: Vec<Context> = self.types.keys().map(|(c, _)| c.clone()).collect();
+        contexts.sort();
+        contexts.dedup();
+        contexts
+    }
+
+    /// Every field type fixed so far in `context`, as `(measurement, field, type)`: what the
+    /// parser of later batches of that context must hold lines to.
+    pub fn field_types(&self, context: &Context) -> Vec<(String, String, FieldType)> {
+        self.types
+            .iter()
+            .filter(|((c, _), _)| c == context)
+            .flat_map(|((_, measurement), types)| {
+                types
+                    .iter()
+                    .map(|(field, t)| (measurement.clone(), field.clone(), *t))
+            })
+            .collect()
+    }
+
     /// Writes the rows of `table` that keep the field types fixed so far.
     pub fn write(
         &mut self,

@@ -3,7 +3,8 @@
 //! puts its points in, with line numbers counted over the whole input. `influxlp.read`,
 //! `influxlp.iter_batches`, the dataset writer and `Store.write_file` all read through it.
 
-use std::collections::VecDeque;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use super::parallel::{parse_parallel, thread_count};
 use super::range::RangeReader;
 use super::source::{open, Source};
 use crate::columnar::{ParseOptions, ParsedBatch};
+use crate::line_protocol::FieldType;
 
 /// How a source is read.
 #[derive(Debug, Clone)]
@@ -124,6 +126,7 @@ pub fn read_batches(source: Source, options: &ReadOptions) -> Result<BatchReader
         bytes_read: opened.bytes_read,
         total_bytes: opened.total_bytes,
         gzip: opened.gzip,
+        fixed_types: HashMap::new(),
     })
 }
 
@@ -141,9 +144,37 @@ pub struct BatchReader {
     bytes_read: Arc<AtomicU64>,
     total_bytes: Option<u64>,
     gzip: bool,
+    /// Field types fixed per (database, retention policy) by `fix_field_types`.
+    fixed_types: HashMap<(Option<String>, Option<String>), Vec<(String, String, FieldType)>>,
 }
 
 impl BatchReader {
+    /// Fixes field types, as `(measurement, field, type)`, for the lines of one context still
+    /// to be parsed: a consumer that holds types from earlier batches (a store, a dataset)
+    /// passes them on, so that each batch follows InfluxDB's rule over the whole input rather
+    /// than from its own first line. Replaces what was fixed for that context before.
+    pub fn fix_field_types(
+        &mut self,
+        database: Option<String>,
+        retention_policy: Option<String>,
+        types: Vec<(String, String, FieldType)>,
+    ) {
+        self.fixed_types.insert((database, retention_policy), types);
+    }
+
+    /// The parse options for lines of the current context.
+    fn parse_options(&self) -> Cow<'_, ParseOptions> {
+        let context = (self.database.clone(), self.retention_policy.clone());
+        match self.fixed_types.get(&context) {
+            Some(types) if !types.is_empty() => {
+                let mut parse = self.parse.clone();
+                parse.known_field_types.extend(types.iter().cloned());
+                Cow::Owned(parse)
+            }
+            _ => Cow::Borrowed(&self.parse),
+        }
+    }
+
     /// The source as errors name it.
     pub fn source_name(&self) -> &str {
         &self.name
@@ -222,7 +253,7 @@ impl Iterator for BatchReader {
                 Event::Lines { bytes, offset, cut } => {
                     let lines_before = usize::try_from(self.next_line - 1).unwrap_or(usize::MAX);
                     let (parsed, end) =
-                        parse_parallel(&bytes, &self.parse, self.threads, lines_before);
+                        parse_parallel(&bytes, &self.parse_options(), self.threads, lines_before);
                     if cut == Cut::Guess && !end.on_line_end {
                         // The cut fell inside a quoted string: read on to the line's real end.
                         if let Err(error) = self.chunker.put_back(bytes) {

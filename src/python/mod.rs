@@ -3,6 +3,7 @@
 
 mod allocator;
 mod batch;
+mod convert;
 mod dataset;
 mod errors;
 mod input;
@@ -32,5 +33,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<read::BatchIterator>()?;
     m.add_function(wrap_pyfunction!(read::read, m)?)?;
     m.add_function(wrap_pyfunction!(read::iter_batches, m)?)?;
+    m.add_class::<convert::ConvertResult>()?;
+    m.add_function(wrap_pyfunction!(convert::convert, m)?)?;
     Ok(())
 }

@@ -56,7 +56,7 @@ impl Read for PyFile {
 }
 
 /// The core source for a Python `source` argument.
-fn source_of(source: &Bound<'_, PyAny>) -> PyResult<Source> {
+pub(super) fn source_of(source: &Bound<'_, PyAny>) -> PyResult<Source> {
     let py = source.py();
     if let Ok(bytes) = source.extract::<PyBackedBytes>() {
         return Ok(Source::Bytes(bytes::Bytes::from_owner(bytes)));
@@ -94,7 +94,7 @@ fn source_of(source: &Bound<'_, PyAny>) -> PyResult<Source> {
 }
 
 /// Read options from the Python keywords shared by `read` and `iter_batches`.
-fn read_options(
+pub(super) fn read_options(
     precision: &str,
     default_time: Option<&Bound<'_, PyAny>>,
     errors: &str,

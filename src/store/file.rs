@@ -3,11 +3,14 @@
 //! databases and retention policies, and each `# CONTEXT-…` section is written where it
 //! belongs; plain line protocol goes to the database and policy given.
 
-use crate::io::{read_batches, DdlStatement, ReadError, ReadItem, ReadOptions, Source};
+use crate::io::{
+    read_batches, BatchReader, DdlStatement, ReadError, ReadItem, ReadOptions, Source,
+};
 use crate::line_protocol::ParseError;
 use crate::server::query::PolicySpec;
 
 use super::api::RetentionPolicyInfo;
+use super::write::known_field_types;
 use super::{Store, StoreError, WriteOptions, WriteResult};
 
 /// Where and how a file is written.
@@ -117,11 +120,12 @@ impl Store {
     ) -> Result<WriteResult, FileWriteError> {
         let mut read = options.read.clone();
         read.parse.stop_at_first_error = false;
-        let reader = read_batches(source, &read)?;
+        let mut reader = read_batches(source, &read)?;
         let name = reader.source_name().to_string();
+        self.fix_stored_types(&mut reader, options);
         let mut pending = Vec::new();
         let mut result = WriteResult::default();
-        for item in reader {
+        while let Some(item) = reader.next() {
             match item? {
                 ReadItem::Ddl(statement) => self.apply_ddl(&statement)?,
                 ReadItem::Batch(batch) => {
@@ -152,6 +156,8 @@ impl Store {
                     let written =
                         self.write_built(batch.parsed.tables, batch.parsed.errors, &write, None)?;
                     add(&mut result, written);
+                    let types = known_field_types(&self.snapshot(), &write);
+                    reader.fix_field_types(batch.database, batch.retention_policy, types);
                 }
             }
         }
@@ -168,6 +174,32 @@ impl Store {
         }
         result.errors.sort_by_key(|e| e.line);
         Ok(result)
+    }
+}
+
+impl Store {
+    /// Hands the reader the field types stored where each context of the source would go, so
+    /// that lines are held to them as `Store::write` holds a body to them.
+    fn fix_stored_types(&self, reader: &mut BatchReader, options: &FileWriteOptions) {
+        let snapshot = self.snapshot();
+        let target = |db: String, rp: Option<String>| WriteOptions {
+            db,
+            rp,
+            ..WriteOptions::default()
+        };
+        if let Some(db) = &options.db {
+            let types = known_field_types(&snapshot, &target(db.clone(), options.rp.clone()));
+            reader.fix_field_types(None, None, types);
+        }
+        for (db, database) in &snapshot.databases {
+            let types = known_field_types(&snapshot, &target(db.clone(), None));
+            reader.fix_field_types(Some(db.clone()), None, types);
+            for policy in &database.policies {
+                let rp = Some(policy.name.clone());
+                let types = known_field_types(&snapshot, &target(db.clone(), rp.clone()));
+                reader.fix_field_types(Some(db.clone()), rp, types);
+            }
+        }
     }
 }
 
@@ -273,6 +305,25 @@ mod tests {
         options.db = Some("nope".into());
         let error = store.write_file(bytes("m v=1 1\n"), &options).unwrap_err();
         assert_eq!(error.to_string(), "database not found: \"nope\"");
+    }
+
+    #[test]
+    fn lines_are_held_to_the_types_stored_and_written_before_them() {
+        let store = Store::new();
+        let mut options = options();
+        options.db = Some("db".into());
+        store.write_file(bytes("m v=1i 1\n"), &options).unwrap();
+        let result = store
+            .write_file(bytes("m v=2.5 2\nm v=3i 3\n"), &options)
+            .unwrap();
+        assert_eq!((result.points_written, result.points_dropped), (1, 1));
+        let export = "# DML\n# CONTEXT-DATABASE:db\nm v=2.5 4\nm v=5i 5\n\
+                      # CONTEXT-DATABASE:other\nm v=\"s\" 6\nm v=1.5 7\n";
+        options.read.batch_bytes = 1;
+        let result = store.write_file(bytes(export), &options).unwrap();
+        assert_eq!((result.points_written, result.points_dropped), (2, 2));
+        let lines: Vec<usize> = result.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 7]);
     }
 
     #[test]

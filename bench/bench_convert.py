@@ -1,0 +1,179 @@
+"""Line protocol file → Parquet dataset: ``influxlp convert`` vs influxio's method, and the peak
+memory of ``convert`` as the input grows.
+
+(a) speed, one run side by side on the same telegraf-style file in /tmp:
+
+- influxlp: ``influxlp.convert(path, dest)`` (zstd Parquet, one file per measurement), in a
+  child process of its own;
+- influxio's method: the file read line by line in chunks, each line parsed by
+  ``line_protocol_parser.parse_line`` into a record, each chunk made a pandas DataFrame and
+  written with ``DataFrame.to_parquet`` (pyarrow, zstd) as one part file. The peer is slow: it
+  is timed on the file's first ``--peer-lines`` lines and scaled to the whole file by line
+  count, which the output says.
+
+(b) peak RSS (``ru_maxrss`` of the child process) of ``convert`` on a 1 GB and a 4 GB file.
+
+Run: ``python bench/bench_convert.py [--sizes-gb 1,4] [--runs 3] [--peer-lines 200000]``.
+The input files are generated with ``bench/corpus.py`` into ``--dir`` (default /tmp) and
+deleted at the end (``--keep`` keeps them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+from common import print_footer, print_header, print_table  # noqa: E402
+
+TARGET_RATIO = 25.0
+TARGET_RSS_MIB = 512
+GB = 10**9
+
+CHILD = r"""
+import json, resource, sys, time
+import influxlp
+source, dest = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+cpu = time.process_time()
+result = influxlp.convert(source, dest, overwrite=True, progress=False)
+print(json.dumps({
+    "seconds": time.perf_counter() - start,
+    "cpu": time.process_time() - cpu,
+    "points": result.points_written,
+    "files": len(result.files),
+    "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+}))
+"""
+
+
+def telegraf_file(directory: Path, size: int) -> tuple[Path, int]:
+    """A telegraf-corpus file of at least ``size`` bytes; returns it and its line count."""
+    sample = corpus.generate("telegraf", 10_000)
+    lines = int(size / (len(sample) / 10_000)) + 1
+    path = corpus.path("telegraf", lines, directory)
+    return path, lines
+
+
+def influxlp_convert(source: Path, dest: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(source), str(dest)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def influxio_method(source: Path, dest: Path, lines: int, chunk_lines: int = 50_000) -> float:
+    """Seconds for the first ``lines`` lines, converted as influxio does."""
+    import pandas as pd
+    from line_protocol_parser import parse_line
+
+    dest.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    part = 0
+    with open(source, encoding="utf-8") as file:
+        done = 0
+        while done < lines:
+            records = []
+            for line in file:
+                point = parse_line(line)
+                records.append({"time": point["time"], **point["tags"], **point["fields"]})
+                done += 1
+                if len(records) == chunk_lines or done == lines:
+                    break
+            if not records:
+                break
+            frame = pd.DataFrame.from_records(records)
+            frame["time"] = pd.to_datetime(frame["time"], unit="ns", utc=True)
+            frame.to_parquet(dest / f"part-{part:05d}.parquet", compression="zstd")
+            part += 1
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes-gb", default="1,4", help="input sizes for (b), GB")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each (best and median)")
+    parser.add_argument("--peer-lines", type=int, default=200_000)
+    parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--keep", action="store_true", help="keep the generated inputs")
+    args = parser.parse_args(argv)
+    sizes = [float(s) for s in args.sizes_gb.split(",")]
+    work = Path(args.dir) / f"influxlp-bench-convert-{os.getpid()}"
+    work.mkdir(parents=True)
+    print_header(
+        "line protocol file -> Parquet dataset",
+        ["pandas", "pyarrow", "line-protocol-parser"],
+    )
+    try:
+        rows = []
+        rss_rows = []
+        first = None
+        for size in sizes:
+            path, lines = telegraf_file(work, int(size * GB))
+            file_bytes = path.stat().st_size
+            runs = [influxlp_convert(path, work / "dest") for _ in range(max(1, args.runs))]
+            seconds = sorted(r["seconds"] for r in runs)
+            rss = [r["max_rss_kib"] / 1024 for r in runs]
+            rss_rows.append(
+                (f"{file_bytes / GB:.2f} GB", f"{max(rss):.0f}", f"{min(rss):.0f}", lines)
+            )
+            if first is None:
+                first = (path, lines, file_bytes, seconds, runs[0])
+            else:
+                path.unlink()
+        path, lines, file_bytes, seconds, run = first
+        peer_lines = min(lines, args.peer_lines)
+        peer = []
+        for _ in range(max(1, args.runs)):
+            shutil.rmtree(work / "peer", ignore_errors=True)
+            peer.append(influxio_method(path, work / "peer", peer_lines) * lines / peer_lines)
+        peer.sort()
+        best, median = seconds[0], statistics.median(seconds)
+        rows.append(
+            ("influxlp convert", f"{best:.2f}", f"{median:.2f}", f"{file_bytes / best / 1e6:.0f}")
+        )
+        rows.append(
+            (
+                f"influxio method (timed on {peer_lines:,} lines, scaled)",
+                f"{peer[0]:.2f}",
+                f"{statistics.median(peer):.2f}",
+                f"{file_bytes / peer[0] / 1e6:.1f}",
+            )
+        )
+        print(f"(a) {file_bytes / GB:.2f} GB telegraf file, {lines:,} lines, {args.runs} runs")
+        print_table(["", "best s", "median s", "MB/s (best)"], rows)
+        print(
+            f"ratio: best {peer[0] / best:.1f}x, median "
+            f"{statistics.median(peer) / median:.1f}x (target >= {TARGET_RATIO:.0f}x); "
+            f"{run['points']:,} points in {run['files']} files"
+        )
+        print()
+        print("(b) peak RSS of influxlp convert, child process")
+        print_table(["input", "max MiB", "min MiB", "lines"], rss_rows)
+        peaks = [float(r[1]) for r in rss_rows]
+        print(
+            f"largest / smallest input: {max(peaks) / min(peaks):.2f}x "
+            f"(target: within 10 %, <= {TARGET_RSS_MIB} MiB)"
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print_footer()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
