@@ -130,6 +130,9 @@ pub fn read_batches(source: Source, options: &ReadOptions) -> Result<BatchReader
     })
 }
 
+/// A database and retention policy, as the export's context switches name them.
+type ContextKey = (Option<String>, Option<String>);
+
 /// The iterator [`read_batches`] returns; it ends after the first error.
 pub struct BatchReader {
     chunker: Chunker,
@@ -145,7 +148,7 @@ pub struct BatchReader {
     total_bytes: Option<u64>,
     gzip: bool,
     /// Field types fixed per (database, retention policy) by `fix_field_types`.
-    fixed_types: HashMap<(Option<String>, Option<String>), Vec<(String, String, FieldType)>>,
+    fixed_types: HashMap<ContextKey, Vec<(String, String, FieldType)>>,
 }
 
 impl BatchReader {
