@@ -250,3 +250,71 @@ fn gzip_files_report_compressed_progress() {
     fs::remove_file(&path).unwrap();
     fs::remove_dir_all(&root).unwrap();
 }
+
+mod chunks {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn dataset_rows(files: &[PathBuf]) -> Vec<String> {
+        use arrow_cast::display::{ArrayFormatter, FormatOptions};
+        let mut rows = Vec::new();
+        for file in files {
+            let batch = read_parquet(file);
+            let schema = batch.schema();
+            // The time as its i64: formatting a named zone takes a time zone database.
+            let time = arrow_cast::cast(batch.column(0), &arrow_schema::DataType::Int64).unwrap();
+            let mut columns = batch.columns().to_vec();
+            columns[0] = time;
+            let formatters: Vec<ArrayFormatter> = columns
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default()).unwrap())
+                .collect();
+            for row in 0..batch.num_rows() {
+                let cells: Vec<String> = schema
+                    .fields()
+                    .iter()
+                    .zip(&formatters)
+                    .map(|(f, fmt)| format!("{}={}", f.name(), fmt.value(row)))
+                    .collect();
+                rows.push(cells.join(","));
+            }
+        }
+        rows.sort();
+        rows
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Whatever the batch size and thread count, a conversion writes the rows, counts and
+        /// errors of one pass over the whole input.
+        #[test]
+        fn batches_and_threads_do_not_change_the_dataset(
+            batch_bytes in 1usize..400,
+            threads in 1usize..4,
+        ) {
+            let data: String = (0..60)
+                .map(|n| match n % 4 {
+                    0 => format!("m,h=h{} v={n},i={n}i {n}\n", n % 3),
+                    1 => format!("m v={n}i {n}\n"),
+                    2 => format!("n,t=x s=\"a\\nb {n}\" {n}\n"),
+                    _ => format!("m v=x {n}\n"),
+                })
+                .collect();
+            let root = scratch(&format!("chunks-{batch_bytes}-{threads}"));
+            let mut options = collect();
+            let whole = run(vec![bytes(&data)], &root.join("whole"), &options).unwrap();
+            options.read.batch_bytes = batch_bytes;
+            options.read.threads = Some(threads);
+            let cut = run(vec![bytes(&data)], &root.join("cut"), &options).unwrap();
+            prop_assert_eq!(
+                (cut.points_written, cut.points_dropped, cut.lines),
+                (whole.points_written, whole.points_dropped, whole.lines)
+            );
+            prop_assert_eq!(&cut.errors, &whole.errors);
+            prop_assert_eq!(dataset_rows(&cut.files), dataset_rows(&whole.files));
+            fs::remove_dir_all(&root).unwrap();
+        }
+    }
+}
