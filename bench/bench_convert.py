@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -60,7 +59,7 @@ print(json.dumps({
 def telegraf_file(directory: Path, size: int) -> tuple[Path, int]:
     """A telegraf-corpus file of at least ``size`` bytes; returns it and its line count."""
     sample = corpus.generate("telegraf", 10_000)
-    lines = int(size / (len(sample) / 10_000)) + 1
+    lines = int(size / (len(sample) / 10_000) * 1.01)  # lines vary in length: a margin
     path = corpus.path("telegraf", lines, directory)
     return path, lines
 
@@ -111,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated inputs")
     args = parser.parse_args(argv)
     sizes = [float(s) for s in args.sizes_gb.split(",")]
-    work = Path(args.dir) / f"influxlp-bench-convert-{os.getpid()}"
-    work.mkdir(parents=True)
+    work = Path(args.dir) / "influxlp-bench-convert"
+    work.mkdir(parents=True, exist_ok=True)
     print_header(
         "line protocol file -> Parquet dataset",
         ["pandas", "pyarrow", "line-protocol-parser"],

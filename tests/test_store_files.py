@@ -127,3 +127,11 @@ def test_serve_data_dir_keeps_every_point_across_a_restart(hosts, tmp_path):  # 
     assert loaded.count("cpu", db="db") == 1001
     assert loaded.table("mem", db="db").to_pandas()["s"].tolist() == ["text"]
     assert loaded.field_keys("cpu", db="db") == {"n": "integer", "v": "float"}
+
+
+def test_a_damaged_save_is_refused_with_the_file_named(tmp_path):
+    sample_store().save(tmp_path / "saved")
+    part = next((tmp_path / "saved").rglob("part-*.parquet"))
+    part.write_bytes(part.read_bytes()[:-40])
+    with pytest.raises(OSError, match="part-00000.parquet"):
+        influxlp.Store.load(tmp_path / "saved")

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import pathlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
@@ -26,6 +27,8 @@ class LineProtocolError(ValueError):
     """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
     errors: list[LineProtocolError]
     """On a raised error of an atomic write: every bad line."""
+    source: str
+    """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
 
 class DatabaseNotFoundError(LookupError):
     """The database does not exist."""
@@ -408,7 +411,8 @@ class ConvertResult:
     def errors(self) -> list[LineProtocolError]:
         """Bad lines (each with ``.source``), in input order; the first 10,000."""
     @property
-    def files(self) -> list[str]: ...
+    def files(self) -> list[pathlib.Path]:
+        """The dataset's files, sorted."""
     @property
     def bytes_read(self) -> int: ...
     @property
