@@ -139,7 +139,11 @@ impl Chunker {
         let free = self.buf.len() - self.valid;
         // A known input was given room for all of it (or a batch) at once: no growing for the
         // read that sees its end.
-        let grow = if self.expected.is_some() { free == 0 } else { free < room };
+        let grow = if self.expected.is_some() {
+            free == 0
+        } else {
+            free < room
+        };
         if grow && self.buf.is_empty() {
             // Fresh zeroed pages from the system rather than a buffer written with zeros.
             self.buf = vec![0u8; room];
