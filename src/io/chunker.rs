@@ -72,6 +72,8 @@ pub struct Chunker {
     expected: Option<u64>,
     /// How much a read asks for: about a piece, within `MIN_BLOCK..=MAX_BLOCK`.
     block: usize,
+    /// A parsed piece's buffer, for the next piece.
+    spare: Option<Vec<u8>>,
     failed: bool,
 }
 
@@ -96,6 +98,7 @@ impl Chunker {
             at_least: 0,
             expected: None,
             block: batch_bytes.clamp(MIN_BLOCK, MAX_BLOCK),
+            spare: None,
             failed: false,
         }
     }
@@ -129,11 +132,23 @@ impl Chunker {
                 .unwrap_or(usize::MAX)
                 .saturating_add(1);
             if self.buf.is_empty() {
-                room = room.max(left.min(want).min(self.batch_bytes.saturating_add(block)));
+                room = room.max(left.min(self.batch_bytes.saturating_add(block)));
             }
             room = room.min(left.max(4096));
         }
-        if self.buf.len() < self.valid + room {
+        let free = self.buf.len() - self.valid;
+        // A known input was given room for all of it (or a batch) at once: no growing for the
+        // read that sees its end.
+        let grow = if self.expected.is_some() {
+            free == 0
+        } else {
+            free < room
+        };
+        if grow && self.buf.is_empty() {
+            // Fresh zeroed pages from the system rather than a buffer written with zeros.
+            self.buf = vec![0u8; room];
+        } else if grow {
+            self.buf.reserve_exact(self.valid + room - self.buf.len());
             self.buf.resize(self.valid + room, 0);
         }
         loop {
@@ -214,7 +229,19 @@ impl Chunker {
     /// Hands out the first `n` pending bytes as an owned buffer, keeping the rest.
     fn take_piece(&mut self, n: usize) -> (Vec<u8>, u64) {
         let rest_len = self.valid - self.head - n;
-        let mut rest = vec![0u8; (rest_len + self.block).max(self.buf.len() / 2)];
+        // The next buffer is as large as this one: a recycled piece when there is one.
+        let size = if self.eof {
+            rest_len
+        } else {
+            (rest_len + self.block).max(self.buf.len())
+        };
+        let mut rest = match self.spare.take() {
+            Some(mut spare) if spare.capacity() >= size => {
+                spare.resize(size, 0);
+                spare
+            }
+            _ => vec![0u8; size],
+        };
         rest[..rest_len].copy_from_slice(&self.buf[self.head + n..self.valid]);
         let mut piece = std::mem::replace(&mut self.buf, rest);
         piece.truncate(self.head + n);
@@ -226,6 +253,14 @@ impl Chunker {
         self.head = 0;
         self.valid = rest_len;
         (piece, offset)
+    }
+
+    /// Takes back a piece's buffer once it is parsed, to read the next piece into: its pages
+    /// are mapped already, which fresh memory is not.
+    pub fn recycle(&mut self, piece: Vec<u8>) {
+        if self.spare.is_none() {
+            self.spare = Some(piece);
+        }
     }
 
     /// Gives back a piece whose guessed cut fell inside a line; the next cut goes half as far
@@ -296,15 +331,16 @@ impl Chunker {
             cut.1 = Cut::End;
         }
         // A directive line inside ends the piece before it.
+        // `#` is rare in line protocol: looking for it alone is faster than for `\n#`.
         let pending = &self.pending()[..cut.0];
-        let mut search = 0;
-        while let Some(k) = memchr::memmem::find(&pending[search..], b"\n#") {
-            let start = search + k + 1;
+        for start in memchr::memchr_iter(b'#', pending) {
+            if start == 0 || pending[start - 1] != b'\n' {
+                continue;
+            }
             let end = memchr::memchr(b'\n', &pending[start..]).map_or(pending.len(), |e| start + e);
             if directive(&pending[start..end]).is_some() {
                 return Ok((start, Cut::Directive));
             }
-            search = start;
         }
         Ok(cut)
     }

@@ -265,6 +265,7 @@ impl Iterator for BatchReader {
                         }
                         continue;
                     }
+                    self.chunker.recycle(bytes);
                     let first_line = self.next_line;
                     self.next_line += end.lines as u64;
                     if parsed.num_points == 0 && parsed.errors.is_empty() {
