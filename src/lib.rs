@@ -4,6 +4,8 @@
 //! The `python` feature adds the pyo3 layer; everything else builds and tests without Python.
 
 pub mod columnar;
+pub mod dataset;
+pub mod io;
 pub mod line_protocol;
 pub mod precision;
 pub mod server;

@@ -13,6 +13,8 @@ require_supported_interpreter()
 
 from ._influxlp import (  # noqa: E402
     Batch,
+    BatchIterator,
+    ConvertResult,
     DatabaseNotFoundError,
     LineProtocolError,
     Request,
@@ -22,7 +24,10 @@ from ._influxlp import (  # noqa: E402
     Table,
     User,
     WriteResult,
+    convert,
+    iter_batches,
     parse,
+    read,
 )
 from ._influxlp import __version__ as __version__  # noqa: E402
 
@@ -30,6 +35,8 @@ Mapping.register(Batch)
 
 __all__ = [
     "Batch",
+    "BatchIterator",
+    "ConvertResult",
     "DatabaseNotFoundError",
     "LineProtocolError",
     "Request",
@@ -39,5 +46,8 @@ __all__ = [
     "Table",
     "User",
     "WriteResult",
+    "convert",
+    "iter_batches",
     "parse",
+    "read",
 ]

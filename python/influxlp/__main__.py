@@ -1,14 +1,19 @@
-"""The ``influxlp`` command line: ``influxlp serve`` runs a fake InfluxDB until stopped."""
+"""The ``influxlp`` command line: ``influxlp serve`` runs a fake InfluxDB until stopped;
+``influxlp convert`` turns line protocol files into a Parquet, Arrow IPC or CSV dataset."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
-from . import Server, __version__
+from . import LineProtocolError, Server, Store, __version__, convert
+
+# Beside a saved store's data (see ``Store.save``).
+_CATALOG_FILE = "_influxlp_catalog.json"
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -53,10 +58,100 @@ def _parser() -> argparse.ArgumentParser:
         "--max-body-size", type=int, default=25_000_000, help="largest request body, bytes"
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    _convert_parser(commands)
+    serve.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="load the store saved in DIR at start and save it there on a clean stop "
+        "(Ctrl-C, SIGTERM): a snapshot on stop, not a crash-safe log",
+    )
     return parser
 
 
+def _convert_parser(commands: argparse._SubParsersAction) -> None:
+    convert = commands.add_parser(
+        "convert",
+        help="turn line protocol files (plain, gzip, InfluxDB exports) into a dataset",
+        description="Convert line protocol into a Hive-partitioned Parquet, Arrow IPC or CSV "
+        "dataset: DEST/[database=<db>/retention_policy=<rp>/]measurement=<m>/[day=<d>/]part-N.",
+    )
+    convert.add_argument("sources", nargs="+", metavar="SOURCE", help="a file, gzip or not")
+    convert.add_argument("--to", required=True, metavar="DEST", help="the dataset directory")
+    convert.add_argument("--format", default="parquet", choices=["parquet", "ipc", "csv"])
+    convert.add_argument(
+        "--partition-by",
+        default="measurement",
+        metavar="measurement[,day]",
+        help="partition keys (default: measurement)",
+    )
+    convert.add_argument("--precision", default="ns", help="timestamp precision (default ns)")
+    convert.add_argument(
+        "--errors",
+        default="raise",
+        choices=["raise", "collect"],
+        help="stop at the first bad line (default) or skip and count bad lines",
+    )
+    convert.add_argument("--compression", default="zstd", choices=["zstd", "snappy", "none"])
+    convert.add_argument(
+        "--overwrite", action="store_true", help="replace a dataset already in DEST"
+    )
+    convert.add_argument(
+        "--quiet", action="store_true", help="no progress bar, only the closing summary"
+    )
+
+
+# Bad lines the command prints when errors are collected.
+_ERRORS_SHOWN = 10
+
+
+def convert_command(args: argparse.Namespace) -> int:
+    try:
+        result = convert(
+            args.sources,
+            args.to,
+            format=args.format,
+            partition_by=tuple(key.strip() for key in args.partition_by.split(",")),
+            precision=args.precision,
+            errors=args.errors,
+            compression=args.compression,
+            overwrite=args.overwrite,
+            progress=False if args.quiet else None,
+        )
+    except KeyboardInterrupt:
+        print("influxlp: interrupted; nothing was left in the destination", file=sys.stderr)
+        return 130
+    except LineProtocolError as error:
+        source = getattr(error, "source", "")
+        print(f"influxlp: {source}: line {error.line}: {error}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"influxlp: {error}", file=sys.stderr)
+        return 1
+    for error in result.errors[:_ERRORS_SHOWN]:
+        print(f"influxlp: {error.source}: line {error.line}: {error}", file=sys.stderr)
+    megabytes = result.bytes_read / 1e6
+    rate = megabytes / result.seconds if result.seconds > 0 else 0.0
+    print(
+        f"influxlp: {result.lines:,} lines ({megabytes:,.1f} MB, {rate:,.1f} MB/s) -> "
+        f"{result.points_written:,} points in {len(result.files):,} files under {args.to} "
+        f"in {result.seconds:.2f} s; {result.points_dropped:,} points dropped, "
+        f"{len(result.errors):,} bad lines",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _load_store(data_dir: str | None) -> Store | None:
+    """The store saved in ``data_dir``; an empty one when nothing was saved there yet."""
+    if data_dir is None:
+        return None
+    if os.path.exists(os.path.join(data_dir, _CATALOG_FILE)):
+        return Store.load(data_dir)
+    return Store()
+
+
 def serve(args: argparse.Namespace) -> int:
+    store = _load_store(args.data_dir)
     server = Server(
         host=args.host,
         port=args.port,
@@ -67,6 +162,7 @@ def serve(args: argparse.Namespace) -> int:
         max_body_size=args.max_body_size,
         log_requests=not args.quiet,
         request_log_size=0,  # a long-running server keeps no request history
+        store=store,
     )
     stopping = threading.Event()
 
@@ -85,6 +181,9 @@ def serve(args: argparse.Namespace) -> int:
     while not stopping.wait(0.5):
         pass
     server.stop()
+    if store is not None:
+        store.save(args.data_dir)
+        print(f"influxlp: store saved in {args.data_dir}", file=sys.stderr, flush=True)
     print("influxlp: stopped", file=sys.stderr, flush=True)
     return 0
 
@@ -93,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "convert":
+        return convert_command(args)
     return 2
 
 

@@ -1,7 +1,9 @@
 """Type stubs of the Rust extension module ``influxlp._influxlp``."""
 
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import pathlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -10,6 +12,7 @@ __version__: str  # the crate's version (Cargo.toml), also the package's
 
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
+_Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Any
 
 class LineProtocolError(ValueError):
     """A line InfluxDB would refuse."""
@@ -26,6 +29,8 @@ class LineProtocolError(ValueError):
     """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
     errors: list[LineProtocolError]
     """On a raised error of an atomic write: every bad line."""
+    source: str
+    """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
 
 class DatabaseNotFoundError(LookupError):
     """The database does not exist."""
@@ -79,6 +84,12 @@ class Batch(Mapping[str, Table]):
     def errors(self) -> list[LineProtocolError]: ...
     @property
     def num_points(self) -> int: ...
+    @property
+    def database(self) -> str | None:
+        """The database an InfluxDB export puts these points in (``None``: plain line protocol)."""
+    @property
+    def retention_policy(self) -> str | None:
+        """The retention policy an export puts these points in (``None``: plain line protocol)."""
 
 def parse(
     data: _Data,
@@ -87,8 +98,55 @@ def parse(
     default_time: _Time | None = None,
     errors: Literal["raise", "collect"] = "raise",
     allow_unsigned: bool = True,
+    threads: int | None = None,
 ) -> Batch:
-    """Parse line protocol into one ``Table`` per measurement."""
+    """Parse line protocol into one ``Table`` per measurement.
+
+    A large body is parsed on ``threads`` threads (``None``: every core) with the result of one
+    pass; small bodies never start a thread.
+    """
+
+def read(
+    source: _Source,
+    *,
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    byte_range: tuple[int, int] | None = None,
+    threads: int | None = None,
+) -> Batch:
+    """Read a whole source into one ``Batch``.
+
+    ``source`` is a path, a binary file object or bytes-like; gzip is recognised by its magic
+    bytes. An InfluxDB export (``# DDL``, ``# CONTEXT-DATABASE:``) with one context gives a batch
+    with ``.database`` and ``.retention_policy``; one with several raises ``ValueError`` (use
+    ``iter_batches``). ``byte_range=(start, stop)`` reads the lines that start in
+    ``[start, stop)`` of an uncompressed source; their line numbers count from the range's first
+    line.
+    """
+
+def iter_batches(
+    source: _Source,
+    *,
+    batch_bytes: int = 64 * 2**20,
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    threads: int | None = None,
+) -> Iterator[Batch]:
+    """Read a source as ``Batch``es of about ``batch_bytes`` of line protocol each.
+
+    Memory stays a small multiple of ``batch_bytes``; each batch holds one export context and
+    error line numbers count over the whole input.
+    """
+
+class BatchIterator(Iterator[Batch]):
+    """What ``iter_batches`` returns."""
+
+    def __iter__(self) -> BatchIterator: ...
+    def __next__(self) -> Batch: ...
 
 class WriteResult:
     """What a write did."""
@@ -155,6 +213,27 @@ class Store:
     def drop_measurement(self, measurement: str, *, db: str, rp: str | None = None) -> None: ...
     def clear(self) -> None: ...
     def memory_usage(self) -> int: ...
+    def write_file(
+        self,
+        source: _Source,
+        *,
+        db: str | None = None,
+        rp: str | None = None,
+        precision: str = "ns",
+        atomic: bool = False,
+        create_database: bool = True,
+        allow_unsigned: bool = True,
+    ) -> WriteResult:
+        """Write a file, file object or bytes of any size (gzip or not); an InfluxDB export
+        creates its databases and policies and writes each context where it belongs."""
+    def save(self, directory: str | os.PathLike[str]) -> None:
+        """Write the store into ``directory`` as a Parquet dataset with a catalog of its
+        databases and policies, replacing a store saved there before (swapped in when
+        complete)."""
+    @staticmethod
+    def load(directory: str | os.PathLike[str], *, max_memory: int | None = None) -> Store:
+        """The store saved in ``directory`` by ``save``: same databases, policies, series,
+        types and values."""
 
 class User:
     """A user the server accepts: an admin, or read/write privileges on the listed databases."""
@@ -320,3 +399,40 @@ class Server:
     def version(self) -> str: ...
     @property
     def store(self) -> Store: ...
+
+class ConvertResult:
+    """What ``convert`` did."""
+
+    @property
+    def lines(self) -> int: ...
+    @property
+    def points_written(self) -> int: ...
+    @property
+    def points_dropped(self) -> int: ...
+    @property
+    def errors(self) -> list[LineProtocolError]:
+        """Bad lines (each with ``.source``), in input order; the first 10,000."""
+    @property
+    def files(self) -> list[pathlib.Path]:
+        """The dataset's files, sorted."""
+    @property
+    def bytes_read(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+
+def convert(
+    sources: _Source | Sequence[_Source],
+    destination: str | os.PathLike[str],
+    *,
+    format: Literal["parquet", "ipc", "csv"] = "parquet",
+    partition_by: Sequence[str] = ("measurement",),
+    precision: str = "ns",
+    default_time: _Time | None = None,
+    errors: Literal["raise", "collect"] = "raise",
+    allow_unsigned: bool = True,
+    compression: Literal["zstd", "snappy", "none"] = "zstd",
+    overwrite: bool = False,
+    threads: int | None = None,
+    progress: bool | Callable[[dict[str, Any]], object] | None = None,
+) -> ConvertResult:
+    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset."""

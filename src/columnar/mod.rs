@@ -25,7 +25,7 @@ pub mod rejection;
 mod schema;
 
 pub use builder::BatchBuilder;
-pub use parse::{parse_batch, ParseOptions, ParsedBatch};
+pub use parse::{parse_batch, parse_body, BodyEnd, ParseOptions, ParsedBatch};
 pub use schema::{
     arrow_type_of, field_column_names, field_field, field_key_of, field_type_of, tag_field,
     tag_type, time_field, time_type, ColumnRole, MeasurementTable, FIELD_KEY_KEY, ROLE_FIELD,

@@ -24,8 +24,22 @@ pub struct ParsedBatch {
     pub num_points: usize,
 }
 
+/// Where parsing a body stopped, for pieces cut from a larger input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyEnd {
+    /// Physical lines read (blank and comment lines included).
+    pub lines: usize,
+    /// Whether the last line read ended with its `\n` rather than at the end of the body.
+    pub on_line_end: bool,
+}
+
 /// Parses `data` and builds its tables; lines without a timestamp get `parser.default_time`.
 pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
+    parse_body(data, options).0
+}
+
+/// [`parse_batch`], also saying where the body's last line ended.
+pub fn parse_body(data: &[u8], options: &ParseOptions) -> (ParsedBatch, BodyEnd) {
     let mut builder = BatchBuilder::new();
     for (measurement, field, field_type) in &options.known_field_types {
         builder.set_field_type(measurement, field, *field_type);
@@ -50,12 +64,17 @@ pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
             }
         }
     }
+    let end = BodyEnd {
+        lines: parser.lines_read(),
+        on_line_end: parser.ends_on_line_end(),
+    };
     let num_points = builder.num_rows();
-    ParsedBatch {
+    let parsed = ParsedBatch {
         tables: builder.finish(),
         errors,
         num_points,
-    }
+    };
+    (parsed, end)
 }
 
 #[cfg(test)]

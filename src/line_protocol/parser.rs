@@ -136,6 +136,17 @@ impl<'a> LineParser<'a> {
         self.last_line
     }
 
+    /// Physical lines read so far (blank and comment lines included).
+    pub fn lines_read(&self) -> usize {
+        self.line_number - 1
+    }
+
+    /// Whether every line read so far ended with its `\n`: false once a line ran into the end of
+    /// the input instead (which, for a piece cut from a larger body, means the cut fell inside it).
+    pub fn ends_on_line_end(&self) -> bool {
+        self.pos <= self.data.len()
+    }
+
     fn parse_point(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<(), Fail> {
         out.tags.clear();
         out.fields.clear();

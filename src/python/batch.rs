@@ -13,6 +13,9 @@ pub struct Batch {
     tables: Vec<Py<Table>>,
     errors: Py<PyList>,
     num_points: usize,
+    /// The export context the points belong to (`None` for plain line protocol).
+    database: Option<String>,
+    retention_policy: Option<String>,
 }
 
 impl Batch {
@@ -23,7 +26,20 @@ impl Batch {
             tables,
             errors,
             num_points,
+            database: None,
+            retention_policy: None,
         }
+    }
+
+    /// The batch, tagged with the export context its points belong to.
+    pub fn in_context(
+        mut self,
+        database: Option<String>,
+        retention_policy: Option<String>,
+    ) -> Self {
+        self.database = database;
+        self.retention_policy = retention_policy;
+        self
     }
 
     fn position(&self, name: &str) -> Option<usize> {
@@ -99,6 +115,20 @@ impl Batch {
     #[getter]
     fn num_points(&self) -> usize {
         self.num_points
+    }
+
+    /// The database an InfluxDB export puts these points in (`# CONTEXT-DATABASE:`); `None` for
+    /// plain line protocol.
+    #[getter]
+    fn database(&self) -> Option<String> {
+        self.database.clone()
+    }
+
+    /// The retention policy an InfluxDB export puts these points in
+    /// (`# CONTEXT-RETENTION-POLICY:`); `None` for plain line protocol.
+    #[getter]
+    fn retention_policy(&self) -> Option<String> {
+        self.retention_policy.clone()
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -1,9 +1,10 @@
 //! Python exceptions and the conversion of core errors into them.
 
-use pyo3::exceptions::{PyLookupError, PyMemoryError, PyValueError};
+use pyo3::exceptions::{PyLookupError, PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use crate::io::ReadError;
 use crate::line_protocol::{ErrorKind, ParseError};
 use crate::store::StoreError;
 
@@ -92,5 +93,15 @@ pub fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
         StoreError::Rejected(errors) => raise_line_errors(py, &errors),
         StoreError::Invalid(message) => PyValueError::new_err(message),
         StoreError::MemoryLimit { .. } => PyMemoryError::new_err(error.to_string()),
+    }
+}
+
+/// The Python exception for a reading error: `OSError` when the source cannot be reached,
+/// `ValueError` when its bytes are wrong (gzip, export format, an over-long line).
+pub fn read_error(error: ReadError) -> PyErr {
+    if error.is_io() {
+        PyOSError::new_err(error.to_string())
+    } else {
+        PyValueError::new_err(error.to_string())
     }
 }

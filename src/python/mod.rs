@@ -3,11 +3,14 @@
 
 mod allocator;
 mod batch;
+mod convert;
+mod dataset;
 mod errors;
 mod input;
 mod numpy_export;
 mod parse;
 mod points;
+mod read;
 mod request;
 mod server;
 mod store;
@@ -29,5 +32,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
     // The one version: the crate's, which maturin also writes into the package metadata.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<read::BatchIterator>()?;
+    m.add_function(wrap_pyfunction!(read::read, m)?)?;
+    m.add_function(wrap_pyfunction!(read::iter_batches, m)?)?;
+    m.add_class::<convert::ConvertResult>()?;
+    m.add_function(wrap_pyfunction!(convert::convert, m)?)?;
     Ok(())
 }

@@ -1,18 +1,24 @@
 //! `influxlp.Store` and `influxlp.WriteResult`: the Python face of the core store.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use super::errors::{line_errors, store_error};
+use super::dataset::dataset_error;
+use super::errors::{line_errors, read_error, store_error};
 use super::input::LineProtocolInput;
 use super::parse::parser_options;
+use super::read::{read_options, source_of};
 use super::table::Table;
 use super::time::optional_nanoseconds;
 use crate::columnar::ParseOptions;
-use crate::store::{self as core, StoreError, TableQuery, WriteOptions};
+use crate::dataset::{load_store, save_store};
+use crate::store::{
+    self as core, FileWriteError, FileWriteOptions, StoreError, TableQuery, WriteOptions,
+};
 
 /// Nanoseconds per second, for retention policy durations given in seconds.
 const NANOS_PER_SECOND: f64 = 1e9;
@@ -133,6 +139,46 @@ impl Store {
             py,
             py.detach(|| self.inner.write(data.as_bytes(), &options)),
         )?;
+        Ok(WriteResult {
+            points_written: result.points_written,
+            points_dropped: result.points_dropped,
+            errors: line_errors(py, &result.errors)?.unbind(),
+        })
+    }
+
+    /// Writes a line protocol file, file object or bytes of any size, gzip or not, read in
+    /// bounded batches. An InfluxDB export creates its databases and retention policies as its
+    /// DDL says and writes each `# CONTEXT-…` section where it belongs; `db`/`rp` take plain
+    /// line protocol. `atomic` refuses the whole file on any bad line (it is then parsed whole
+    /// before anything is written).
+    #[pyo3(signature = (source, *, db=None, rp=None, precision="ns", atomic=false, create_database=true, allow_unsigned=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn write_file(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        db: Option<String>,
+        rp: Option<String>,
+        precision: &str,
+        atomic: bool,
+        create_database: bool,
+        allow_unsigned: bool,
+    ) -> PyResult<WriteResult> {
+        let options = FileWriteOptions {
+            db,
+            rp,
+            read: read_options(precision, None, "collect", allow_unsigned, None)?,
+            atomic,
+            create_database,
+        };
+        let source = source_of(source)?;
+        let result = py
+            .detach(|| self.inner.write_file(source, &options))
+            .map_err(|error| match error {
+                FileWriteError::Read(error) => read_error(error),
+                FileWriteError::Store(error) => store_error(py, error),
+                other => PyValueError::new_err(other.to_string()),
+            })?;
         Ok(WriteResult {
             points_written: result.points_written,
             points_dropped: result.points_dropped,
@@ -311,6 +357,28 @@ impl Store {
     /// Bytes held by stored data.
     fn memory_usage(&self) -> usize {
         self.inner.memory_usage()
+    }
+
+    /// Writes the store into `directory` as a Parquet dataset (`database=/retention_policy=/
+    /// measurement=` partitions) with a catalog of its databases and policies, replacing a store
+    /// saved there before; the new copy is swapped in only when complete.
+    fn save(&self, py: Python<'_>, directory: PathBuf) -> PyResult<()> {
+        py.detach(|| save_store(&self.inner, &directory))
+            .map(drop)
+            .map_err(dataset_error)
+    }
+
+    /// The store saved in `directory` by `save`: the same databases, policies, series, types
+    /// and values.
+    #[staticmethod]
+    #[pyo3(signature = (directory, *, max_memory=None))]
+    fn load(py: Python<'_>, directory: PathBuf, max_memory: Option<usize>) -> PyResult<Store> {
+        let store = py
+            .detach(|| load_store(&directory, core::Store::with_max_memory(max_memory)))
+            .map_err(dataset_error)?;
+        Ok(Store {
+            inner: Arc::new(store),
+        })
     }
 
     fn __repr__(&self) -> String {

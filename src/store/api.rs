@@ -268,6 +268,50 @@ impl Store {
         })
     }
 
+    /// Creates database `name` with exactly `policies` (in order; the one flagged `default` is
+    /// the default), as a saved store or an export's DDL describes it. An existing database is
+    /// refused.
+    pub fn restore_database(
+        &self,
+        name: &str,
+        policies: &[RetentionPolicyInfo],
+    ) -> Result<(), StoreError> {
+        check_database_name(name)?;
+        let default = match policies.iter().filter(|p| p.default).collect::<Vec<_>>()[..] {
+            [default] => default.name.clone(),
+            _ => {
+                return Err(StoreError::Invalid(format!(
+                    "database {name:?} needs exactly one default retention policy"
+                )))
+            }
+        };
+        let mut created = Vec::with_capacity(policies.len());
+        for policy in policies {
+            if policy.name.is_empty()
+                || created
+                    .iter()
+                    .any(|p: &Arc<RetentionPolicy>| p.name == policy.name)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "database {name:?}: retention policy names must be given once and not be empty"
+                )));
+            }
+            let duration = normalize_duration(policy.duration_ns)?;
+            created.push(Arc::new(RetentionPolicy::new(&policy.name, duration)));
+        }
+        self.change(|catalog| {
+            if catalog.databases.contains_key(name) {
+                return Err(StoreError::Invalid(format!(
+                    "database {name:?} already exists"
+                )));
+            }
+            let database = catalog.database_or_create(name);
+            database.policies = created;
+            database.default_policy = default;
+            Ok(())
+        })
+    }
+
     /// One row per (series, time) after the overwrite rule, ordered by time then series key,
     /// filtered by the query (`start` inclusive, `stop` exclusive, tag equalities). `Ok(None)` when
     /// the measurement does not exist; an empty table with its columns when no row matches.

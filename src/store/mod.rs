@@ -6,10 +6,12 @@
 //! - `measurement`, `run`, `index`: a measurement's versions, its immutable runs, its dictionaries;
 //! - `prepare`, `write`: the write path (lock-free preparation, short commit);
 //! - `merge`: the overwrite rule on columns, shared by writes and compaction;
-//! - `read`: tables and listings from a snapshot.
+//! - `read`: tables and listings from a snapshot;
+//! - `file`: files and InfluxDB exports written through the reader (`crate::io`).
 
 mod api;
 mod catalog;
+mod file;
 mod index;
 mod layout;
 mod measurement;
@@ -21,9 +23,12 @@ mod run;
 mod series;
 mod write;
 
+pub(crate) use write::{field_type_conflicts, BEYOND_RETENTION};
+
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,
 };
+pub use file::{FileWriteError, FileWriteOptions};
 
 #[cfg(test)]
 mod bench_tests;

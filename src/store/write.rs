@@ -274,11 +274,11 @@ fn check_memory(current: &Catalog, prepared: &[Prepared], max: usize) -> Result<
 }
 
 /// Rows refused for a field type conflict.
-struct Conflicts {
+pub(crate) struct Conflicts {
     /// Over the rows of the table as given.
-    drop: Vec<bool>,
+    pub drop: Vec<bool>,
     /// One per dropped row.
-    errors: Vec<ParseError>,
+    pub errors: Vec<ParseError>,
 }
 
 /// The rows of `p` whose fields conflict with the types known for its measurement, as a drop
@@ -288,17 +288,30 @@ fn type_conflicts(
     known: &dyn Fn(&str) -> Option<FieldType>,
     data: Option<&[u8]>,
 ) -> Result<Option<Conflicts>, StoreError> {
-    let conflicting =
-        |key: &str, field_type: FieldType| known(key).filter(|&stored| stored != field_type);
     if !p.fields.iter().any(|f| {
-        f.values.null_count() < f.values.len() && conflicting(&f.key, f.field_type).is_some()
+        f.values.null_count() < f.values.len()
+            && known(&f.key).is_some_and(|stored| stored != f.field_type)
     }) {
         return Ok(None);
     }
-    let columns = classify(&p.source.batch)?;
-    let mut drop = vec![false; p.source.batch.num_rows()];
-    for &row in &p.beyond_retention {
-        drop[row] = true; // counted as beyond retention, not as a conflict
+    field_type_conflicts(&p.source, &p.beyond_retention, known, data).map(Some)
+}
+
+/// The rows of `table` (but those in `skip`) that set a field to a type other than the one
+/// `known` gives for its key: InfluxDB drops such a point whole, naming the first conflicting
+/// field. Shared by the store and the dataset writer, which hold field types for the same rule.
+pub(crate) fn field_type_conflicts(
+    table: &MeasurementTable,
+    skip: &[usize],
+    known: &dyn Fn(&str) -> Option<FieldType>,
+    data: Option<&[u8]>,
+) -> Result<Conflicts, StoreError> {
+    let conflicting =
+        |key: &str, field_type: FieldType| known(key).filter(|&stored| stored != field_type);
+    let columns = classify(&table.batch)?;
+    let mut drop = vec![false; table.batch.num_rows()];
+    for &row in skip {
+        drop[row] = true; // counted elsewhere (beyond retention), not as a conflict
     }
     let checks: Vec<(&str, FieldType, FieldType, &ArrayRef)> = columns
         .fields
@@ -309,6 +322,10 @@ fn type_conflicts(
         })
         .collect();
     let mut errors = Vec::new();
+    if checks.is_empty() {
+        drop.fill(false);
+        return Ok(Conflicts { drop, errors });
+    }
     for (row, dropped) in drop.iter_mut().enumerate() {
         if *dropped {
             *dropped = false;
@@ -319,15 +336,15 @@ fn type_conflicts(
         {
             let message = format!(
                 "field type conflict: input field \"{key}\" on measurement \"{}\" is type {}, already exists as type {}",
-                p.source.name,
+                table.name,
                 input.influxql_name(),
                 stored.influxql_name()
             );
-            errors.push(rejected(&p.source, row, message, data));
+            errors.push(rejected(table, row, message, data));
             *dropped = true;
         }
     }
-    Ok(Some(Conflicts { drop, errors }))
+    Ok(Conflicts { drop, errors })
 }
 
 /// The next version of `measurement` with the rows of `p` added as a new run: new tags, values,

@@ -30,8 +30,15 @@ use crate::store::Store;
 
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
+pub use ast::{PolicySpec, Statement, StatementKind};
 pub use orgs::DEFAULT_ORG;
 pub use timestamps::{format_go_duration, format_rfc3339_nano};
+
+/// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's
+/// `# DDL` section goes through it too.
+pub fn parse_influxql(src: &str) -> Result<Vec<Statement>, String> {
+    parser::parse_query_with(src, &parser::Params::new()).map_err(|error| error.to_string())
+}
 
 /// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
 #[derive(Debug, Clone, PartialEq, Eq)]

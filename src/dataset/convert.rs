@@ -1,0 +1,229 @@
+//! `convert`: line protocol sources (files, gzip, InfluxDB exports) read in bounded batches
+//! through the one reader (`crate::io`) and written as a dataset. Each export context goes
+//! into its own `database=/retention_policy=` partitions; InfluxDB's type rule holds across
+//! every source of one conversion.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Context, DatasetError, DatasetOptions, DatasetWriter};
+use crate::io::{read_batches, ReadError, ReadItem, ReadOptions, Source};
+use crate::line_protocol::{ErrorKind, ParseError};
+
+/// Bad lines kept in a result (all are counted); a file of nothing but bad lines must not take
+/// memory without bound.
+pub const MAX_KEPT_ERRORS: usize = 10_000;
+
+/// How a conversion reads and writes.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// `read.parse.stop_at_first_error` is `errors="raise"`: the first bad line (syntax or type
+    /// conflict) stops the conversion and removes what it wrote.
+    pub read: ReadOptions,
+    pub dataset: DatasetOptions,
+}
+
+/// A bad line and the source it is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceError {
+    pub source: String,
+    pub error: ParseError,
+}
+
+/// How far a conversion has come, as a progress report shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConvertProgress {
+    /// Bytes read from the sources (compressed bytes for gzip).
+    pub bytes_read: u64,
+    /// The sources' total size, when every size is known.
+    pub total_bytes: Option<u64>,
+    pub lines: u64,
+    pub points_written: usize,
+    pub points_dropped: usize,
+    /// Bad lines: syntax errors and dropped points.
+    pub errors: usize,
+    pub elapsed: Duration,
+    /// Whether the conversion is complete (the last report).
+    pub done: bool,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConvertResult {
+    pub lines: u64,
+    pub points_written: usize,
+    pub points_dropped: usize,
+    /// Bad lines in input order, source by source (the first `MAX_KEPT_ERRORS`).
+    pub errors: Vec<SourceError>,
+    /// Every bad line, kept or not.
+    pub error_count: usize,
+    pub files: Vec<PathBuf>,
+    pub bytes_read: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug)]
+pub enum ConvertError {
+    /// A source could not be read (missing, a directory, corrupt gzip, a line too long...).
+    Read(ReadError),
+    Dataset(DatasetError),
+    /// `errors="raise"` and a bad line.
+    Line(SourceError),
+    /// The progress observer asked to stop (e.g. Ctrl-C); its reason.
+    Stopped(String),
+}
+
+impl std::fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConvertError::Read(error) => write!(f, "{error}"),
+            ConvertError::Dataset(error) => write!(f, "{error}"),
+            ConvertError::Line(SourceError { source, error }) => write!(f, "{source}: {error}"),
+            ConvertError::Stopped(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+impl From<DatasetError> for ConvertError {
+    fn from(error: DatasetError) -> Self {
+        ConvertError::Dataset(error)
+    }
+}
+
+impl From<ReadError> for ConvertError {
+    fn from(error: ReadError) -> Self {
+        ConvertError::Read(error)
+    }
+}
+
+/// The size of a source before it is opened, when it can be known.
+fn size_of(source: &Source) -> Option<u64> {
+    match source {
+        Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+        Source::Reader { size, .. } => *size,
+        Source::Bytes(bytes) => Some(bytes.len() as u64),
+    }
+}
+
+/// Converts `sources` into a dataset at `destination`. `observe` sees the progress after every
+/// batch and at the end; an `Err` from it stops the conversion. On any failure the files this
+/// conversion wrote are removed, so nothing that looks complete is left.
+pub fn convert(
+    sources: Vec<Source>,
+    destination: &Path,
+    options: &ConvertOptions,
+    observe: &mut dyn FnMut(&ConvertProgress) -> Result<(), String>,
+) -> Result<ConvertResult, ConvertError> {
+    let started = Instant::now();
+    let sizes: Vec<Option<u64>> = sources.iter().map(size_of).collect();
+    let total_bytes = sizes.iter().copied().sum::<Option<u64>>();
+    let mut writer = DatasetWriter::create(destination, options.dataset.clone())?;
+    let mut run = Run {
+        progress: ConvertProgress {
+            total_bytes,
+            ..ConvertProgress::default()
+        },
+        errors: Vec::new(),
+        raise: options.read.parse.stop_at_first_error,
+    };
+    let outcome = sources
+        .into_iter()
+        .try_for_each(|source| run.source(source, &mut writer, options, started, observe));
+    if let Err(error) = outcome {
+        writer.abandon();
+        return Err(error);
+    }
+    let summary = writer.finish()?;
+    run.progress.elapsed = started.elapsed();
+    run.progress.done = true;
+    let _ = observe(&run.progress);
+    Ok(ConvertResult {
+        lines: run.progress.lines,
+        points_written: run.progress.points_written,
+        points_dropped: run.progress.points_dropped,
+        error_count: run.progress.errors,
+        errors: run.errors,
+        files: summary.files,
+        bytes_read: run.progress.bytes_read,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+struct Run {
+    progress: ConvertProgress,
+    errors: Vec<SourceError>,
+    raise: bool,
+}
+
+impl Run {
+    fn source(
+        &mut self,
+        source: Source,
+        writer: &mut DatasetWriter,
+        options: &ConvertOptions,
+        started: Instant,
+        observe: &mut dyn FnMut(&ConvertProgress) -> Result<(), String>,
+    ) -> Result<(), ConvertError> {
+        let mut reader = read_batches(source, &options.read)?;
+        for context in writer.contexts() {
+            let types = writer.field_types(&context);
+            reader.fix_field_types(context.database, context.retention_policy, types);
+        }
+        let name = reader.source_name().to_string();
+        let (bytes_before, lines_before) = (self.progress.bytes_read, self.progress.lines);
+        while let Some(item) = reader.next() {
+            let ReadItem::Batch(batch) = item? else {
+                continue; // a dataset has no catalog: DDL only matters to a store
+            };
+            let context = Context {
+                database: batch.database,
+                retention_policy: batch.retention_policy,
+            };
+            let mut bad = batch.parsed.errors;
+            // The parser's rejections (a `time` tag, a string too long, a type conflict within
+            // the batch) are dropped points; its syntax errors are not, as in InfluxDB.
+            self.progress.points_dropped +=
+                bad.iter().filter(|e| e.kind == ErrorKind::Rejected).count();
+            for table in batch.parsed.tables {
+                let outcome = writer.write(&context, table)?;
+                self.progress.points_written += outcome.points_written;
+                self.progress.points_dropped += outcome.points_dropped;
+                bad.extend(outcome.errors);
+            }
+            // Later batches of this context are parsed against the types fixed so far.
+            reader.fix_field_types(
+                context.database.clone(),
+                context.retention_policy.clone(),
+                writer.field_types(&context),
+            );
+            bad.sort_by_key(|e| e.line);
+            if self.raise {
+                if let Some(first) = bad.into_iter().next() {
+                    return Err(ConvertError::Line(SourceError {
+                        source: name,
+                        error: first,
+                    }));
+                }
+            } else {
+                self.progress.errors += bad.len();
+                let room = MAX_KEPT_ERRORS.saturating_sub(self.errors.len());
+                self.errors
+                    .extend(bad.into_iter().take(room).map(|error| SourceError {
+                        source: name.clone(),
+                        error,
+                    }));
+            }
+            let read = reader.progress();
+            self.progress.bytes_read = bytes_before + read.bytes_read;
+            self.progress.lines = lines_before + read.lines;
+            self.progress.elapsed = started.elapsed();
+            observe(&self.progress).map_err(ConvertError::Stopped)?;
+        }
+        let read = reader.progress();
+        self.progress.bytes_read = bytes_before + read.bytes_read;
+        self.progress.lines = lines_before + read.lines;
+        Ok(())
+    }
+}
