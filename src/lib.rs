@@ -6,6 +6,7 @@
 pub mod columnar;
 pub mod line_protocol;
 pub mod precision;
+pub mod serialize;
 pub mod server;
 pub mod store;
 pub mod text;

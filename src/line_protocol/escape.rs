@@ -49,7 +49,14 @@ fn unescape_from<'a>(raw: &'a [u8], first: usize, escapes: &[u8]) -> Cow<'a, [u8
 /// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
 /// every escapable byte.
 pub fn escape_into(out: &mut Vec<u8>, value: &[u8], escapes: &[u8]) {
-    for &b in value {
+    // Most values need no escape: copy them whole, and only walk byte by byte from the first
+    // escapable byte on.
+    let Some(first) = value.iter().position(|b| escapes.contains(b)) else {
+        out.extend_from_slice(value);
+        return;
+    };
+    out.extend_from_slice(&value[..first]);
+    for &b in &value[first..] {
         if escapes.contains(&b) {
             out.push(b'\\');
         }
