@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from ._influxlp import (
     Batch,
     DatabaseNotFoundError,
+    LineProtocolChunks,
     LineProtocolError,
     Request,
     RetentionPolicyNotFoundError,
@@ -19,6 +20,7 @@ from ._influxlp import (
     WriteResult,
     parse,
 )
+from ._serialize import to_line_protocol
 
 Mapping.register(Batch)
 
@@ -27,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Batch",
     "DatabaseNotFoundError",
+    "LineProtocolChunks",
     "LineProtocolError",
     "Request",
     "RetentionPolicyNotFoundError",
@@ -36,4 +39,5 @@ __all__ = [
     "User",
     "WriteResult",
     "parse",
+    "to_line_protocol",
 ]

@@ -9,6 +9,7 @@ mod numpy_export;
 mod parse;
 mod points;
 mod request;
+mod serialize;
 mod server;
 mod store;
 mod table;
@@ -27,5 +28,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::User>()?;
     m.add_class::<request::Request>()?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
+    m.add_class::<serialize::LineProtocolChunks>()?;
+    m.add_function(wrap_pyfunction!(serialize::_to_line_protocol, m)?)?;
     Ok(())
 }

@@ -15,11 +15,31 @@ use super::rows::{write_rows, Counts};
 /// Fewer rows than this per thread cost more to hand out than to write.
 const MIN_ROWS_PER_THREAD: usize = 16_384;
 
-/// One chunk of line protocol: whole lines, each ending in `\n`.
+/// One chunk of line protocol: whole lines, each ending in `\n`, in parts (one per thread) that
+/// are its text when joined; kept apart so that the caller copies them once, where it wants them.
 #[derive(Debug, Default)]
 pub struct Chunk {
-    pub lines: Vec<u8>,
+    pub parts: Vec<Vec<u8>>,
     pub counts: Counts,
+}
+
+impl Chunk {
+    /// Length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+
+    /// The text, joined.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        if self.parts.len() == 1 {
+            return self.parts.pop().unwrap_or_default();
+        }
+        self.parts.concat()
+    }
 }
 
 /// Serializes record batches, chunk by chunk; memory is bounded by one chunk (and the batches
@@ -145,24 +165,29 @@ fn format_runs(
 ) -> Result<Chunk, SerializeError> {
     let rows: usize = runs.iter().map(|(batch, _)| batch.num_rows()).sum();
     let threads = threads.min(rows / MIN_ROWS_PER_THREAD).max(1);
-    let mut chunk = Chunk::default();
     if threads == 1 {
+        let mut lines = Vec::new();
+        let mut counts = Counts::default();
         for (batch, first_row) in runs {
-            chunk.counts += write_rows(plan, batch, *first_row, &mut chunk.lines)?;
+            counts += write_rows(plan, batch, *first_row, &mut lines)?;
         }
-        return Ok(chunk);
+        return Ok(Chunk {
+            parts: vec![lines],
+            counts,
+        });
     }
     let parts = split_runs(runs, rows.div_ceil(threads));
-    let written: Vec<Result<Chunk, SerializeError>> = std::thread::scope(|scope| {
+    let written: Vec<Result<(Vec<u8>, Counts), SerializeError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
             .map(|part| {
                 scope.spawn(move || {
-                    let mut chunk = Chunk::default();
+                    let mut lines = Vec::new();
+                    let mut counts = Counts::default();
                     for (batch, first_row) in part {
-                        chunk.counts += write_rows(plan, batch, *first_row, &mut chunk.lines)?;
+                        counts += write_rows(plan, batch, *first_row, &mut lines)?;
                     }
-                    Ok(chunk)
+                    Ok((lines, counts))
                 })
             })
             .collect();
@@ -171,17 +196,12 @@ fn format_runs(
             .map(|handle| handle.join().expect("formatting does not panic"))
             .collect()
     });
-    let mut parts = Vec::with_capacity(written.len());
+    let mut chunk = Chunk::default();
     // The first error in row order is the one reported, as one thread would.
     for part in written {
-        parts.push(part?);
-    }
-    chunk
-        .lines
-        .reserve_exact(parts.iter().map(|p| p.lines.len()).sum());
-    for part in parts {
-        chunk.lines.extend_from_slice(&part.lines);
-        chunk.counts += part.counts;
+        let (lines, counts) = part?;
+        chunk.parts.push(lines);
+        chunk.counts += counts;
     }
     Ok(chunk)
 }

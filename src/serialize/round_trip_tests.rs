@@ -34,7 +34,7 @@ fn options(measurement: &str) -> SerializeOptions {
 
 fn text(batch: &RecordBatch, options: &SerializeOptions) -> Result<String, SerializeError> {
     let chunk = to_line_protocol(std::slice::from_ref(batch), options, NonZeroUsize::new(1))?;
-    Ok(String::from_utf8(chunk.lines).unwrap())
+    Ok(String::from_utf8(chunk.into_bytes()).unwrap())
 }
 
 fn dictionary(values: &[Option<&str>]) -> ArrayRef {
@@ -146,15 +146,15 @@ fn nulls_nan_and_empty_tags_leave_their_element_out() {
     options.tag_columns = Some(vec!["host".into()]);
     let chunk = to_line_protocol(&[data], &options, None).unwrap();
     assert_eq!(
-        String::from_utf8(chunk.lines).unwrap(),
-        "m,host=a x=1.0\nm y=\"\"\n"
-    );
-    assert_eq!(
         chunk.counts,
         Counts {
             lines: 2,
             skipped: 2
         }
+    );
+    assert_eq!(
+        String::from_utf8(chunk.into_bytes()).unwrap(),
+        "m,host=a x=1.0\nm y=\"\"\n"
     );
 }
 
@@ -615,7 +615,7 @@ proptest! {
         let want = rows_of(&generated.batch);
         prop_assert_eq!(chunk.counts.lines, want.len());
         prop_assert_eq!(chunk.counts.lines + chunk.counts.skipped, generated.batch.num_rows());
-        let lines = String::from_utf8(chunk.lines).unwrap();
+        let lines = String::from_utf8(chunk.into_bytes()).unwrap();
         if want.is_empty() {
             prop_assert_eq!(lines, "");
             return Ok(());
@@ -627,7 +627,7 @@ proptest! {
         again.measurement = MeasurementSource::Name(generated.measurement.clone());
         let rewritten = to_line_protocol(&[parsed], &again, None).unwrap();
         let mut sorted_lines: Vec<&str> = lines.lines().collect();
-        let rewritten = String::from_utf8(rewritten.lines).unwrap();
+        let rewritten = String::from_utf8(rewritten.into_bytes()).unwrap();
         let mut sorted_again: Vec<&str> = rewritten.lines().collect();
         sorted_lines.sort_unstable();
         sorted_again.sort_unstable();
@@ -664,9 +664,10 @@ proptest! {
             match chunk {
                 Ok(chunk) => {
                     prop_assert!(chunk.counts.lines + chunk.counts.skipped <= chunk_rows);
-                    prop_assert!(chunk.lines.is_empty() || chunk.lines.ends_with(b"\n"));
-                    joined.extend_from_slice(&chunk.lines);
                     counts += chunk.counts;
+                    let lines = chunk.into_bytes();
+                    prop_assert!(lines.is_empty() || lines.ends_with(b"\n"));
+                    joined.extend_from_slice(&lines);
                 }
                 Err(error) => failed = Some(error),
             }
@@ -674,8 +675,8 @@ proptest! {
         match whole {
             Ok(whole) => {
                 prop_assert!(failed.is_none());
-                prop_assert_eq!(joined, whole.lines);
                 prop_assert_eq!(counts, whole.counts);
+                prop_assert_eq!(joined, whole.into_bytes());
             }
             Err(error) => prop_assert_eq!(failed, Some(error)),
         }
@@ -711,6 +712,7 @@ fn many_threads_give_the_bytes_of_one() {
         to_line_protocol(std::slice::from_ref(&data), &options, NonZeroUsize::new(1)).unwrap();
     let four = to_line_protocol(&[data], &options, NonZeroUsize::new(4)).unwrap();
     assert_eq!(one.counts, four.counts);
-    assert!(one.lines == four.lines);
     assert_eq!(one.counts.skipped, rows.div_ceil(7));
+    assert_eq!(four.parts.len(), 4);
+    assert!(one.into_bytes() == four.into_bytes());
 }
