@@ -64,13 +64,13 @@ pub fn write_value(out: &mut Vec<u8>, value: &FieldValue<'_>) {
     }
 }
 
-/// Appends a float as the shortest text that parses back to the same bits (`1.0`, `1e300`,
-/// `-0.0`, `5e-324`): ryu's output, which only uses digits, `.`, `-` and `e`, all of which the
-/// float grammar of line protocol takes. NaN and ±Inf have no line protocol form; callers keep
-/// them out (they are written as `NaN` / `inf`, which InfluxDB refuses).
+/// Appends a float as the shortest text that parses back to the same bits (`1.0`, `1e+300`,
+/// `-0.0`, `5e-324`): zmij's output, which only uses digits, `.`, `-`, `+` and `e`, all of which
+/// the float grammar of line protocol takes. NaN and ±Inf have no line protocol form; callers
+/// keep them out (they are written as `NaN` / `inf`, which InfluxDB refuses).
 #[inline]
 pub fn write_float(out: &mut Vec<u8>, value: f64) {
-    let mut buffer = ryu::Buffer::new();
+    let mut buffer = zmij::Buffer::new();
     out.extend_from_slice(buffer.format(value).as_bytes());
 }
 
@@ -78,7 +78,7 @@ pub fn write_float(out: &mut Vec<u8>, value: f64) {
 /// `0.10000000149011612`).
 #[inline]
 pub fn write_float32(out: &mut Vec<u8>, value: f32) {
-    let mut buffer = ryu::Buffer::new();
+    let mut buffer = zmij::Buffer::new();
     out.extend_from_slice(buffer.format(value).as_bytes());
 }
 
@@ -156,7 +156,7 @@ mod tests {
         };
         assert_eq!(
             written(&line),
-            "c\\ p\\,u\\=\\\"\\,k\\ \\=\\,\"=v\\x f\\ \\=\\,\\\"=\"a\\\"b\\\\c\n\",g=1.0,h=-1e300,i=-5i,\
+            "c\\ p\\,u\\=\\\"\\,k\\ \\=\\,\"=v\\x f\\ \\=\\,\\\"=\"a\\\"b\\\\c\n\",g=1.0,h=-1e+300,i=-5i,\
              u=18446744073709551615u,b=false -3"
         );
     }

@@ -57,7 +57,12 @@ pub fn positive(name: &str, value: Option<usize>) -> PyResult<Option<NonZeroUsiz
     }
 }
 
-/// A source over `batches` with `options`, planned against `schema`.
+/// Rows formatted at a time when the output is one `bytes`: enough to share among threads,
+/// few enough that the block buffers stay small and are reused.
+const BLOCK_ROWS: usize = 65_536;
+
+/// A source over `batches` with `options`, planned against `schema`; chunks of `chunk_rows`
+/// rows, or blocks of `BLOCK_ROWS` when the output is to be one `bytes`.
 pub fn source(
     py: Python<'_>,
     schema: &arrow_schema::Schema,
@@ -67,7 +72,8 @@ pub fn source(
     threads: Option<NonZeroUsize>,
 ) -> PyResult<Source> {
     let plan = Plan::new(schema, options).map_err(|e| serialize_error(py, e))?;
-    Ok(Serializer::new(plan, batches, chunk_rows, threads))
+    let rows = chunk_rows.or(NonZeroUsize::new(BLOCK_ROWS));
+    Ok(Serializer::new(plan, batches, rows, threads))
 }
 
 /// Everything as one `bytes`, or a `LineProtocolChunks` iterator when `chunk_rows` is given.
@@ -79,34 +85,89 @@ pub fn output(py: Python<'_>, sources: Vec<Source>, chunked: bool) -> PyResult<P
     if chunked {
         return Ok(Py::new(py, chunks)?.into_any());
     }
-    let mut pieces = Vec::new();
+    // Formatted a block at a time (the block's buffers are reused, so their pages stay warm)
+    // and appended to the one `bytes`.
+    let mut writer = BytesWriter::new(py)?;
     while let Some(chunk) = chunks.next_chunk(py)? {
-        pieces.push(chunk);
+        writer.append(py, &chunk.parts)?;
     }
-    let bytes = join(py, pieces)?;
+    let bytes = writer.finish(py)?;
     warn_skipped(py, chunks.counts.lock().skipped)?;
     Ok(bytes.into_any().unbind())
 }
 
 /// One `bytes` holding the chunks' parts in order, each copied once.
 fn join(py: Python<'_>, chunks: Vec<Chunk>) -> PyResult<Bound<'_, PyBytes>> {
-    let parts: Vec<Vec<u8>> = chunks
-        .into_iter()
-        .flat_map(|chunk| chunk.parts)
-        .filter(|part| !part.is_empty())
-        .collect();
-    if let [only] = parts.as_slice() {
-        return Ok(PyBytes::new(py, only));
+    let mut writer = BytesWriter::new(py)?;
+    for chunk in &chunks {
+        writer.append(py, &chunk.parts)?;
     }
-    let total = parts.iter().map(Vec::len).sum();
-    PyBytes::new_with(py, total, |buffer| {
-        let mut at = 0;
-        for part in &parts {
-            buffer[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
+    writer.finish(py)
+}
+
+/// A `bytes` built in place, part after part: CPython's `PyBytesWriter` grows the object by
+/// `realloc` (which moves no pages for large sizes), with no zero fill. Created, used and dropped
+/// with the GIL held (it is not `Send`).
+struct BytesWriter {
+    writer: *mut pyo3::ffi::compat::PyBytesWriter,
+    len: usize,
+}
+
+impl BytesWriter {
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        // SAFETY: the GIL is held; a null result comes with a Python exception.
+        let writer = unsafe { pyo3::ffi::compat::PyBytesWriter_Create(0) };
+        if writer.is_null() {
+            return Err(PyErr::fetch(py));
         }
+        Ok(BytesWriter { writer, len: 0 })
+    }
+
+    fn append(&mut self, py: Python<'_>, parts: &[Vec<u8>]) -> PyResult<()> {
+        let added: usize = parts.iter().map(Vec::len).sum();
+        if added == 0 {
+            return Ok(());
+        }
+        let len = self.len + added;
+        let size = pyo3::ffi::Py_ssize_t::try_from(len)
+            .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("output too large"))?;
+        // SAFETY: the GIL is held and the writer is live; after a successful resize the data
+        // pointer (fetched again, as it may move) addresses `len` bytes, of which those from
+        // `self.len` on are written here.
+        unsafe {
+            if pyo3::ffi::compat::PyBytesWriter_Resize(self.writer, size) < 0 {
+                return Err(PyErr::fetch(py));
+            }
+            let data = pyo3::ffi::compat::PyBytesWriter_GetData(self.writer).cast::<u8>();
+            let mut at = data.add(self.len);
+            for part in parts {
+                std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
+                at = at.add(part.len());
+            }
+        }
+        self.len = len;
         Ok(())
-    })
+    }
+
+    fn finish(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+        let writer = std::mem::replace(&mut self.writer, std::ptr::null_mut());
+        // SAFETY: the GIL is held; `Finish` consumes the writer and returns a new reference to
+        // a bytes object, or null with an exception.
+        unsafe {
+            let object = pyo3::ffi::compat::PyBytesWriter_Finish(writer);
+            Ok(Bound::from_owned_ptr_or_err(py, object)?.cast_into_unchecked::<PyBytes>())
+        }
+    }
+}
+
+impl Drop for BytesWriter {
+    fn drop(&mut self) {
+        if !self.writer.is_null() {
+            // SAFETY: dropped with the GIL held (the writer never leaves the thread that holds
+            // it); discarding frees the unfinished object.
+            unsafe { pyo3::ffi::compat::PyBytesWriter_Discard(self.writer) }
+        }
+    }
 }
 
 fn warn_skipped(py: Python<'_>, skipped: usize) -> PyResult<()> {

@@ -270,6 +270,28 @@ impl Plan {
         }
         tags.sort_by(|a, b| a.prefix.cmp(&b.prefix));
 
+        let time = match time_name {
+            None => None,
+            Some(name) => {
+                let index = columns.unique_index(name)?;
+                let kind = match schema.field(index).data_type() {
+                    DataType::Timestamp(unit, _) => TimeKind::Timestamp(*unit),
+                    t if Integers::takes(t) => TimeKind::Integer,
+                    other => {
+                        return Err(SerializeError::column_type(
+                            name,
+                            format!("type {other} cannot be the time (a timestamp or integers in the precision)"),
+                        ))
+                    }
+                };
+                Some(TimePlan {
+                    index,
+                    name: name.to_string(),
+                    kind,
+                })
+            }
+        };
+
         let mut fields = Vec::with_capacity(field_names.len());
         let mut field_keys = HashSet::new();
         for &name in &field_names {
@@ -317,28 +339,6 @@ impl Plan {
                 kind,
             });
         }
-
-        let time = match time_name {
-            None => None,
-            Some(name) => {
-                let index = columns.unique_index(name)?;
-                let kind = match schema.field(index).data_type() {
-                    DataType::Timestamp(unit, _) => TimeKind::Timestamp(*unit),
-                    t if Integers::takes(t) => TimeKind::Integer,
-                    other => {
-                        return Err(SerializeError::column_type(
-                            name,
-                            format!("type {other} cannot be the time (a timestamp or integers in the precision)"),
-                        ))
-                    }
-                };
-                Some(TimePlan {
-                    index,
-                    name: name.to_string(),
-                    kind,
-                })
-            }
-        };
 
         Ok(Plan {
             measurement,
