@@ -120,6 +120,7 @@ def _from_pandas(frame: Any, time_column: str | None) -> tuple[Any, str | None]:
             "to_line_protocol reads pandas DataFrames through pyarrow, which is not installed: "
             "pip install pyarrow"
         ) from None
+    import numpy as np
     import pandas as pd
 
     if isinstance(frame, pd.Series):
@@ -138,8 +139,11 @@ def _from_pandas(frame: Any, time_column: str | None) -> tuple[Any, str | None]:
         columns[time_column] = frame.index
     arrays = {}
     for name, values in columns.items():
+        # NaN is left out of a line as null is, so numpy float columns need no null mask: they
+        # are taken as they are, without a pass over them.
+        numpy_float = isinstance(values.dtype, np.dtype) and values.dtype.kind == "f"
         try:
-            arrays[name] = pa.array(values, from_pandas=True)
+            arrays[name] = pa.array(values, from_pandas=not numpy_float)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
             raise _column_error(
                 TypeError, name, f"cannot be read as one Arrow type ({error})"

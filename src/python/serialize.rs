@@ -105,6 +105,9 @@ fn join(py: Python<'_>, chunks: Vec<Chunk>) -> PyResult<Bound<'_, PyBytes>> {
     writer.finish(py)
 }
 
+/// Output at least this large is copied into the `bytes` by one thread per part.
+const PARALLEL_COPY_BYTES: usize = 1 << 20;
+
 /// A `bytes` built in place, part after part: CPython's `PyBytesWriter` grows the object by
 /// `realloc` (which moves no pages for large sizes), with no zero fill. Created, used and dropped
 /// with the GIL held (it is not `Send`).
@@ -132,18 +135,41 @@ impl BytesWriter {
         let size = pyo3::ffi::Py_ssize_t::try_from(len)
             .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("output too large"))?;
         // SAFETY: the GIL is held and the writer is live; after a successful resize the data
-        // pointer (fetched again, as it may move) addresses `len` bytes, of which those from
-        // `self.len` on are written here.
-        unsafe {
+        // pointer (fetched again, as it may move) addresses `len` bytes.
+        let data = unsafe {
             if pyo3::ffi::compat::PyBytesWriter_Resize(self.writer, size) < 0 {
                 return Err(PyErr::fetch(py));
             }
-            let data = pyo3::ffi::compat::PyBytesWriter_GetData(self.writer).cast::<u8>();
-            let mut at = data.add(self.len);
-            for part in parts {
-                std::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
-                at = at.add(part.len());
-            }
+            pyo3::ffi::compat::PyBytesWriter_GetData(self.writer).cast::<u8>()
+        };
+        // Where each part goes, as an address (so that copying threads may carry it).
+        let mut at = data as usize + self.len;
+        let targets: Vec<(&[u8], usize)> = parts
+            .iter()
+            .map(|part| {
+                let target = (part.as_slice(), at);
+                at += part.len();
+                target
+            })
+            .collect();
+        let copy = |(part, target): (&[u8], usize)| {
+            // SAFETY: each target is a disjoint range of `part.len()` bytes inside the writer's
+            // `len` bytes, which nothing else touches until this call returns.
+            unsafe { std::ptr::copy_nonoverlapping(part.as_ptr(), target as *mut u8, part.len()) }
+        };
+        if targets.len() > 1 && added >= PARALLEL_COPY_BYTES {
+            // Fresh pages fault in as they are written: the threads that formatted the parts
+            // share that work too, with the GIL released (the object is not shared yet).
+            py.detach(|| {
+                std::thread::scope(|scope| {
+                    for &target in &targets[1..] {
+                        scope.spawn(move || copy(target));
+                    }
+                    copy(targets[0]);
+                })
+            });
+        } else {
+            targets.into_iter().for_each(copy);
         }
         self.len = len;
         Ok(())
