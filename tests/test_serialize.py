@@ -517,3 +517,36 @@ def test_same_points_as_influxdb_client_dataframe_serializer():
     ours = influxlp.to_line_protocol(frame, measurement="cpu", tag_columns=tags)
     assert points(ours) == points("\n".join(theirs).encode())
     assert len(ours.splitlines()) == len(theirs) == rows
+
+
+def test_pandas_without_pyarrow_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)
+    with pytest.raises(ImportError, match="pip install pyarrow"):
+        influxlp.to_line_protocol(pd.DataFrame({"v": [1.0]}), measurement="m")
+
+
+def test_the_gil_is_released_while_formatting():
+    import threading
+    import time
+
+    rows = 2_000_000
+    table = pa.table({"v": np.arange(rows, dtype="float64") / 3})
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        start = time.perf_counter()
+        influxlp.to_line_protocol(table, measurement="m", threads=1)
+        end = time.perf_counter()
+    finally:
+        done.set()
+        ticker.join()
+    # The other thread kept running during the call.
+    assert any(start < t < end for t in ticks)
