@@ -55,6 +55,14 @@ impl<'a> PlainStrings<'a> {
         }
     }
 
+    fn len(&self) -> usize {
+        match self {
+            PlainStrings::Utf8(a) => a.len(),
+            PlainStrings::Large(a) => a.len(),
+            PlainStrings::View(a) => a.len(),
+        }
+    }
+
     #[inline]
     fn get(&self, row: usize) -> Option<&'a [u8]> {
         match self {
@@ -79,18 +87,18 @@ pub enum Keys<'a> {
 }
 
 impl Keys<'_> {
+    /// The key of `row` as a position; a negative key (invalid) gives `usize::MAX`.
     #[inline]
     fn get(&self, row: usize) -> usize {
-        // Keys of a valid dictionary array are in bounds and not negative.
         match self {
-            Keys::I8(k) => k[row] as usize,
-            Keys::I16(k) => k[row] as usize,
-            Keys::I32(k) => k[row] as usize,
-            Keys::I64(k) => k[row] as usize,
+            Keys::I8(k) => usize::try_from(k[row]).unwrap_or(usize::MAX),
+            Keys::I16(k) => usize::try_from(k[row]).unwrap_or(usize::MAX),
+            Keys::I32(k) => usize::try_from(k[row]).unwrap_or(usize::MAX),
+            Keys::I64(k) => usize::try_from(k[row]).unwrap_or(usize::MAX),
             Keys::U8(k) => k[row] as usize,
             Keys::U16(k) => k[row] as usize,
             Keys::U32(k) => k[row] as usize,
-            Keys::U64(k) => k[row] as usize,
+            Keys::U64(k) => usize::try_from(k[row]).unwrap_or(usize::MAX),
         }
     }
 }
@@ -147,7 +155,10 @@ impl<'a> Strings<'a> {
                 if nulls.is_some_and(|n| n.is_null(row)) {
                     return None;
                 }
-                values.get(keys.get(row))
+                // A key past the values (an invalid array handed over FFI) reads as null rather
+                // than panicking.
+                let key = keys.get(row);
+                (key < values.len()).then(|| values.get(key)).flatten()
             }
         }
     }
