@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod io;
 pub mod line_protocol;
 pub mod precision;
+pub mod serialize;
 pub mod server;
 pub mod store;
 pub mod text;

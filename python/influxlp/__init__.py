@@ -16,6 +16,7 @@ from ._influxlp import (  # noqa: E402
     BatchIterator,
     ConvertResult,
     DatabaseNotFoundError,
+    LineProtocolChunks,
     LineProtocolError,
     Request,
     RetentionPolicyNotFoundError,
@@ -30,6 +31,7 @@ from ._influxlp import (  # noqa: E402
     read,
 )
 from ._influxlp import __version__ as __version__  # noqa: E402
+from ._serialize import to_line_protocol
 
 Mapping.register(Batch)
 
@@ -38,6 +40,7 @@ __all__ = [
     "BatchIterator",
     "ConvertResult",
     "DatabaseNotFoundError",
+    "LineProtocolChunks",
     "LineProtocolError",
     "Request",
     "RetentionPolicyNotFoundError",
@@ -50,4 +53,5 @@ __all__ = [
     "iter_batches",
     "parse",
     "read",
+    "to_line_protocol",
 ]

@@ -65,6 +65,14 @@ class Table:
     def to_pandas(self) -> Any: ...
     def to_arrow(self) -> Any: ...
     def to_polars(self) -> Any: ...
+    def to_line_protocol(
+        self,
+        *,
+        measurement: str | None = None,
+        precision: str = "ns",
+        chunk_rows: int | None = None,
+    ) -> bytes | LineProtocolChunks:
+        """The rows as line protocol, or chunks of at most ``chunk_rows`` lines."""
 
 class Batch(Mapping[str, Table]):
     """What ``parse`` returns: measurement name → ``Table``."""
@@ -90,7 +98,33 @@ class Batch(Mapping[str, Table]):
     @property
     def retention_policy(self) -> str | None:
         """The retention policy an export puts these points in (``None``: plain line protocol)."""
+    def to_line_protocol(
+        self, *, precision: str = "ns", chunk_rows: int | None = None
+    ) -> bytes | LineProtocolChunks:
+        """Every table as line protocol, or chunks of at most ``chunk_rows`` lines."""
 
+class LineProtocolChunks(Iterator[bytes]):
+    """Line protocol chunks of at most ``chunk_rows`` lines, each formatted when asked for."""
+
+    def __iter__(self) -> LineProtocolChunks: ...
+    def __next__(self) -> bytes: ...
+    @property
+    def lines_written(self) -> int:
+        """Lines returned so far."""
+
+def _to_line_protocol(
+    data: Any,
+    *,
+    measurement: str | None = None,
+    measurement_column: str | None = None,
+    tag_columns: list[str] | None = None,
+    field_columns: list[str] | None = None,
+    time_column: str | None = None,
+    precision: str = "ns",
+    default_tags: list[tuple[str, str]] | None = None,
+    chunk_rows: int | None = None,
+    threads: int | None = None,
+) -> bytes | LineProtocolChunks: ...
 def parse(
     data: _Data,
     *,

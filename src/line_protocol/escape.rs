@@ -48,12 +48,26 @@ fn unescape_from<'a>(raw: &'a [u8], first: usize, escapes: &[u8]) -> Cow<'a, [u8
 
 /// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
 /// every escapable byte.
+#[inline]
 pub fn escape_into(out: &mut Vec<u8>, value: &[u8], escapes: &[u8]) {
-    for &b in value {
-        if escapes.contains(&b) {
-            out.push(b'\\');
-        }
-        out.push(b);
+    // Copy the runs between escapable bytes whole; memchr finds them a vector at a time.
+    let mut rest = value;
+    while let Some(at) = find_escapable(rest, escapes) {
+        out.extend_from_slice(&rest[..at]);
+        out.push(b'\\');
+        out.push(rest[at]);
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+#[inline]
+fn find_escapable(value: &[u8], escapes: &[u8]) -> Option<usize> {
+    match *escapes {
+        [a] => memchr::memchr(a, value),
+        [a, b] => memchr::memchr2(a, b, value),
+        [a, b, c] => memchr::memchr3(a, b, c, value),
+        _ => value.iter().position(|b| escapes.contains(b)),
     }
 }
 

@@ -7,8 +7,6 @@
 //! name, a measurement starting with `#` (a comment), and a measurement or first field key
 //! starting with a TAB or NUL (skipped as whitespace).
 
-use std::io::Write as _;
-
 use super::escape::{escape_into, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
 use super::{FieldValue, ParsedLine};
 
@@ -39,8 +37,8 @@ pub fn write_point<K, V, F>(
         write_value(out, value);
     }
     if let Some(timestamp) = timestamp {
-        // Writing into a Vec cannot fail.
-        let _ = write!(out, " {timestamp}");
+        out.push(b' ');
+        write_integer_digits(out, timestamp);
     }
 }
 
@@ -57,20 +55,67 @@ pub fn write_line(out: &mut Vec<u8>, line: &ParsedLine<'_>) {
 
 /// Appends one field value in its line protocol form.
 pub fn write_value(out: &mut Vec<u8>, value: &FieldValue<'_>) {
-    // Writing into a Vec cannot fail.
-    let _ = match value {
-        // `{:?}` is the shortest text that reads back to the same bits (`1.0`, `1e300`, `-0.0`).
-        FieldValue::Float(v) => write!(out, "{v:?}"),
-        FieldValue::Integer(v) => write!(out, "{v}i"),
-        FieldValue::Unsigned(v) => write!(out, "{v}u"),
-        FieldValue::Boolean(v) => write!(out, "{v}"),
-        FieldValue::String(s) => {
-            out.push(b'"');
-            escape_into(out, s, STRING_ESCAPES);
-            out.push(b'"');
-            Ok(())
-        }
-    };
+    match value {
+        FieldValue::Float(v) => write_float(out, *v),
+        FieldValue::Integer(v) => write_integer(out, *v),
+        FieldValue::Unsigned(v) => write_unsigned(out, *v),
+        FieldValue::Boolean(v) => write_boolean(out, *v),
+        FieldValue::String(s) => write_string(out, s),
+    }
+}
+
+/// Appends a float as the shortest text that parses back to the same bits (`1.0`, `1e+300`,
+/// `-0.0`, `5e-324`): zmij's output, which only uses digits, `.`, `-`, `+` and `e`, all of which
+/// the float grammar of line protocol takes. NaN and ±Inf have no line protocol form; callers
+/// keep them out (they are written as `NaN` / `inf`, which InfluxDB refuses).
+#[inline]
+pub fn write_float(out: &mut Vec<u8>, value: f64) {
+    let mut buffer = zmij::Buffer::new();
+    out.extend_from_slice(buffer.format(value).as_bytes());
+}
+
+/// Appends a 32-bit float as the shortest text that parses back to the same `f32` (`0.1`, not
+/// `0.10000000149011612`).
+#[inline]
+pub fn write_float32(out: &mut Vec<u8>, value: f32) {
+    let mut buffer = zmij::Buffer::new();
+    out.extend_from_slice(buffer.format(value).as_bytes());
+}
+
+/// Appends a signed integer field value: digits and `i`.
+#[inline]
+pub fn write_integer(out: &mut Vec<u8>, value: i64) {
+    write_integer_digits(out, value);
+    out.push(b'i');
+}
+
+/// Appends an unsigned integer field value: digits and `u`.
+#[inline]
+pub fn write_unsigned(out: &mut Vec<u8>, value: u64) {
+    let mut buffer = itoa::Buffer::new();
+    out.extend_from_slice(buffer.format(value).as_bytes());
+    out.push(b'u');
+}
+
+/// Appends `true` or `false`.
+#[inline]
+pub fn write_boolean(out: &mut Vec<u8>, value: bool) {
+    out.extend_from_slice(if value { b"true" } else { b"false" });
+}
+
+/// Appends a string field value: quoted, with `\` and `"` escaped.
+#[inline]
+pub fn write_string(out: &mut Vec<u8>, value: &[u8]) {
+    out.push(b'"');
+    escape_into(out, value, STRING_ESCAPES);
+    out.push(b'"');
+}
+
+/// Appends the decimal digits of an integer (timestamps, integer tag values).
+#[inline]
+pub fn write_integer_digits(out: &mut Vec<u8>, value: i64) {
+    let mut buffer = itoa::Buffer::new();
+    out.extend_from_slice(buffer.format(value).as_bytes());
 }
 
 #[cfg(test)]
@@ -111,7 +156,7 @@ mod tests {
         };
         assert_eq!(
             written(&line),
-            "c\\ p\\,u\\=\\\"\\,k\\ \\=\\,\"=v\\x f\\ \\=\\,\\\"=\"a\\\"b\\\\c\n\",g=1.0,h=-1e300,i=-5i,\
+            "c\\ p\\,u\\=\\\"\\,k\\ \\=\\,\"=v\\x f\\ \\=\\,\\\"=\"a\\\"b\\\\c\n\",g=1.0,h=-1e+300,i=-5i,\
              u=18446744073709551615u,b=false -3"
         );
     }

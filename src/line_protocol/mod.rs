@@ -15,6 +15,10 @@ mod value;
 
 pub use error::{ErrorKind, ParseError};
 pub use escape::{escape_into, unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
-pub use format::{write_line, write_point, write_value};
+pub use format::{
+    write_boolean, write_float, write_float32, write_integer, write_integer_digits, write_line,
+    write_point, write_string, write_unsigned, write_value,
+};
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
+pub use split::line_end;
 pub use value::{FieldType, FieldValue};

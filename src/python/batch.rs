@@ -4,6 +4,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use super::serialize::output;
 use super::table::Table;
 
 /// The tables of one parsed body, by measurement, in order of first appearance.
@@ -129,6 +130,27 @@ impl Batch {
     #[getter]
     fn retention_policy(&self) -> Option<String> {
         self.retention_policy.clone()
+    }
+
+    /// Every table as line protocol, one measurement after the other (`bytes`), or an iterator
+    /// of `bytes` chunks of at most `chunk_rows` lines.
+    #[pyo3(signature = (*, precision="ns", chunk_rows=None))]
+    fn to_line_protocol(
+        &self,
+        py: Python<'_>,
+        precision: &str,
+        chunk_rows: Option<usize>,
+    ) -> PyResult<Py<PyAny>> {
+        let sources = self
+            .tables
+            .iter()
+            .map(|table| {
+                table
+                    .get()
+                    .line_protocol_source(py, None, precision, chunk_rows)
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        output(py, sources, chunk_rows.is_some())
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

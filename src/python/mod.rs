@@ -12,6 +12,7 @@ mod parse;
 mod points;
 mod read;
 mod request;
+mod serialize;
 mod server;
 mod store;
 mod table;
@@ -37,5 +38,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read::iter_batches, m)?)?;
     m.add_class::<convert::ConvertResult>()?;
     m.add_function(wrap_pyfunction!(convert::convert, m)?)?;
+    m.add_class::<serialize::LineProtocolChunks>()?;
+    m.add_function(wrap_pyfunction!(serialize::_to_line_protocol, m)?)?;
     Ok(())
 }

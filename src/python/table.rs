@@ -11,7 +11,9 @@ use pyo3_arrow::error::PyArrowResult;
 use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 
 use super::numpy_export::export_column;
+use super::serialize::{output, positive, precision_of, source, Source};
 use crate::columnar::{ColumnRole, MeasurementTable};
+use crate::serialize::{MeasurementSource, SerializeOptions};
 
 /// The rows of one measurement: `time`, then tag columns, then field columns.
 #[pyclass(frozen, module = "influxlp")]
@@ -50,6 +52,29 @@ impl Table {
             .filter(|f| wanted(ColumnRole::of(f)))
             .map(|f| f.name().clone())
             .collect()
+    }
+
+    /// This table on its way to line protocol, its columns in the roles their metadata gives.
+    pub fn line_protocol_source(
+        &self,
+        py: Python<'_>,
+        measurement: Option<String>,
+        precision: &str,
+        chunk_rows: Option<usize>,
+    ) -> PyResult<Source> {
+        let mut options = SerializeOptions::new(MeasurementSource::Name(
+            measurement.unwrap_or_else(|| self.name.clone()),
+        ));
+        options.precision = precision_of(precision)?;
+        let batches = Box::new(std::iter::once(Ok(self.batch.clone())));
+        source(
+            py,
+            self.batch.schema().as_ref(),
+            batches,
+            &options,
+            positive("chunk_rows", chunk_rows)?,
+            None,
+        )
     }
 
     fn frames_call<'py>(slf: &Bound<'py, Self>, function: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -161,6 +186,20 @@ impl Table {
             columns.append((field.name().as_str(), role, kind, values, mask, categories))?;
         }
         Ok(columns)
+    }
+
+    /// The rows as line protocol (`bytes`), or an iterator of `bytes` chunks of at most
+    /// `chunk_rows` lines; the measurement is the table's name unless `measurement` is given.
+    #[pyo3(signature = (*, measurement=None, precision="ns", chunk_rows=None))]
+    fn to_line_protocol(
+        &self,
+        py: Python<'_>,
+        measurement: Option<String>,
+        precision: &str,
+        chunk_rows: Option<usize>,
+    ) -> PyResult<Py<PyAny>> {
+        let source = self.line_protocol_source(py, measurement, precision, chunk_rows)?;
+        output(py, vec![source], chunk_rows.is_some())
     }
 
     /// A dict of numpy arrays (see the package docs for the dtypes).
