@@ -228,6 +228,39 @@ impl Store {
         })
     }
 
+    /// InfluxQL's `CREATE DATABASE db WITH [DURATION d] NAME rp`: a new database gets `rp` as its
+    /// default policy; on an existing one the statement only succeeds when `rp` is already there,
+    /// is the default and has the duration asked for (when one is given). Anything else changes
+    /// nothing and fails with `retention policy conflicts with an existing policy`, as InfluxDB's
+    /// meta client (`CreateDatabaseWithRetentionPolicy`) does.
+    pub fn create_database_with_policy(
+        &self,
+        name: &str,
+        rp: &str,
+        duration_ns: Option<i64>,
+    ) -> Result<(), StoreError> {
+        check_database_name(name)?;
+        if rp.is_empty() {
+            return Err(StoreError::Invalid("retention policy name required".into()));
+        }
+        let duration = duration_ns
+            .map(|d| normalize_duration(Some(d)))
+            .transpose()?;
+        if let Ok(database) = self.snapshot().database(name) {
+            let matches = database
+                .policy_named(rp)
+                .is_some_and(|policy| duration.map_or(true, |wanted| wanted == policy.duration));
+            if !matches || database.default_policy != rp {
+                return Err(StoreError::Invalid(
+                    "retention policy conflicts with an existing policy".into(),
+                ));
+            }
+            return Ok(());
+        }
+        self.create_database(name)?;
+        self.create_retention_policy(name, rp, duration.flatten(), true)
+    }
+
     /// Creates retention policy `name` (`duration_ns` `None` or 0: infinite; else at least an
     /// hour, as InfluxDB requires), making it the default when `default`. Creating it again with
     /// the same duration is not an error, as in InfluxDB.
@@ -279,6 +312,11 @@ impl Store {
     /// Database names, sorted.
     pub fn databases(&self) -> Vec<String> {
         self.snapshot().databases.keys().cloned().collect()
+    }
+
+    /// Database names in creation order, as InfluxDB's `SHOW DATABASES` lists them.
+    pub fn databases_by_creation(&self) -> Vec<String> {
+        self.snapshot().databases_by_creation()
     }
 
     /// Retention policies in creation order.

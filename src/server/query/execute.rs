@@ -170,8 +170,11 @@ fn create_database(
     if let Some(spec) = policy {
         check_policy_duration(spec.duration)?;
         // The store creates every database with an infinite `autogen` policy and cannot change
-        // a policy's duration afterwards; refuse before creating anything.
-        if spec.name.as_deref().unwrap_or("autogen") == "autogen"
+        // a policy's duration afterwards; refuse before creating anything. On an existing
+        // database the statement is a conflict check, which the store answers.
+        let exists = store.databases().iter().any(|db| db == name);
+        if !exists
+            && spec.name.as_deref().unwrap_or("autogen") == "autogen"
             && spec.duration.is_some_and(|d| d != 0)
         {
             return Err(unsupported(
@@ -179,15 +182,14 @@ fn create_database(
             ));
         }
     }
-    store.create_database(name).map_err(store_error)?;
-    if let Some(spec) = policy {
-        let rp = spec.name.as_deref().unwrap_or("autogen");
-        let duration = spec.duration.filter(|d| *d != 0);
-        store
-            .create_retention_policy(name, rp, duration, true)
-            .map_err(store_error)?;
+    match policy {
+        Some(spec) => {
+            let rp = spec.name.as_deref().unwrap_or("autogen");
+            store.create_database_with_policy(name, rp, spec.duration)
+        }
+        None => store.create_database(name),
     }
-    Ok(())
+    .map_err(store_error)
 }
 
 /// Dropping a database that does not exist is not an error in InfluxDB.

@@ -14,7 +14,7 @@ use crate::store::Store;
 pub fn show_databases(session: &Session) -> Vec<Series> {
     let values = session
         .store
-        .databases()
+        .databases_by_creation()
         .into_iter()
         .filter(|db| {
             session
