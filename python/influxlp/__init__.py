@@ -6,6 +6,7 @@ InfluxDB's semantics (``Store``), and serve InfluxDB's HTTP write API (``Server`
 
 from collections.abc import Mapping
 
+from ._headers import Headers
 from ._influxlp import (
     Batch,
     DatabaseNotFoundError,
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Batch",
     "DatabaseNotFoundError",
+    "Headers",
     "LineProtocolError",
     "Request",
     "RetentionPolicyNotFoundError",

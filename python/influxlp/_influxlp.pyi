@@ -6,6 +6,8 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from influxlp._headers import Headers
+
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
 
@@ -189,8 +191,9 @@ class Request:
     def param(self, name: str, default: str | None = None) -> str | None:
         """The first value of query parameter ``name``."""
     @property
-    def headers(self) -> dict[str, str]:
-        """Request headers, names in lower case (repeats joined with ``", "``)."""
+    def headers(self) -> Headers:
+        """Request headers: case-insensitive, repeats joined with ``", "`` and listed by
+        ``get_all(name)``."""
     @property
     def body(self) -> bytes:
         """The body as received (gzip still compressed)."""
@@ -201,7 +204,8 @@ class Request:
     def status(self) -> int | None:
         """The answer's status; ``None`` when the connection was dropped without one."""
     @property
-    def response_headers(self) -> dict[str, str]: ...
+    def response_headers(self) -> Headers:
+        """The answer's headers, as ``headers``."""
     @property
     def response_body(self) -> bytes: ...
     @property
@@ -240,7 +244,10 @@ class Server:
         read_timeout: float = 30.0,
         max_connections: int = 1024,
         shutdown_timeout: float = 10.0,
-    ) -> None: ...
+        databases: Sequence[str] | None = None,
+    ) -> None:
+        """``databases``: created in the store when the server starts, as the pytest
+        fixtures' ``databases=`` does."""
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""
     def stop(self) -> None:

@@ -127,6 +127,7 @@ impl<'a> LineParser<'a> {
                 text: String::from_utf8_lossy(line).into_owned(),
                 message: fail.message.into_owned(),
                 kind: super::ErrorKind::Syntax,
+                rejection: None,
             }));
         }
     }

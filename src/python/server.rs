@@ -243,7 +243,7 @@ fn injected_error(
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS, shutdown_timeout=core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64()))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS, shutdown_timeout=core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64(), databases=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -263,6 +263,7 @@ impl Server {
         read_timeout: f64,
         max_connections: usize,
         shutdown_timeout: f64,
+        databases: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let shutdown_timeout = seconds_arg("shutdown_timeout", shutdown_timeout)?;
         let read_timeout = std::time::Duration::try_from_secs_f64(read_timeout)
@@ -305,6 +306,7 @@ impl Server {
             read_timeout,
             max_connections,
             shutdown_timeout,
+            databases: databases.unwrap_or_default(),
             ..ServerConfig::default()
         };
         Ok(Server {

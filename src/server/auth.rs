@@ -60,6 +60,9 @@ pub enum AuthFailure {
     Wrong,
     /// `bearer auth disabled` (1.x without a shared secret)
     BearerDisabled,
+    /// InfluxDB 3: an `Authorization` header that is not `<scheme> <token>` with a scheme it
+    /// knows (a 400, not a 401).
+    Malformed,
 }
 
 impl AuthFailure {
@@ -69,6 +72,7 @@ impl AuthFailure {
             AuthFailure::NoUsername => "username required",
             AuthFailure::Wrong => "authorization failed",
             AuthFailure::BearerDisabled => "bearer auth disabled",
+            AuthFailure::Malformed => "unable to parse authentication credentials",
         }
     }
 }
@@ -204,6 +208,9 @@ fn read_credentials(
     let Some(header) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return Err(AuthFailure::Missing);
     };
+    if scheme == Scheme::Any && !v3_well_formed(header) {
+        return Err(AuthFailure::Malformed);
+    }
     let parts: Vec<&str> = header.split(' ').collect();
     if parts.len() == 2 {
         let (kind, value) = (parts[0], parts[1]);
@@ -241,6 +248,20 @@ fn read_credentials(
         }
     }
     Err(AuthFailure::Missing)
+}
+
+/// InfluxDB 3's shape check (`validate_auth_header`): exactly `<scheme> <token>` with scheme
+/// `Bearer`, `Token` or `Basic` (whose token must decode to `user:password`, no `:` in `user`).
+fn v3_well_formed(header: &str) -> bool {
+    let parts: Vec<&str> = header.split(' ').collect();
+    let [kind, token] = parts[..] else {
+        return false;
+    };
+    if kind.eq_ignore_ascii_case("Basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(token);
+        return decoded.is_ok_and(|text| text.iter().filter(|&&b| b == b':').count() == 1);
+    }
+    (kind.eq_ignore_ascii_case("Bearer") || kind.eq_ignore_ascii_case("Token")) && !token.is_empty()
 }
 
 /// `Basic base64(user:password)`, as Go's `Request.BasicAuth` reads it.

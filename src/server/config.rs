@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::faults::Faults;
 use super::log::RequestLogger;
 use super::recorder::Recorder;
+use super::v3_release::V3Release;
 use super::{Flavor, User};
 
 /// InfluxDB's `[http] max-body-size` default.
@@ -50,6 +51,8 @@ pub struct ServerConfig {
     pub read_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog until one closes.
     pub max_connections: usize,
+    /// Databases created in the store when the server starts (existing ones are kept).
+    pub databases: Vec<String>,
 }
 
 /// Default `shutdown_timeout`.
@@ -79,6 +82,7 @@ impl Default for ServerConfig {
             worker_threads: 2,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            databases: Vec::new(),
         }
     }
 }
@@ -103,6 +107,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("faults", &self.faults.is_some())
             .field("read_timeout", &self.read_timeout)
             .field("max_connections", &self.max_connections)
+            .field("databases", &self.databases)
             .finish()
     }
 }
@@ -148,6 +153,11 @@ impl ServerConfig {
             Some(version) => version,
             None => self.flavor.default_version(),
         }
+    }
+
+    /// The 3.x release whose words the server uses (meaningful for the `V3` flavor).
+    pub fn v3_release(&self) -> V3Release {
+        V3Release::of(self.version())
     }
 }
 

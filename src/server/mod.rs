@@ -17,8 +17,10 @@ pub mod partial;
 pub mod query;
 pub mod recorder;
 pub mod reply;
+mod request_id;
 pub mod service;
 pub mod user;
+mod v3_release;
 pub mod write;
 
 pub use config::{

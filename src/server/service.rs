@@ -2,7 +2,6 @@
 //! limits, and the hand-off to the write and query handlers.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -23,6 +22,7 @@ use super::params::Params;
 use super::query::{self, HttpReply, QueryContext};
 use super::recorder::{RecordedRequest, Seen};
 use super::reply::{v1_error, v2_error, v3_error};
+use super::request_id;
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
 use crate::store::Store;
@@ -119,10 +119,14 @@ pub async fn handle(
     let flavor = state.config.flavor;
     // 1.x's handler (not its router) sets the request id, so 404 and 405 answers go without.
     let routed = route(flavor, &head.path);
-    let request_id = (flavor == Flavor::V1
-        && routed != Route::NotFound
-        && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
-    .then(|| request_id(&head.headers));
+    // InfluxDB 3 makes a fresh id for every answer.
+    let request_id = match flavor {
+        Flavor::V1 => (routed != Route::NotFound
+            && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
+        .then(|| request_id::echoed_or_v1(&head.headers)),
+        Flavor::V3 => Some(request_id::new_uuid_v7()),
+        Flavor::V2 | Flavor::Cloud => None,
+    };
     let mut seen = Seen::default();
     let mut principal = Principal::Anonymous;
     let mut body = Some(body);
@@ -209,7 +213,7 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(flavor, failure),
+                Err(failure) => return unauthorized(state, failure),
             }
         }
     }
@@ -228,7 +232,7 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(flavor, failure),
+                Err(failure) => return unauthorized(state, failure),
             }
         }
     }
@@ -493,9 +497,18 @@ pub async fn read_body(
     })
 }
 
-fn unauthorized(flavor: Flavor, failure: AuthFailure) -> HttpReply {
-    match flavor {
-        Flavor::V1 => v1_error(401, failure.v1_message()),
+fn unauthorized(state: &State, failure: AuthFailure) -> HttpReply {
+    match (state.config.flavor, failure) {
+        (Flavor::V1, _) => v1_error(401, failure.v1_message()),
+        (Flavor::V3, AuthFailure::Malformed) => {
+            let mut reply = HttpReply::new(400);
+            reply.body = state
+                .config
+                .v3_release()
+                .malformed_authorization()
+                .into_bytes();
+            reply
+        }
         _ => v2_error("unauthorized", "unauthorized access"),
     }
 }
@@ -616,52 +629,6 @@ fn go_duration(d: std::time::Duration) -> String {
     }
 }
 
-/// 1.x echoes `X-Request-Id` (or `Request-Id`), else makes a new time-based (v1) UUID.
-fn request_id(headers: &HeaderMap) -> String {
-    for name in ["x-request-id", "request-id"] {
-        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
-            if !value.is_empty() {
-                return value.to_string();
-            }
-        }
-    }
-    new_uuid_v1()
-}
-
-/// A version-1 UUID: 60-bit count of 100 ns since 1582-10-15, a clock sequence and a random node.
-fn new_uuid_v1() -> String {
-    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    static NODE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let node = *NODE.get_or_init(|| {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        // Multicast bit set: a random node, not a MAC address (RFC 4122 §4.5).
-        (hasher.finish() & 0xffff_ffff_ffff) | 0x0100_0000_0000
-    });
-    const GREGORIAN_OFFSET: u64 = 0x01b2_1dd2_1381_4000;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    // Distinct ids within one 100 ns tick come from the sequence added to the time.
-    let ticks = (now.as_nanos() / 100) as u64 + GREGORIAN_OFFSET + (sequence & 0xff);
-    let clock_seq = ((sequence >> 8) & 0x3fff) as u16 | 0x8000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        ticks & 0xffff_ffff,
-        (ticks >> 32) & 0xffff,
-        ((ticks >> 48) & 0x0fff) | 0x1000,
-        clock_seq,
-        node
-    )
-}
-
 fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
     let flavor = state.config.flavor;
     // 1.x's handler sets the JSON content type before it knows the answer, so its 204s
@@ -675,16 +642,16 @@ fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&
             .headers
             .push(("Content-Type".into(), "application/json".into()));
     }
-    if flavor != Flavor::V3 {
-        reply
-            .headers
-            .push(("X-Influxdb-Build".into(), flavor.build().into()));
-        reply
-            .headers
-            .push(("X-Influxdb-Version".into(), state.config.version().into()));
-    }
     if let Some(id) = request_id {
         reply.headers.push(("Request-Id".into(), id.into()));
+    }
+    reply
+        .headers
+        .push(("X-Influxdb-Build".into(), flavor.build().into()));
+    reply
+        .headers
+        .push(("X-Influxdb-Version".into(), state.config.version().into()));
+    if let Some(id) = request_id {
         reply.headers.push(("X-Request-Id".into(), id.into()));
     }
     // 1.x sets X-Influxdb-Error on every failure but 401, whoever built the body.
@@ -787,15 +754,6 @@ mod tests {
         assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
-    }
-
-    #[test]
-    fn uuids_are_version_1_and_distinct() {
-        let a = new_uuid_v1();
-        let b = new_uuid_v1();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "1");
     }
 
     #[test]

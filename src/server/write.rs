@@ -18,7 +18,7 @@ use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_
 use super::service::State;
 use super::{json, Flavor};
 use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
-use crate::line_protocol::{line_text, ErrorKind, ParseError, ParserOptions};
+use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
 
@@ -259,7 +259,12 @@ pub fn prepare(
             let _ = rp;
             let unit = match api {
                 WriteApi::V3 => v3_precision(precision),
-                WriteApi::V2 => v2_precision(precision).map(TimeUnit::Fixed),
+                // The compatibility route reads iox's names, long ones included (what
+                // `influxdb3-python` sends), with nanoseconds as the default and no `auto`.
+                WriteApi::V2 => match precision {
+                    "" => Some(TimeUnit::Fixed(Precision::Nanosecond)),
+                    name => v3_precision(name).filter(|unit| *unit != TimeUnit::Auto),
+                },
                 WriteApi::V1 => v1_precision(precision)
                     .or_else(|| v2_precision(precision))
                     .map(TimeUnit::Fixed),
@@ -282,6 +287,8 @@ pub fn prepare(
                 .map(str::to_ascii_lowercase)
                 .as_deref()
             {
+                // `/api/v2/write` never writes part of a body in 3.x.
+                _ if api == WriteApi::V2 => plan.accept_partial = false,
                 None | Some("true") => {}
                 Some("false") => plan.accept_partial = false,
                 Some(other) => {
@@ -788,8 +795,6 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
         let reason = match partial.reason {
             Some(reason) => reason,
             None => summarise_dropped(
-                body,
-                parse_options(flavor, plan).parser,
                 &outcome.errors,
                 retention_duration(&state.store, &bucket),
                 now_nanos(),
@@ -917,7 +922,7 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
         let mut parsed = parse_against_store(&state.store, &options, body);
         if !plan.accept_partial {
             if let Some(first) = parsed.errors.first() {
-                return v3_rejected(first, body);
+                return v3_rejected(state, plan.api, first, body);
             }
         }
         for table in &mut parsed.tables {
@@ -933,7 +938,7 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
     let outcome = match written {
         Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
-            return v3_rejected(&errors[0], body)
+            return v3_rejected(state, plan.api, &errors[0], body)
         }
         Err(error @ StoreError::MemoryLimit { .. }) => {
             return flavor_error(
@@ -963,9 +968,17 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
     HttpReply::json(400, "application/json", out)
 }
 
-/// `accept_partial=false`: nothing written, the first bad line reported.
-fn v3_rejected(error: &ParseError, body: &[u8]) -> HttpReply {
-    let mut out = String::from("{\"error\":\"parsing failed for write_lp endpoint\",\"data\":");
+/// `accept_partial=false` (always on `/api/v2/write`): nothing written, the first bad line
+/// reported in the words and shape of the configured release.
+fn v3_rejected(state: &State, api: WriteApi, error: &ParseError, body: &[u8]) -> HttpReply {
+    let release = state.config.v3_release();
+    if api == WriteApi::V2 && release.v2_write_has_v2_errors() {
+        let message = release.write_buffer_parse_error(&v3_line_message(error));
+        return v2_error("invalid", &format!("write buffer error: {message}"));
+    }
+    let mut out = String::from("{\"error\":");
+    json::push_string(&mut out, release.parse_failed());
+    out.push_str(",\"data\":");
     push_v3_line_error(&mut out, error, &mut LineTexts::new(body));
     out.push('}');
     HttpReply::json(400, "application/json", out)
@@ -978,8 +991,36 @@ fn push_v3_line_error(out: &mut String, error: &ParseError, texts: &mut LineText
         ",\"line_number\":{},\"error_message\":",
         error.line
     ));
-    json::push_string(out, &error.message);
+    json::push_string(out, &v3_line_message(error));
     out.push('}');
+}
+
+/// A bad line's message as InfluxDB 3 words it: its catalog names column types as iox does.
+fn v3_line_message(error: &ParseError) -> String {
+    match error.rejection.as_deref() {
+        Some(Rejection::FieldTypeConflict {
+            field,
+            new,
+            existing,
+            ..
+        }) => format!(
+            "invalid column type for column '{field}', expected {}, got {}",
+            iox_column_type(*existing),
+            iox_column_type(*new)
+        ),
+        _ => error.message.clone(),
+    }
+}
+
+/// InfluxDB 3's name for a field column type (`schema::InfluxColumnType`).
+fn iox_column_type(field_type: FieldType) -> &'static str {
+    match field_type {
+        FieldType::Float => "iox::column_type::field::float",
+        FieldType::Integer => "iox::column_type::field::integer",
+        FieldType::Unsigned => "iox::column_type::field::uinteger",
+        FieldType::String => "iox::column_type::field::string",
+        FieldType::Boolean => "iox::column_type::field::boolean",
+    }
 }
 
 /// InfluxDB 3's `auto` precision: a timestamp below 5e9 is seconds, below 5e12 milliseconds,
