@@ -1,4 +1,4 @@
-//! InfluxDB 2.x flavor: spec §7.1-§7.3 and the 2.x columns of the §8 status table.
+//! InfluxDB 2.x flavor: docs/spec.md §7.1-§7.3 and the 2.x columns of the §8 status table.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! InfluxDB 3 Core and Cloud flavors (spec §7.4, §7.5).
+//! InfluxDB 3 Core and Cloud flavors (docs/spec.md §7.4, §7.5).
 
 mod common;
 

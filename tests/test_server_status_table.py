@@ -1,4 +1,4 @@
-"""The status table of the spec (§8, with §6-§7 for details) row by row, over raw HTTP, for each
+"""The status table of docs/spec.md (§8, with §6-§7 for details) row by row, over raw HTTP, for each
 flavor: status, exact body, key headers and what was stored.
 
 Every row starts a fresh server whose store holds database `db` (default policy `autogen`,

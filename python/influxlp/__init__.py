@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from ._headers import Headers
 from ._influxlp import (
+    SERVER_DEFAULTS,
     Batch,
     DatabaseNotFoundError,
     LineProtocolError,
@@ -32,6 +33,7 @@ __all__ = [
     "LineProtocolError",
     "Request",
     "RetentionPolicyNotFoundError",
+    "SERVER_DEFAULTS",
     "Server",
     "Store",
     "Table",

@@ -2,30 +2,66 @@
 
 import datetime
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, Self, final, overload
 
 import numpy as np
 
 from influxlp._headers import Headers
 
+__all__ = [
+    "LineProtocolError",
+    "DatabaseNotFoundError",
+    "RetentionPolicyNotFoundError",
+    "Table",
+    "Batch",
+    "Store",
+    "WriteResult",
+    "Server",
+    "User",
+    "Request",
+    "SERVER_DEFAULTS",
+    "parse",
+]
+
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
 
+@final
 class LineProtocolError(ValueError):
-    """A line InfluxDB would refuse."""
+    """A line InfluxDB would refuse; ``str()`` is InfluxDB's ``unable to parse '<line>':
+    <message>`` (the message alone for a rejected point)."""
 
-    line: int
-    """1-based line number."""
-    column: int
-    """1-based byte column within the line."""
-    text: str
-    """The line's text."""
-    message: str
-    """InfluxDB's own message, e.g. ``invalid boolean``."""
-    kind: Literal["syntax", "rejected"]
-    """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
-    errors: list[LineProtocolError]
-    """On a raised error of an atomic write: every bad line."""
+    def __new__(
+        cls,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        text: str = ...,
+        kind: Literal["syntax", "rejected"] = ...,
+        errors: list[LineProtocolError] | None = None,
+    ) -> Self: ...
+    @property
+    def line(self) -> int:
+        """1-based line number."""
+    @property
+    def column(self) -> int:
+        """1-based byte column within the line."""
+    @property
+    def text(self) -> str:
+        """The line's text."""
+    @property
+    def message(self) -> str:
+        """InfluxDB's own message, e.g. ``invalid boolean``."""
+    @property
+    def kind(self) -> Literal["syntax", "rejected"]:
+        """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
+    @property
+    def errors(self) -> list[LineProtocolError]:
+        """On a raised error of an atomic write: every bad line (else empty)."""
+
+SERVER_DEFAULTS: dict[str, Any]
+"""``Server``'s defaults as the core sets them: ``host``, ``flavor``, ``max_body_size``,
+``read_timeout``, ``max_connections``, ``shutdown_timeout``."""
 
 class DatabaseNotFoundError(LookupError):
     """The database does not exist."""
@@ -33,6 +69,7 @@ class DatabaseNotFoundError(LookupError):
 class RetentionPolicyNotFoundError(LookupError):
     """The retention policy does not exist."""
 
+@final
 class Table:
     """The rows of one measurement: ``time``, then tag columns, then field columns."""
 
@@ -61,13 +98,14 @@ class Table:
     def to_arrow(self) -> Any: ...
     def to_polars(self) -> Any: ...
 
+@final
 class Batch(Mapping[str, Table]):
     """What ``parse`` returns: measurement name → ``Table``."""
 
-    def __getitem__(self, measurement: str) -> Table: ...
+    def __getitem__(self, measurement: str, /) -> Table: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[str]: ...
-    def __contains__(self, measurement: object) -> bool: ...
+    def __contains__(self, measurement: object, /) -> bool: ...
     def keys(self) -> list[str]: ...  # type: ignore[override]
     def values(self) -> list[Table]: ...  # type: ignore[override]
     def items(self) -> list[tuple[str, Table]]: ...  # type: ignore[override]
@@ -90,6 +128,7 @@ def parse(
 ) -> Batch:
     """Parse line protocol into one ``Table`` per measurement."""
 
+@final
 class WriteResult:
     """What a write did."""
 
@@ -100,10 +139,11 @@ class WriteResult:
     @property
     def errors(self) -> list[LineProtocolError]: ...
 
+@final
 class Store:
     """An in-memory InfluxDB: databases → retention policies → measurements."""
 
-    def __init__(self, *, max_memory: int | None = None) -> None: ...
+    def __new__(cls, *, max_memory: int | None = None) -> Self: ...
     @property
     def max_memory(self) -> int | None: ...
     def write(
@@ -156,18 +196,19 @@ class Store:
     def clear(self) -> None: ...
     def memory_usage(self) -> int: ...
 
+@final
 class User:
     """A user the server accepts: an admin, or read/write privileges on the listed databases."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         password: str,
         *,
         admin: bool = False,
-        read: Sequence[str] = (),
-        write: Sequence[str] = (),
-    ) -> None: ...
+        read: Sequence[str] = ...,
+        write: Sequence[str] = ...,
+    ) -> Self: ...
     @property
     def name(self) -> str: ...
     @property
@@ -177,6 +218,7 @@ class User:
     @property
     def write(self) -> list[str]: ...
 
+@final
 class Request:
     """One entry of a server's request log; passwords and tokens show as ``[REDACTED]``."""
 
@@ -222,30 +264,31 @@ class Request:
     def latency(self) -> float:
         """Seconds of injected latency."""
 
+@final
 class Server:
     """A fake InfluxDB serving InfluxDB's HTTP API over an in-memory store."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
-        host: str = "127.0.0.1",
+        host: str = ...,
         port: int = 0,
         flavor: Literal["v1", "v2", "v3", "cloud"] = "v1",
         store: Store | None = None,
         users: None | Sequence[User] | Mapping[str, str] = None,
         tokens: None | Sequence[str] | Mapping[str, User | None] = None,
         auto_create_databases: bool | None = None,
-        max_body_size: int = 25_000_000,
+        max_body_size: int = ...,
         version: str | None = None,
         max_decompressed_size: int | None = None,
         log_requests: bool = False,
-        request_log_size: int = 10_000,
-        request_log_bytes: int = 67_108_864,
-        read_timeout: float = 30.0,
-        max_connections: int = 1024,
-        shutdown_timeout: float = 10.0,
+        request_log_size: int = ...,
+        request_log_bytes: int = ...,
+        read_timeout: float = ...,
+        max_connections: int = ...,
+        shutdown_timeout: float = ...,
         databases: Sequence[str] | None = None,
-    ) -> None:
+    ) -> Self:
         """``databases``: created in the store when the server starts, as the pytest
         fixtures' ``databases=`` does."""
     def start(self) -> None:

@@ -240,6 +240,21 @@ fn injected_error(
     })
 }
 
+/// `Server`'s defaults as the core sets them, for the command line and anyone else who shows
+/// them: `host`, `flavor`, `max_body_size`, `read_timeout`, `max_connections`,
+/// `shutdown_timeout` (seconds as floats).
+pub fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let config = ServerConfig::default();
+    let defaults = PyDict::new(py);
+    defaults.set_item("host", &config.host)?;
+    defaults.set_item("flavor", config.flavor.as_str())?;
+    defaults.set_item("max_body_size", config.max_body_size)?;
+    defaults.set_item("read_timeout", config.read_timeout.as_secs_f64())?;
+    defaults.set_item("max_connections", config.max_connections)?;
+    defaults.set_item("shutdown_timeout", config.shutdown_timeout.as_secs_f64())?;
+    Ok(defaults)
+}
+
 #[pymethods]
 impl Server {
     #[new]
