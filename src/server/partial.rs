@@ -6,7 +6,7 @@
 //! dropped (`Rejection`), so nothing here reads messages or the body again.
 
 use crate::line_protocol::{ParseError, Rejection};
-use crate::server::query::{format_go_duration, format_rfc3339_nano};
+use crate::text::{format_go_duration, format_rfc3339_nano};
 
 /// What a partial write reports.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,6 +26,7 @@ use super::request_id;
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
 use crate::store::Store;
+use crate::text::{format_go_duration, format_rfc3339_nano};
 
 /// What every request of a server shares.
 pub struct State {
@@ -577,56 +578,13 @@ fn health(state: &State) -> HttpReply {
 fn ready(state: &State) -> HttpReply {
     let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
     let up = state.started.elapsed().unwrap_or_default();
+    let nanos = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
     let body = format!(
         "{{\"status\":\"ready\",\"started\":\"{}\",\"up\":\"{}\"}}",
-        rfc3339(started.as_secs() as i64, started.subsec_nanos()),
-        go_duration(up)
+        format_rfc3339_nano(nanos(started)),
+        format_go_duration(nanos(up))
     );
     HttpReply::json(200, "application/json; charset=utf-8", body)
-}
-
-fn rfc3339(secs: i64, nanos: u32) -> String {
-    let (y, mo, d) = super::log::civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// Go's `time.Duration.String` for non-negative durations (`1h2m3.5s`, `1.5ms`).
-fn go_duration(d: std::time::Duration) -> String {
-    let nanos = d.as_nanos();
-    if nanos == 0 {
-        return "0s".into();
-    }
-    let trim = |whole: u128, frac: u128, digits: usize| {
-        let frac = format!("{frac:0digits$}");
-        let frac = frac.trim_end_matches('0');
-        if frac.is_empty() {
-            whole.to_string()
-        } else {
-            format!("{whole}.{frac}")
-        }
-    };
-    if nanos < 1_000 {
-        return format!("{nanos}ns");
-    }
-    if nanos < 1_000_000 {
-        return format!("{}µs", trim(nanos / 1_000, nanos % 1_000, 3));
-    }
-    if nanos < 1_000_000_000 {
-        return format!("{}ms", trim(nanos / 1_000_000, nanos % 1_000_000, 6));
-    }
-    let secs = nanos / 1_000_000_000;
-    let seconds = format!("{}s", trim(secs % 60, nanos % 1_000_000_000, 9));
-    match (secs / 3600, secs / 60 % 60) {
-        (0, 0) => seconds,
-        (0, m) => format!("{m}m{seconds}"),
-        (h, m) => format!("{h}h{m}m{seconds}"),
-    }
 }
 
 fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
@@ -754,16 +712,5 @@ mod tests {
         assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
-    }
-
-    #[test]
-    fn durations_print_as_go() {
-        use std::time::Duration;
-        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(go_duration(Duration::from_secs(3723)), "1h2m3s");
-        assert_eq!(go_duration(Duration::from_secs(60)), "1m0s");
-        assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
-        assert_eq!(go_duration(Duration::from_nanos(12)), "12ns");
-        assert_eq!(rfc3339(1_700_000_000, 5), "2023-11-14T22:13:20.000000005Z");
     }
 }

@@ -4,7 +4,6 @@
 //! body on a blocking thread and words the outcome in the flavor's terms.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow_array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
 
@@ -21,6 +20,7 @@ use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
+use crate::text::{go_quote, now_ns as now_nanos};
 
 /// Which write endpoint a request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,14 +78,6 @@ pub struct WritePlan {
     accept_partial: bool,
     org: Option<String>,
     org_id: Option<String>,
-}
-
-/// Nanoseconds since the epoch, taken once per request.
-fn now_nanos() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
 }
 
 /// The checks made before the body is read; `Err` is the answer.
@@ -349,25 +341,6 @@ fn v3_precision(name: &str) -> Option<TimeUnit> {
 
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
-}
-
-/// Go's `%q` for the strings InfluxDB quotes in messages.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn database_exists(store: &Store, db: &str) -> bool {
@@ -1105,11 +1078,5 @@ mod tests {
             Encoding::of(Flavor::V3, Some("identity")),
             Encoding::Identity
         );
-    }
-
-    #[test]
-    fn go_quoting() {
-        assert_eq!(go_quote("a\"b"), "\"a\\\"b\"");
-        assert_eq!(go_quote("x\u{1}"), "\"x\\x01\"");
     }
 }

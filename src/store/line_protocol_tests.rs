@@ -1,6 +1,6 @@
 //! The store's rules end to end: line protocol through `Store::write`.
 
-use super::tests::{dump, options, query, read};
+use super::api_tests::{dump, options, query, read};
 use super::*;
 use crate::line_protocol::{ErrorKind, FieldType};
 

@@ -18,7 +18,6 @@ mod persistent;
 mod prepare;
 mod read;
 mod run;
-mod series;
 mod write;
 
 pub use api::{
@@ -26,8 +25,8 @@ pub use api::{
 };
 
 #[cfg(test)]
+mod api_tests;
+#[cfg(test)]
 mod bench_tests;
 #[cfg(test)]
 mod line_protocol_tests;
-#[cfg(test)]
-mod tests;

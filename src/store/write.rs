@@ -5,7 +5,6 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow_array::{Array, ArrayRef, Int32Array};
 use arrow_buffer::{NullBuffer, ScalarBuffer};
@@ -17,17 +16,11 @@ use super::layout::classify;
 use super::measurement::Measurement;
 use super::prepare::{prepare, Prepared};
 use super::run::{merge_runs, Run};
-use super::series::series_key;
 use super::{Store, StoreError, WriteOptions, WriteResult};
 use crate::columnar::MeasurementTable;
 use crate::line_protocol::rejection::field_type_conflict;
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, Rejection};
-
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
+use crate::text::{now_ns, series_key};
 
 /// The retention duration writes to `options`' target get, or why they cannot be written.
 pub(super) fn target_duration(

@@ -421,7 +421,7 @@ fn retention_policies() {
     };
     store
         .write(
-            format!("m v=5 {}", super::timestamps::now_ns()).as_bytes(),
+            format!("m v=5 {}", crate::text::now_ns()).as_bytes(),
             &options,
         )
         .unwrap();

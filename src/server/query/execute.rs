@@ -8,9 +8,9 @@ use super::show::{
     show_databases, show_field_keys, show_measurements, show_retention_policies, show_series,
     show_tag_keys, show_tag_values,
 };
-use super::timestamps::format_go_duration;
 use crate::server::{Flavor, User};
 use crate::store::{Store, StoreError};
+use crate::text::format_go_duration;
 
 /// InfluxDB's smallest retention policy duration (`meta.MinRetentionPolicyDuration`).
 const MIN_RETENTION_NS: i64 = 3_600_000_000_000;

@@ -31,7 +31,6 @@ use crate::store::Store;
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
 pub use orgs::DEFAULT_ORG;
-pub use timestamps::{format_go_duration, format_rfc3339_nano};
 
 /// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 
 use super::json::Json;
 use super::registry;
-use super::timestamps::{format_rfc3339_nano, now_ns};
 use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{is_id, org_id};
 use crate::server::reply::v2_error;
+use crate::text::{format_rfc3339_nano, now_ns};
 
 /// The organization listed when no filter is given.
 pub const DEFAULT_ORG: &str = "influxlp";
@@ -69,13 +69,7 @@ pub fn query_escape(value: &str) -> String {
     out
 }
 
-fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
+use crate::server::params::first_set as param;
 
 fn not_found() -> HttpReply {
     v2_error("not found", "organization not found")

@@ -5,20 +5,14 @@ use super::authorize::authorize;
 use super::execute::{run_statements, Session};
 use super::parser::{parse_query_with, Params};
 use super::results::{chunked_results, results_json, Epoch};
-use super::timestamps::now_ns;
 use super::{reply_json, Flavor, HttpReply, QueryContext};
 use crate::server::reply::{v1_error, v2_error, v3_error};
+use crate::text::now_ns;
 
 /// InfluxDB's `chunk_size` when none is given.
 const DEFAULT_CHUNK_SIZE: usize = 10_000;
 
-/// The first value of a parameter, as Go's `FormValue`.
-fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
+use crate::server::params::first as param;
 
 /// A request-level error in the flavor's shape. 2.x answers its own codes; 1.x and 3.x
 /// `{"error":...}`.

@@ -8,8 +8,8 @@ use super::execute::{store_error, unsupported, Session};
 use super::pattern::Pattern;
 use super::results::{Cell, Series};
 use super::show_where;
-use super::timestamps::format_go_duration;
 use crate::store::Store;
+use crate::text::format_go_duration;
 
 pub fn show_databases(session: &Session) -> Vec<Series> {
     let values = session
