@@ -2,6 +2,7 @@
 //! in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
 
 pub mod auth;
+mod body;
 pub mod bucket;
 pub mod config;
 pub mod faults;
@@ -9,7 +10,6 @@ pub mod flavor;
 pub mod gzip;
 pub mod json;
 pub mod lifecycle;
-pub mod limits;
 pub mod log;
 pub mod oneshot;
 pub mod params;
@@ -18,6 +18,7 @@ pub mod query;
 pub mod recorder;
 pub mod reply;
 mod request_id;
+pub mod rest;
 pub mod service;
 pub mod user;
 mod v3_release;
@@ -31,6 +32,6 @@ pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
-pub use query::HttpReply;
 pub use recorder::{RecordedRequest, Recorder};
+pub use reply::HttpReply;
 pub use user::User;

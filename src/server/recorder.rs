@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use super::faults::Plan;
 use super::gzip;
-use super::query::HttpReply;
+use super::reply::HttpReply;
 use super::service::Head;
 
 /// What replaces a credential.

@@ -1,7 +1,14 @@
 //! Response bodies and headers in each product's error shape.
 
 use super::json;
-use super::query::HttpReply;
+
+/// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
 
 /// `X-Influxdb-Error` carries at most this many bytes of the message (1.x).
 const V1_ERROR_HEADER_MAX: usize = 1024;

@@ -6,23 +6,25 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{
-    HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT,
-};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
 use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
+use super::body::{
+    content_length, drain, expects_continue, is_form, read_body, read_body_within, BodyError,
+};
 use super::config::SharedConfig;
 use super::faults::{self, Action, Dropped};
-use super::limits::read_body_within;
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
-use super::query::{self, HttpReply, QueryContext};
+use super::query::{self, QueryContext};
 use super::recorder::{RecordedRequest, Seen};
+use super::reply::HttpReply;
 use super::reply::{v1_error, v2_error, v3_error};
 use super::request_id;
+use super::rest;
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
 use crate::store::Store;
@@ -366,8 +368,8 @@ async fn serve_query(
             auth_enabled: state.auth.enabled(),
         };
         match route {
-            Route::Buckets => query::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
-            Route::Orgs => query::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })
@@ -388,114 +390,6 @@ fn read_failed(flavor: Flavor, message: &str) -> HttpReply {
         Flavor::V3 => v3_error(400, &format!("client disconnected: {message}")),
         _ => v2_error("internal error", &format!("unable to read data: {message}")),
     }
-}
-
-pub enum BodyError {
-    TooLarge,
-    Io(String),
-}
-
-/// How long an unread body may take to arrive after the answer is ready.
-const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Reads and discards a body the handler did not need (an early refusal), so that a client
-/// still sending it gets the answer and the connection stays usable, as Go's server does; the
-/// bytes are gathered into `keep` when given (for the request log).
-/// `false` when the body is too large (or too slow) to drain: the connection is then closed.
-async fn drain(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limit: usize,
-    mut keep: Option<&mut BytesMut>,
-) -> bool {
-    if declared.is_some_and(|len| len > limit as u64) {
-        return false;
-    }
-    let discard = async {
-        let mut total = 0usize;
-        while let Some(frame) = body.frame().await {
-            let Ok(frame) = frame else { return false };
-            if let Ok(data) = frame.into_data() {
-                total = total.saturating_add(data.len());
-                if total > limit {
-                    return false;
-                }
-                if let Some(kept) = keep.as_deref_mut() {
-                    kept.extend_from_slice(&data);
-                }
-            }
-        }
-        true
-    };
-    tokio::time::timeout(DRAIN_TIMEOUT, discard)
-        .await
-        .unwrap_or(false)
-}
-
-fn expects_continue(headers: &HeaderMap) -> bool {
-    headers
-        .get(hyper::header::EXPECT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Reads a body of at most `limit` bytes: a larger `Content-Length` is refused before reading,
-/// and a chunked body is refused as soon as it passes the limit.
-pub async fn read_body(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limit: usize,
-) -> Result<Bytes, BodyError> {
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut first: Option<Bytes> = None;
-    let mut buffer: Option<BytesMut> = None;
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| BodyError::Io(e.to_string()))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        total = total.saturating_add(data.len());
-        if total > limit {
-            return Err(BodyError::TooLarge);
-        }
-        // A body that arrives in one piece is kept as it is; otherwise pieces are gathered.
-        match (&mut first, &mut buffer) {
-            (None, None) => first = Some(data),
-            (Some(_), None) => {
-                let capacity = declared.map_or(0, |len| len as usize).max(total);
-                let mut gathered = BytesMut::with_capacity(capacity);
-                gathered.extend_from_slice(&first.take().unwrap_or_default());
-                gathered.extend_from_slice(&data);
-                buffer = Some(gathered);
-            }
-            (_, Some(gathered)) => gathered.extend_from_slice(&data),
-        }
-    }
-    Ok(match (first, buffer) {
-        (_, Some(gathered)) => gathered.freeze(),
-        (Some(data), None) => data,
-        (None, None) => Bytes::new(),
-    })
 }
 
 fn unauthorized(state: &State, failure: AuthFailure) -> HttpReply {

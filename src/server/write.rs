@@ -12,7 +12,7 @@ use super::bucket::{bucket_id, is_id, split_bucket};
 use super::gzip::{self, GzipError, GzipFailure};
 use super::params::Params;
 use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
-use super::query::HttpReply;
+use super::reply::HttpReply;
 use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with, v3_error};
 use super::service::State;
 use super::{json, Flavor};

@@ -2,8 +2,9 @@
 //! Expected 1.x bodies are the answers influxd 1.6.7 gave to the same requests
 //! (`tests/oracle/http_cases.json`).
 
-use super::{handle_buckets, handle_orgs, handle_query, Flavor, HttpReply, QueryContext, User};
+use super::{handle_query, Flavor, HttpReply, QueryContext, User};
 use crate::server::bucket::{bucket_id, org_id};
+use crate::server::rest::{handle_buckets, handle_orgs};
 use crate::store::{Store, WriteOptions};
 
 fn store_with(db: &str, lines: &str) -> Store {
@@ -854,7 +855,7 @@ fn orgs_exist_by_name() {
     };
     let (status, list) = orgs(&[]);
     assert_eq!(status, 200);
-    assert_eq!(list["orgs"][0]["name"], super::DEFAULT_ORG);
+    assert_eq!(list["orgs"][0]["name"], crate::server::rest::DEFAULT_ORG);
     let (_, mine) = orgs(&[("org", "my-org")]);
     assert_eq!(mine["orgs"][0]["id"], org_id("my-org"));
     assert_eq!(mine["orgs"][0]["name"], "my-org");

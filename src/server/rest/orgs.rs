@@ -1,11 +1,12 @@
 //! `/api/v2/orgs`: organizations as 2.x lists them. influxlp stores no organizations: every
 //! name exists (its ID is a hash of the name), and the unfiltered list holds the default one.
 
-use super::json::Json;
 use super::registry;
-use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{is_id, org_id};
+use crate::server::query::json::Json;
+use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
+use crate::server::reply::HttpReply;
 use crate::text::{format_rfc3339_nano, now_ns};
 
 /// The organization listed when no filter is given.

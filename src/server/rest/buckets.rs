@@ -2,13 +2,14 @@
 //! for a database's default policy, `db/rp` otherwise; IDs from `server::bucket`), listed,
 //! found, created and deleted with 2.x's JSON, which `influxdb-client`'s `BucketsApi` parses.
 
-use super::json::Json;
 use super::orgs::{query_escape, DEFAULT_ORG};
 use super::registry;
-use super::show::shard_group_duration;
-use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{bucket_id, is_id, org_id, split_bucket};
+use crate::server::query::json::Json;
+use crate::server::query::shard_group_duration;
+use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
+use crate::server::reply::HttpReply;
 use crate::store::Store;
 use crate::text::{format_rfc3339_nano, now_ns};
 
