@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use influxlp::server::bucket::bucket_id;
+use influxlp::server::bucket_id;
 use influxlp::server::{Flavor, ServerConfig};
 
 /// The 2.x write endpoint for bucket `db`, with the org it requires.

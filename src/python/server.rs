@@ -15,9 +15,10 @@ use super::errors::store_error;
 use super::points::points_of;
 use super::request::Request;
 use super::store::Store;
-use crate::server::recorder::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
+
 use crate::server::{
     self as core, Faults, Flavor, InjectedError, Recorder, RequestLog, ServerConfig,
+    DEFAULT_CAPACITY, DEFAULT_MAX_BYTES,
 };
 use crate::store::{Store as CoreStore, StoreError, TableQuery};
 

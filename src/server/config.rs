@@ -6,7 +6,9 @@ use std::time::Duration;
 use super::faults::Faults;
 use super::log::RequestLogger;
 use super::recorder::Recorder;
+use super::render::Answering;
 use super::v3_release::V3Release;
+use super::write::WriteApi;
 use super::{Flavor, User};
 
 /// InfluxDB's `[http] max-body-size` default.
@@ -158,6 +160,16 @@ impl ServerConfig {
     /// The 3.x release whose words the server uses (meaningful for the `V3` flavor).
     pub fn v3_release(&self) -> V3Release {
         V3Release::of(self.version())
+    }
+
+    /// Whom an error answer is for: this server's product and release, and the write endpoint
+    /// (`None` for the others).
+    pub fn answering(&self, api: Option<WriteApi>) -> Answering {
+        Answering {
+            flavor: self.flavor,
+            release: self.v3_release(),
+            api,
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 
 use super::gzip;
 use super::query::HttpReply;
-use super::reply::{v1_error, v2_error, v3_error};
+
 use super::write::WriteApi;
 use super::Flavor;
 
@@ -445,30 +445,7 @@ pub fn quota_reply(flavor: Flavor, api: WriteApi, over: &OverQuota) -> HttpReply
 }
 
 fn shaped_error(flavor: Flavor, api: WriteApi, status: u16, message: &str) -> HttpReply {
-    let mut reply = match (flavor, api) {
-        (Flavor::V1, _) => v1_error(status, message),
-        (Flavor::V3, WriteApi::V1 | WriteApi::V3) => v3_error(status, message),
-        _ => v2_error(v2_code(status), message),
-    };
-    reply.status = status;
-    reply
-}
-
-/// The 2.x error code of a status (the inverse of its error handler's mapping).
-fn v2_code(status: u16) -> &'static str {
-    match status {
-        400 => "invalid",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not found",
-        405 => "method not allowed",
-        413 => "request too large",
-        422 => "unprocessable entity",
-        429 => "too many requests",
-        501 => "not implemented",
-        503 => "unavailable",
-        _ => "internal error",
-    }
+    super::render::shaped(flavor, Some(api), status, message)
 }
 
 /// What the product says with that status.

@@ -1,29 +1,37 @@
-//! The HTTP server: InfluxDB's write API (and, through `query`, its read/setup API) over hyper,
-//! in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
+//! The HTTP server: InfluxDB's write API (and, through `query` and `rest`, its read/setup API)
+//! over hyper, in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
+//!
+//! A request goes `lifecycle` (connections) → `service` (route, authentication, common
+//! headers) → `body` (limits) → `write::normalize` (one `WriteRequest` per flavor and API) →
+//! the store → an answer; every refusal is an `error::RequestError` worded by `render`.
+//! Submodules are private; what other layers use is exported here.
 
-pub mod auth;
+mod auth;
 mod body;
-pub mod bucket;
-pub mod config;
-pub mod faults;
-pub mod flavor;
-pub mod gzip;
-pub mod json;
-pub mod lifecycle;
-pub mod log;
-pub mod oneshot;
-pub mod params;
-pub mod partial;
-pub mod query;
-pub mod recorder;
-pub mod reply;
+mod bucket;
+mod config;
+mod error;
+mod faults;
+mod flavor;
+mod gzip;
+mod json;
+mod lifecycle;
+mod log;
+mod oneshot;
+mod params;
+mod partial;
+mod query;
+mod recorder;
+mod render;
+mod reply;
 mod request_id;
-pub mod rest;
-pub mod service;
-pub mod user;
+mod rest;
+mod service;
+mod user;
 mod v3_release;
-pub mod write;
+mod write;
 
+pub use bucket::bucket_id;
 pub use config::{
     ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -32,6 +40,7 @@ pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
-pub use recorder::{RecordedRequest, Recorder};
+pub use oneshot::{Answer, Exchange};
+pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
 pub use reply::HttpReply;
 pub use user::User;

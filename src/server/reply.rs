@@ -113,6 +113,23 @@ pub fn v3_error(status: u16, message: &str) -> HttpReply {
     )
 }
 
+/// The 2.x error code of a status (the inverse of its error handler's mapping).
+pub fn v2_code(status: u16) -> &'static str {
+    match status {
+        400 => "invalid",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not found",
+        405 => "method not allowed",
+        413 => "request too large",
+        422 => "unprocessable entity",
+        429 => "too many requests",
+        501 => "not implemented",
+        503 => "unavailable",
+        _ => "internal error",
+    }
+}
+
 /// The status of a 2.x error code (kit/transport/http/error_handler.go).
 pub fn v2_status(code: &str) -> u16 {
     match code {

@@ -11,18 +11,19 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
-use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
+use super::auth::{Authenticator, Principal, Scheme};
 use super::body::{
     content_length, drain, expects_continue, is_form, read_body, read_body_within, BodyError,
 };
 use super::config::SharedConfig;
+use super::error::RequestError;
 use super::faults::{self, Action, Dropped};
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, QueryContext};
 use super::recorder::{RecordedRequest, Seen};
+use super::render::render;
 use super::reply::HttpReply;
-use super::reply::{v1_error, v2_error, v3_error};
 use super::request_id;
 use super::rest;
 use super::write::{self, Encoding, WriteApi};
@@ -216,16 +217,16 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(state, failure),
+                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
             }
         }
     }
     if route == Route::NotFound {
-        return not_found(flavor);
+        return refuse(state, RequestError::NotFound);
     }
-    if let Some(methods) = allowed_methods(flavor, route) {
-        if !methods.contains(&head.method.as_str()) {
-            return method_not_allowed(flavor, methods);
+    if let Some(allow) = allowed_methods(flavor, route) {
+        if !allow.contains(&head.method.as_str()) {
+            return refuse(state, RequestError::MethodNotAllowed { allow });
         }
         if head.method == Method::OPTIONS {
             return HttpReply::no_content();
@@ -235,7 +236,7 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(state, failure),
+                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
             }
         }
     }
@@ -248,7 +249,34 @@ async fn dispatch(
         Route::Status => HttpReply::no_content(),
         Route::Health => health(state),
         Route::Ready => ready(state),
-        Route::NotFound => not_found(flavor),
+        Route::NotFound => refuse(state, RequestError::NotFound),
+    }
+}
+
+/// The answer to a refused request that is not a write.
+fn refuse(state: &State, error: RequestError) -> HttpReply {
+    render(state.config.answering(None), &error)
+}
+
+/// Reads the body within the size limit and the read timeout.
+async fn read_limited(
+    state: &State,
+    head: &Head,
+    body: &mut Option<Incoming>,
+) -> Result<Bytes, RequestError> {
+    let limit = state.config.body_limit();
+    let too_large = RequestError::TooLarge { limit };
+    let declared = content_length(&head.headers);
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large);
+    }
+    let Some(body) = body.take() else {
+        return Err(too_large);
+    };
+    match read_body_within(state.config.read_timeout, body, declared, limit).await {
+        Ok(raw) => Ok(raw),
+        Err(BodyError::TooLarge) => Err(too_large),
+        Err(BodyError::Io(message)) => Err(RequestError::BodyRead(message)),
     }
 }
 
@@ -289,27 +317,25 @@ async fn serve_write(
             return faults::injected_reply(state.config.flavor, api, injected);
         }
     };
+    let refuse = |error: RequestError| render(state.config.answering(Some(api)), &error);
+    let target = write::Target {
+        flavor: state.config.flavor,
+        store: &state.store,
+        creates_databases: state.config.creates_databases(),
+        principal,
+    };
     // A failing store must not take the connection down with it.
-    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        write::prepare(state, api, &head.params, principal)
+    let normalized = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write::normalize(&target, api, &head.params)
     }));
-    let plan = match prepared {
+    let plan = match normalized {
         Ok(Ok(plan)) => plan,
-        Ok(Err(reply)) => return reply,
+        Ok(Err(error)) => return refuse(error),
         Err(_) => return HttpReply::text(500, "internal error\n"),
     };
-    let limit = state.config.body_limit();
-    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
-        return write::too_large(state, api, limit);
-    }
-    let Some(body) = body.take() else {
-        return write::too_large(state, api, limit);
-    };
-    let declared = content_length(&head.headers);
-    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
+    let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
-        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+        Err(error) => return refuse(error),
     };
     seen.body = raw.clone();
     if let (true, Some(faults)) = (quota, &state.config.faults) {
@@ -338,18 +364,9 @@ async fn serve_query(
     principal: &Principal,
     seen: &mut Seen,
 ) -> HttpReply {
-    let limit = state.config.body_limit();
-    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
-        return write::too_large(state, WriteApi::V1, limit);
-    }
-    let Some(body) = body.take() else {
-        return write::too_large(state, WriteApi::V1, limit);
-    };
-    let declared = content_length(&head.headers);
-    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
+    let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
-        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+        Err(error) => return refuse(state, error),
     };
     seen.body = raw.clone();
     let mut params = head.params.clone();
@@ -381,50 +398,6 @@ async fn run_blocking(work: impl FnOnce() -> HttpReply + Send + 'static) -> Http
     match tokio::task::spawn_blocking(work).await {
         Ok(reply) => reply,
         Err(_) => HttpReply::text(500, "internal error\n"),
-    }
-}
-
-fn read_failed(flavor: Flavor, message: &str) -> HttpReply {
-    match flavor {
-        Flavor::V1 => v1_error(400, message),
-        Flavor::V3 => v3_error(400, &format!("client disconnected: {message}")),
-        _ => v2_error("internal error", &format!("unable to read data: {message}")),
-    }
-}
-
-fn unauthorized(state: &State, failure: AuthFailure) -> HttpReply {
-    match (state.config.flavor, failure) {
-        (Flavor::V1, _) => v1_error(401, failure.v1_message()),
-        (Flavor::V3, AuthFailure::Malformed) => {
-            let mut reply = HttpReply::new(400);
-            reply.body = state
-                .config
-                .v3_release()
-                .malformed_authorization()
-                .into_bytes();
-            reply
-        }
-        _ => v2_error("unauthorized", "unauthorized access"),
-    }
-}
-
-fn not_found(flavor: Flavor) -> HttpReply {
-    match flavor {
-        Flavor::V1 => HttpReply::text(404, "404 page not found\n"),
-        Flavor::V2 | Flavor::Cloud => v2_error("not found", "path not found"),
-        Flavor::V3 => HttpReply::text(404, "not found"),
-    }
-}
-
-fn method_not_allowed(flavor: Flavor, methods: &[&str]) -> HttpReply {
-    let allow = methods.join(", ");
-    match flavor {
-        // Go's `http.Error` from the 1.x router.
-        Flavor::V1 => HttpReply::text(405, "Method Not Allowed\n").header("Allow", allow),
-        Flavor::V2 | Flavor::Cloud => {
-            v2_error("method not allowed", &format!("allow: {allow}")).header("Allow", allow)
-        }
-        Flavor::V3 => v3_error(405, "method not allowed").header("Allow", allow),
     }
 }
 

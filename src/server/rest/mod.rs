@@ -8,7 +8,8 @@ mod registry;
 use crate::server::query::QueryContext;
 use crate::server::reply::HttpReply;
 
-pub use orgs::DEFAULT_ORG;
+#[cfg(test)]
+pub(crate) use orgs::DEFAULT_ORG;
 
 /// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
 pub fn handle_buckets(

@@ -1,7 +1,12 @@
 //! The write endpoints (`/write`, `/api/v2/write`, `/api/v3/write_lp`) as each product answers
-//! them. A write is handled in two steps: `prepare` runs the checks InfluxDB makes before it
-//! reads the body (parameters, database, privileges), `execute` decodes, parses and stores the
-//! body on a blocking thread and words the outcome in the flavor's terms.
+//! them. A write is handled in two steps: `request::normalize` reads the query string and makes
+//! the checks InfluxDB makes before it reads the body, `execute` decodes, parses and stores the
+//! body on a blocking thread and words the outcome in the flavor's terms; refusals are
+//! `RequestError`s, worded by `render`.
+
+mod request;
+
+pub use request::{normalize, Target, Timestamps, WriteRequest};
 
 use std::sync::Arc;
 
@@ -9,18 +14,19 @@ use arrow_array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
 
 use super::auth::Principal;
 use super::bucket::{bucket_id, is_id, split_bucket};
-use super::gzip::{self, GzipError, GzipFailure};
-use super::params::Params;
+use super::error::RequestError;
+use super::gzip::{self, GzipError};
 use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
+use super::render::render;
 use super::reply::HttpReply;
-use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with, v3_error};
+use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with};
 use super::service::State;
 use super::{json, Flavor};
 use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
-use crate::text::{go_quote, now_ns as now_nanos};
+use crate::text::now_ns as now_nanos;
 
 /// Which write endpoint a request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,14 +37,6 @@ pub enum WriteApi {
     V2,
     /// `POST /api/v3/write_lp`.
     V3,
-}
-
-/// The unit of the timestamps written in the lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimeUnit {
-    Fixed(Precision),
-    /// InfluxDB 3's `auto`: each timestamp's magnitude says its unit.
-    Auto,
 }
 
 /// How the body is encoded, as the flavor reads `Content-Encoding`.
@@ -64,347 +62,15 @@ impl Encoding {
     }
 }
 
-/// Everything decided before the body is read.
-#[derive(Debug, Clone)]
-pub struct WritePlan {
-    api: WriteApi,
-    /// Database (1.x, 3.x) or the raw `bucket`/`db` parameter (2.x and Cloud, resolved after
-    /// the body is read, as they do).
-    db: String,
-    rp: Option<String>,
-    unit: TimeUnit,
-    default_time: i64,
-    consistency_ok: bool,
-    accept_partial: bool,
-    org: Option<String>,
-    org_id: Option<String>,
-}
-
-/// The checks made before the body is read; `Err` is the answer.
-pub fn prepare(
-    state: &State,
-    api: WriteApi,
-    params: &Params,
-    principal: &Principal,
-) -> Result<WritePlan, HttpReply> {
-    let flavor = state.config.flavor;
-    let now = now_nanos();
-    let mut plan = WritePlan {
-        api,
-        db: String::new(),
-        rp: None,
-        unit: TimeUnit::Fixed(Precision::Nanosecond),
-        default_time: now,
-        consistency_ok: true,
-        accept_partial: true,
-        org: params.get_opt("org").map(str::to_string),
-        org_id: params.get_opt("orgID").map(str::to_string),
-    };
-    let precision = params.get("precision");
-    match (flavor, api) {
-        (Flavor::V1, _) => {
-            let unit = if api == WriteApi::V2 {
-                v2_precision(precision)
-            } else {
-                v1_precision(precision)
-            };
-            let Some(unit) = unit else {
-                let message = if api == WriteApi::V2 {
-                    format!(
-                        "invalid precision {} (use ns, us, ms or s)",
-                        go_quote(precision)
-                    )
-                } else {
-                    format!(
-                        "invalid precision {} (use n, u, ms, s, m or h)",
-                        go_quote(precision)
-                    )
-                };
-                return Err(v1_error(400, &message));
-            };
-            plan.set_unit(unit, now);
-            if api == WriteApi::V2 {
-                let bucket = params.get("bucket");
-                if bucket.is_empty() {
-                    return Err(v1_error(404, "bucket name \"\" is missing a slash; not in \"database/retention-policy\" format"));
-                }
-                if bucket.starts_with('/') {
-                    let message = format!(
-                        "bucket name {} is in db/rp form but has an empty database",
-                        go_quote(bucket)
-                    );
-                    return Err(v1_error(404, &message));
-                }
-                let (db, rp) = split_bucket(bucket);
-                plan.db = db.to_string();
-                plan.rp = rp.map(str::to_string);
-            } else {
-                plan.db = params.get("db").to_string();
-                plan.rp = non_empty(params.get("rp"));
-            }
-            if plan.db.is_empty() {
-                return Err(v1_error(400, "database is required"));
-            }
-            if !state.config.creates_databases() && !database_exists(&state.store, &plan.db) {
-                return Err(v1_error(
-                    404,
-                    &format!("database not found: {}", go_quote(&plan.db)),
-                ));
-            }
-            if !principal.can_write(&plan.db) {
-                let message = match principal.name() {
-                    Some(user) => format!(
-                        "{} user is not authorized to write to database {}",
-                        go_quote(user),
-                        go_quote(&plan.db)
-                    ),
-                    None => format!(
-                        "user is required to write to database {}",
-                        go_quote(&plan.db)
-                    ),
-                };
-                return Err(v1_error(403, &message));
-            }
-            let consistency = params.get("consistency").to_ascii_lowercase();
-            plan.consistency_ok =
-                matches!(consistency.as_str(), "" | "any" | "one" | "quorum" | "all");
-        }
-        (Flavor::V2 | Flavor::Cloud, WriteApi::V2) => {
-            let Some(unit) = v2_precision(precision) else {
-                return Err(flavor_error(
-                    flavor,
-                    api,
-                    400,
-                    "invalid",
-                    "invalid precision; valid precision units are ns, us, ms, and s",
-                ));
-            };
-            plan.set_unit(unit, now);
-            plan.db = params.get("bucket").to_string();
-            if plan.db.is_empty() {
-                return Err(flavor_error(
-                    flavor,
-                    api,
-                    404,
-                    "not found",
-                    "bucket not found",
-                ));
-            }
-        }
-        (Flavor::V2, _) => {
-            plan.db = params.get("db").to_string();
-            plan.rp = non_empty(params.get("rp"));
-            if plan.db.is_empty() {
-                return Err(v2_error("invalid", "missing db"));
-            }
-            // 2.x's v1-compatibility write does not check the precision: its parser scales only
-            // `us`, `ms` and `s` and treats anything else as nanoseconds, while the default time
-            // is still truncated to whatever unit the name means.
-            let scale = match precision {
-                "us" => Precision::Microsecond,
-                "ms" => Precision::Millisecond,
-                "s" => Precision::Second,
-                _ => Precision::Nanosecond,
-            };
-            plan.unit = TimeUnit::Fixed(scale);
-            if let Some(truncate) = v1_precision(precision).or_else(|| v2_precision(precision)) {
-                plan.default_time = truncate.truncate(now);
-            }
-        }
-        (Flavor::Cloud, _) => {
-            plan.db = params.get("db").to_string();
-            plan.rp = non_empty(params.get("rp"));
-            if plan.db.is_empty() {
-                return Err(flavor_error(flavor, api, 400, "invalid", "missing db"));
-            }
-            let Some(unit) = v1_precision(precision).or_else(|| v2_precision(precision)) else {
-                return Err(flavor_error(
-                    flavor,
-                    api,
-                    400,
-                    "invalid",
-                    "invalid precision; valid precision units are ns, us, ms, s, m, and h",
-                ));
-            };
-            plan.set_unit(unit, now);
-        }
-        (Flavor::V3, _) => {
-            let (db, rp) = match api {
-                WriteApi::V2 => {
-                    let (db, rp) = split_bucket(params.get("bucket"));
-                    (db.to_string(), rp.map(str::to_string))
-                }
-                _ => (params.get("db").to_string(), non_empty(params.get("rp"))),
-            };
-            if db.is_empty() {
-                let name = if api == WriteApi::V2 { "bucket" } else { "db" };
-                return Err(flavor_error(
-                    flavor,
-                    api,
-                    400,
-                    "invalid",
-                    &format!("missing query parameter '{name}'"),
-                ));
-            }
-            plan.db = db;
-            // InfluxDB 3 has no retention policies: `rp` names nothing and is ignored.
-            let _ = rp;
-            let unit = match api {
-                WriteApi::V3 => v3_precision(precision),
-                // The compatibility route reads iox's names, long ones included (what
-                // `influxdb3-python` sends), with nanoseconds as the default and no `auto`.
-                WriteApi::V2 => match precision {
-                    "" => Some(TimeUnit::Fixed(Precision::Nanosecond)),
-                    name => v3_precision(name).filter(|unit| *unit != TimeUnit::Auto),
-                },
-                WriteApi::V1 => v1_precision(precision)
-                    .or_else(|| v2_precision(precision))
-                    .map(TimeUnit::Fixed),
-            };
-            let Some(unit) = unit else {
-                return Err(flavor_error(
-                    flavor,
-                    api,
-                    400,
-                    "invalid",
-                    &format!("invalid precision value {}", go_quote(precision)),
-                ));
-            };
-            plan.unit = unit;
-            if let TimeUnit::Fixed(p) = unit {
-                plan.default_time = p.truncate(now);
-            }
-            match params
-                .get_opt("accept_partial")
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                // `/api/v2/write` never writes part of a body in 3.x.
-                _ if api == WriteApi::V2 => plan.accept_partial = false,
-                None | Some("true") => {}
-                Some("false") => plan.accept_partial = false,
-                Some(other) => {
-                    let message = format!("invalid value for accept_partial: {}", go_quote(other));
-                    return Err(flavor_error(flavor, api, 400, "invalid", &message));
-                }
-            }
-            if !principal.can_write(&plan.db) {
-                return Err(forbidden(flavor, api));
-            }
-        }
-    }
-    Ok(plan)
-}
-
-impl WritePlan {
-    fn set_unit(&mut self, unit: Precision, now: i64) {
-        self.unit = TimeUnit::Fixed(unit);
-        self.default_time = unit.truncate(now);
-    }
-}
-
-/// 1.x `/write` precision names (`""` is nanoseconds).
-fn v1_precision(name: &str) -> Option<Precision> {
-    match name {
-        "" | "n" | "ns" => Some(Precision::Nanosecond),
-        "u" => Some(Precision::Microsecond),
-        "ms" => Some(Precision::Millisecond),
-        "s" => Some(Precision::Second),
-        "m" => Some(Precision::Minute),
-        "h" => Some(Precision::Hour),
-        _ => None,
-    }
-}
-
-/// 2.x `/api/v2/write` precision names.
-fn v2_precision(name: &str) -> Option<Precision> {
-    match name {
-        "" | "ns" => Some(Precision::Nanosecond),
-        "us" => Some(Precision::Microsecond),
-        "ms" => Some(Precision::Millisecond),
-        "s" => Some(Precision::Second),
-        _ => None,
-    }
-}
-
-/// InfluxDB 3 `/api/v3/write_lp` precision names.
-fn v3_precision(name: &str) -> Option<TimeUnit> {
-    Some(match name {
-        "" | "auto" => TimeUnit::Auto,
-        "s" | "second" => TimeUnit::Fixed(Precision::Second),
-        "ms" | "millisecond" => TimeUnit::Fixed(Precision::Millisecond),
-        "us" | "u" | "microsecond" => TimeUnit::Fixed(Precision::Microsecond),
-        "ns" | "n" | "nanosecond" => TimeUnit::Fixed(Precision::Nanosecond),
-        _ => return None,
-    })
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
-}
-
-fn database_exists(store: &Store, db: &str) -> bool {
-    store.databases().iter().any(|d| d == db)
-}
-
-/// An error in the shape the flavor and endpoint use. `status`/`code` are the 2.x pair; 1.x and
-/// 3.x-style bodies use the status alone.
-fn flavor_error(
-    flavor: Flavor,
-    api: WriteApi,
-    status: u16,
-    code: &str,
-    message: &str,
-) -> HttpReply {
-    let mut reply = match (flavor, api) {
-        (Flavor::V1, _) => v1_error(status, message),
-        (Flavor::V3, WriteApi::V1 | WriteApi::V3) => v3_error(status, message),
-        _ => v2_error(code, message),
-    };
-    reply.status = status;
-    reply
-}
-
-fn forbidden(flavor: Flavor, api: WriteApi) -> HttpReply {
-    match (flavor, api) {
-        // Cloud's documentation answers a token without write permission with 401.
-        (Flavor::Cloud, _) => v2_error("unauthorized", "unauthorized access"),
-        (Flavor::V3, WriteApi::V1 | WriteApi::V3) => v3_error(403, "access denied"),
-        _ => v2_error("forbidden", "insufficient permissions for write"),
-    }
-}
-
-/// The answer to a body over the size limit.
-pub fn too_large(state: &State, api: WriteApi, limit: usize) -> HttpReply {
-    match state.config.flavor {
-        Flavor::V1 => v1_error(413, "Request Entity Too Large"),
-        Flavor::V2 => v2_error(
-            "request too large",
-            "unable to read data: points batch is too large",
-        ),
-        Flavor::Cloud => {
-            let mut reply = v2_error_with(
-                "invalid",
-                "cannot read data: points in batch is too large",
-                &[("maxLength", limit.min(i64::MAX as usize) as i64)],
-            );
-            reply.status = 413;
-            reply
-        }
-        Flavor::V3 => flavor_error(
-            Flavor::V3,
-            api,
-            413,
-            "request too large",
-            &format!("max request size ({limit} bytes) exceeded"),
-        ),
-    }
+/// The answer to a refused write, as the flavor and endpoint word it.
+fn refuse(state: &State, api: WriteApi, error: RequestError) -> HttpReply {
+    render(state.config.answering(Some(api)), &error)
 }
 
 /// Decodes, parses and stores the body; runs on a blocking thread.
 pub fn execute(
     state: &State,
-    plan: &WritePlan,
+    plan: &WriteRequest,
     principal: &Principal,
     raw: &[u8],
     encoding: &Encoding,
@@ -414,12 +80,10 @@ pub fn execute(
     let body: &[u8] = match encoding {
         Encoding::Identity => raw,
         Encoding::Unsupported(name) => {
-            return flavor_error(
-                flavor,
+            return refuse(
+                state,
                 plan.api,
-                400,
-                "invalid",
-                &format!("unacceptable content-encoding: {name}"),
+                RequestError::UnsupportedEncoding(name.clone()),
             );
         }
         Encoding::Gzip => match gzip::decode(raw, state.config.decompressed_limit()) {
@@ -427,7 +91,11 @@ pub fn execute(
                 decoded = data;
                 &decoded
             }
-            Err(failure) => return gzip_error(state, plan.api, &failure),
+            Err(failure) if failure.error == GzipError::TooLarge => {
+                let limit = state.config.decompressed_limit();
+                return refuse(state, plan.api, RequestError::TooLarge { limit });
+            }
+            Err(failure) => return refuse(state, plan.api, RequestError::Gzip(failure)),
         },
     };
     match flavor {
@@ -437,42 +105,11 @@ pub fn execute(
     }
 }
 
-fn gzip_error(state: &State, api: WriteApi, failure: &GzipFailure) -> HttpReply {
-    let flavor = state.config.flavor;
-    if failure.error == GzipError::TooLarge {
-        return too_large(state, api, state.config.decompressed_limit());
-    }
-    let message = failure.error.message();
-    match flavor {
-        Flavor::V1 => v1_error(400, &message),
-        // 2.x returns `gzip.NewReader`'s error unwrapped, which its error handler hides behind a
-        // 500; errors met while reading are wrapped, and only header/checksum ones are "invalid".
-        Flavor::V2 | Flavor::Cloud if failure.in_first_header => v2_error(
-            "internal error",
-            "An internal error has occurred - check server logs",
-        ),
-        Flavor::V2 | Flavor::Cloud => {
-            let code = match failure.error {
-                GzipError::Header | GzipError::Checksum => "invalid",
-                _ => "internal error",
-            };
-            v2_error(code, &format!("unable to read data: {message}"))
-        }
-        Flavor::V3 => flavor_error(
-            flavor,
-            api,
-            400,
-            "invalid",
-            &format!("error decoding gzip stream: {message}"),
-        ),
-    }
-}
-
 /// Parser settings of the flavor.
-fn parse_options(flavor: Flavor, plan: &WritePlan) -> ParseOptions {
-    let precision = match plan.unit {
-        TimeUnit::Fixed(p) => p,
-        TimeUnit::Auto => Precision::Nanosecond,
+fn parse_options(flavor: Flavor, plan: &WriteRequest) -> ParseOptions {
+    let precision = match plan.timestamps {
+        Timestamps::In(p) => p,
+        Timestamps::Auto => Precision::Nanosecond,
     };
     ParseOptions {
         parser: ParserOptions {
@@ -573,7 +210,7 @@ fn outcome(parse_errors: Vec<ParseError>, result: WriteResult) -> Outcome {
 
 fn write_options(
     state: &State,
-    plan: &WritePlan,
+    plan: &WriteRequest,
     db: &str,
     rp: Option<&str>,
     atomic: bool,
@@ -609,7 +246,7 @@ fn parse_against_store(store: &Store, options: &WriteOptions, body: &[u8]) -> Pa
 }
 
 /// Whether every line of the body failed to parse (1.x then answers with the parse errors alone).
-fn nothing_parsed(state: &State, plan: &WritePlan, body: &[u8]) -> Option<Vec<u8>> {
+fn nothing_parsed(state: &State, plan: &WriteRequest, body: &[u8]) -> Option<Vec<u8>> {
     let parsed = parse_batch(body, &parse_options(state.config.flavor, plan));
     let syntax = syntax_errors(&parsed.errors);
     let points = parsed.num_points + (parsed.errors.len() - syntax.len());
@@ -617,7 +254,7 @@ fn nothing_parsed(state: &State, plan: &WritePlan, body: &[u8]) -> Option<Vec<u8
 }
 
 /// InfluxDB 1.x (`services/httpd/handler.go serveWrite`, steps 8-12).
-fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
+fn write_v1(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     // The consistency level is checked after parsing and before writing: parse errors win.
     if !plan.consistency_ok {
         let message = nothing_parsed(state, plan, body);
@@ -632,10 +269,10 @@ fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
         Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
             return match nothing_parsed(state, plan, body) {
                 Some(message) => v1_error_bytes(400, &message),
-                None => v1_store_error(&error),
+                None => refuse(state, plan.api, RequestError::Store(error)),
             };
         }
-        Err(error) => return v1_store_error(&error),
+        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
     };
     let syntax = syntax_errors(&result.errors);
     if !syntax.is_empty() && result.points_written + result.points_dropped == 0 {
@@ -659,16 +296,6 @@ fn write_v1(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
         return v1_error_bytes(400, &concat(&[b"partial write: ", &listed, b" dropped=0"]));
     }
     HttpReply::no_content()
-}
-
-fn v1_store_error(error: &StoreError) -> HttpReply {
-    match error {
-        StoreError::DatabaseNotFound(_) => v1_error(404, &error.to_string()),
-        StoreError::Rejected(_) | StoreError::Invalid(_) => v1_error(400, &error.to_string()),
-        StoreError::RetentionPolicyNotFound(_) | StoreError::MemoryLimit { .. } => {
-            v1_error(500, &error.to_string())
-        }
-    }
 }
 
 /// A bucket resolved to a database and retention policy.
@@ -707,11 +334,11 @@ fn find_bucket(store: &Store, name: &str, rp_param: Option<&str>) -> Option<Buck
 }
 
 /// InfluxDB 2.x `/api/v2/write` and `/write` (http/write_handler.go, http/legacy), and Cloud.
-fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8]) -> HttpReply {
+fn write_v2(state: &State, plan: &WriteRequest, principal: &Principal, body: &[u8]) -> HttpReply {
     let flavor = state.config.flavor;
     if plan.api == WriteApi::V2 && flavor == Flavor::V2 {
-        if let Some(reply) = check_org(plan) {
-            return reply;
+        if let Err(error) = check_org(plan) {
+            return refuse(state, plan.api, error);
         }
     }
     let rp_param = if plan.api == WriteApi::V1 {
@@ -731,22 +358,23 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
         }
     }
     let Some(bucket) = bucket else {
-        return match plan.api {
-            WriteApi::V1 => v2_error("not found", "no dbrp mapping found"),
-            _ => v2_error(
-                "not found",
-                &format!("bucket {} not found", go_quote(&plan.db)),
-            ),
-        };
+        let name = plan.db.clone();
+        let v1_route = plan.api == WriteApi::V1;
+        return refuse(
+            state,
+            plan.api,
+            RequestError::BucketNotFound { name, v1_route },
+        );
     };
     if !principal.can_write(&bucket.db) {
-        return forbidden(flavor, plan.api);
+        let db = bucket.db.clone();
+        return refuse(state, plan.api, RequestError::Forbidden { user: None, db });
     }
     let options = write_options(state, plan, &bucket.db, Some(&bucket.rp), false);
     let outcome = if flavor == Flavor::Cloud {
         match state.store.write(body, &options) {
             Ok(result) => Outcome::from(result),
-            Err(error) => return store_error_v2(&error),
+            Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
         }
     } else {
         let parsed = parse_against_store(&state.store, &options, body);
@@ -757,7 +385,7 @@ fn write_v2(state: &State, plan: &WritePlan, principal: &Principal, body: &[u8])
         }
         match state.store.write_tables(parsed.tables, &options) {
             Ok(result) => outcome(parsed.errors, result),
-            Err(error) => return store_error_v2(&error),
+            Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
         }
     };
     if flavor == Flavor::Cloud {
@@ -796,31 +424,17 @@ fn retention_duration(store: &Store, bucket: &Bucket) -> i64 {
 }
 
 /// 2.x needs `org` or `orgID`; organizations are not stored, so any name is taken.
-fn check_org(plan: &WritePlan) -> Option<HttpReply> {
+fn check_org(plan: &WriteRequest) -> Result<(), RequestError> {
     let org = plan.org.as_deref().unwrap_or("");
     let org_id = plan.org_id.as_deref().unwrap_or("");
     if org.is_empty() && org_id.is_empty() {
-        return Some(v2_error("invalid", "Please provide either orgID or org"));
+        return Err(RequestError::OrgMissing);
     }
     if org.is_empty() && !is_id(org_id) {
-        let message = if org_id.len() != 16 {
-            "id must have a length of 16 bytes"
-        } else {
-            "invalid ID"
-        };
-        return Some(v2_error("invalid", message));
+        let wrong_length = org_id.len() != 16;
+        return Err(RequestError::OrgIdInvalid { wrong_length });
     }
-    None
-}
-
-fn store_error_v2(error: &StoreError) -> HttpReply {
-    match error {
-        StoreError::DatabaseNotFound(_) | StoreError::RetentionPolicyNotFound(_) => {
-            v2_error("not found", &error.to_string())
-        }
-        StoreError::Rejected(_) | StoreError::Invalid(_) => v2_error("invalid", &error.to_string()),
-        StoreError::MemoryLimit { .. } => v2_error("internal error", &error.to_string()),
-    }
+    Ok(())
 }
 
 /// Cloud Serverless: good points are written; rejected ones (up to 100) are listed with the
@@ -884,13 +498,12 @@ impl<'a> LineTexts<'a> {
 }
 
 /// InfluxDB 3 (`/api/v3/write_lp` and its v1/v2 compatibility routes).
-fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
+fn write_v3(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     if let Err(error) = std::str::from_utf8(body) {
-        let message = format!("body content is not valid utf8: {error}");
-        return flavor_error(Flavor::V3, plan.api, 400, "invalid", &message);
+        return refuse(state, plan.api, RequestError::NotUtf8(error.to_string()));
     }
     let options = write_options(state, plan, &plan.db, None, !plan.accept_partial);
-    let written = if plan.unit == TimeUnit::Auto {
+    let written = if plan.timestamps == Timestamps::Auto {
         // Timestamps are scaled after parsing, so the store is given built tables.
         let mut parsed = parse_against_store(&state.store, &options, body);
         if !plan.accept_partial {
@@ -913,18 +526,7 @@ fn write_v3(state: &State, plan: &WritePlan, body: &[u8]) -> HttpReply {
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(state, plan.api, &errors[0], body)
         }
-        Err(error @ StoreError::MemoryLimit { .. }) => {
-            return flavor_error(
-                Flavor::V3,
-                plan.api,
-                500,
-                "internal error",
-                &error.to_string(),
-            )
-        }
-        Err(error) => {
-            return flavor_error(Flavor::V3, plan.api, 400, "invalid", &error.to_string())
-        }
+        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
     };
     if outcome.errors.is_empty() {
         return HttpReply::no_content();
@@ -1035,22 +637,6 @@ fn auto_scale(t: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn precision_names_per_endpoint() {
-        assert_eq!(v1_precision("u"), Some(Precision::Microsecond));
-        assert_eq!(v1_precision("us"), None);
-        assert_eq!(v1_precision("µ"), None);
-        assert_eq!(v2_precision("us"), Some(Precision::Microsecond));
-        assert_eq!(v2_precision("u"), None);
-        assert_eq!(v2_precision("h"), None);
-        assert_eq!(
-            v3_precision("second"),
-            Some(TimeUnit::Fixed(Precision::Second))
-        );
-        assert_eq!(v3_precision(""), Some(TimeUnit::Auto));
-        assert_eq!(v3_precision("m"), None);
-    }
 
     #[test]
     fn auto_precision_guesses_by_magnitude() {
