@@ -127,7 +127,7 @@ impl Store {
             },
             atomic,
             create_database,
-            defer_compaction: false,
+            ..WriteOptions::default()
         };
         let result = raise(
             py,

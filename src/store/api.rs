@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::auto_precision::rescale_auto;
 use super::catalog::{check_database_name, normalize_duration, Catalog, RetentionPolicy};
 use super::measurement::Measurement;
 use super::write::{known_field_types, target_duration};
 use crate::columnar::{parse_batch, MeasurementTable, ParseOptions};
-use crate::line_protocol::{FieldType, ParseError};
+use crate::line_protocol::{ErrorKind, FieldType, ParseError};
 
 /// A store error that refuses a whole write or read, in InfluxDB's words (Display).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,13 @@ pub struct WriteOptions {
     pub parse: ParseOptions,
     /// Whole-or-nothing (2.x) instead of partial (1.x: good points written, bad ones dropped).
     pub atomic: bool,
+    /// Refuse the whole write when a line is malformed, while points refused at write time
+    /// (type conflicts, retention) are still dropped one by one: 2.x's policy, a 400 for a
+    /// syntax error and a 422 partial write for the rest. The error holds the syntax errors.
+    pub reject_malformed: bool,
+    /// InfluxDB 3's `auto` precision: lines are parsed as nanoseconds and each timestamp is then
+    /// read in the unit its magnitude suggests (seconds below 5e9, and so on).
+    pub auto_precision: bool,
     /// Create an unknown database (with an infinite `autogen` default policy) instead of failing.
     pub create_database: bool,
     /// Leave the merge of small runs that this write may trigger to a later
@@ -202,7 +210,17 @@ impl Store {
             .known_field_types
             .extend(known_field_types(&snapshot, options));
         drop(snapshot);
-        let parsed = parse_batch(data, &parse);
+        let mut parsed = parse_batch(data, &parse);
+        if options.reject_malformed && parsed.errors.iter().any(|e| e.kind == ErrorKind::Syntax) {
+            let syntax = parsed
+                .errors
+                .into_iter()
+                .filter(|e| e.kind == ErrorKind::Syntax);
+            return Err(StoreError::Rejected(syntax.collect()));
+        }
+        if options.auto_precision {
+            parsed.tables.iter_mut().for_each(rescale_auto);
+        }
         self.write_built(parsed.tables, parsed.errors, options, Some(data))
     }
 

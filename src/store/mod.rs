@@ -9,6 +9,7 @@
 //! - `read`: tables and listings from a snapshot.
 
 mod api;
+mod auto_precision;
 mod catalog;
 mod index;
 mod layout;

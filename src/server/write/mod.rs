@@ -8,10 +8,6 @@ mod request;
 
 pub use request::{normalize, Target, Timestamps, WriteRequest};
 
-use std::sync::Arc;
-
-use arrow_array::{Array, ArrayRef, RecordBatch, TimestampNanosecondArray};
-
 use super::auth::Principal;
 use super::bucket::{bucket_id, is_id, split_bucket};
 use super::error::RequestError;
@@ -22,7 +18,7 @@ use super::reply::HttpReply;
 use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with};
 use super::service::State;
 use super::{json, Flavor};
-use crate::columnar::{parse_batch, MeasurementTable, ParseOptions, ParsedBatch};
+use crate::columnar::{parse_batch, ParseOptions};
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
@@ -165,49 +161,6 @@ fn concat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 
-/// Points written and dropped, and every bad line in input order, over parse and store.
-struct Outcome {
-    written: usize,
-    dropped: usize,
-    /// Of `dropped`, the points older than the retention policy allows.
-    beyond_retention: usize,
-    errors: Vec<ParseError>,
-}
-
-impl From<WriteResult> for Outcome {
-    /// A result of `Store::write`, which already holds the parse errors.
-    fn from(result: WriteResult) -> Outcome {
-        Outcome {
-            written: result.points_written,
-            dropped: result.points_dropped,
-            beyond_retention: result.points_beyond_retention,
-            errors: result.errors,
-        }
-    }
-}
-
-/// A result of `Store::write_tables` joined with the errors of the parse that built the tables.
-fn outcome(parse_errors: Vec<ParseError>, result: WriteResult) -> Outcome {
-    let parse_rejected = parse_errors
-        .iter()
-        .filter(|e| e.kind == ErrorKind::Rejected)
-        .count();
-    let mut errors = parse_errors;
-    errors.extend(
-        result
-            .errors
-            .into_iter()
-            .filter(|e| e.kind == ErrorKind::Rejected),
-    );
-    errors.sort_by_key(|e| e.line);
-    Outcome {
-        written: result.points_written,
-        dropped: result.points_dropped + parse_rejected,
-        beyond_retention: result.points_beyond_retention,
-        errors,
-    }
-}
-
 fn write_options(
     state: &State,
     plan: &WriteRequest,
@@ -220,29 +173,13 @@ fn write_options(
         rp: rp.map(str::to_string),
         parse: parse_options(state.config.flavor, plan),
         atomic,
+        // 2.x refuses a body with a malformed line whole, and writes the rest of the others.
+        reject_malformed: state.config.flavor == Flavor::V2,
+        auto_precision: plan.timestamps == Timestamps::Auto,
         create_database: state.config.creates_databases(),
         // the service runs the merges after the answer is sent
         defer_compaction: true,
     }
-}
-
-/// Parses the body with the field types the target already has, so that a batch is judged
-/// against stored types (as `Store::write` does) when the server needs the parse errors before
-/// it writes.
-fn parse_against_store(store: &Store, options: &WriteOptions, body: &[u8]) -> ParsedBatch {
-    let mut parse = options.parse.clone();
-    let rp = options.rp.as_deref();
-    for measurement in store.measurements(&options.db, rp).unwrap_or_default() {
-        for (field, field_type) in store
-            .field_keys(&measurement, &options.db, rp)
-            .unwrap_or_default()
-        {
-            parse
-                .known_field_types
-                .push((measurement.clone(), field, field_type));
-        }
-    }
-    parse_batch(body, &parse)
 }
 
 /// Whether every line of the body failed to parse (1.x then answers with the parse errors alone).
@@ -371,28 +308,24 @@ fn write_v2(state: &State, plan: &WriteRequest, principal: &Principal, body: &[u
         return refuse(state, plan.api, RequestError::Forbidden { user: None, db });
     }
     let options = write_options(state, plan, &bucket.db, Some(&bucket.rp), false);
-    let outcome = if flavor == Flavor::Cloud {
-        match state.store.write(body, &options) {
-            Ok(result) => Outcome::from(result),
-            Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
-        }
-    } else {
-        let parsed = parse_against_store(&state.store, &options, body);
-        let syntax = syntax_errors(&parsed.errors);
-        if !syntax.is_empty() {
-            // 2.x refuses the whole body when any line is malformed.
+    let outcome = match state.store.write(body, &options) {
+        Ok(result) => result,
+        // 2.x refuses the whole body when any line is malformed (the store then lists them).
+        Err(StoreError::Rejected(errors)) if flavor == Flavor::V2 => {
+            let syntax: Vec<&ParseError> = errors.iter().collect();
             return v2_error_bytes("invalid", &quoted_errors(&syntax, body), &[]);
         }
-        match state.store.write_tables(parsed.tables, &options) {
-            Ok(result) => outcome(parsed.errors, result),
-            Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
-        }
+        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
     };
     if flavor == Flavor::Cloud {
         return cloud_outcome(&outcome, body);
     }
-    if outcome.dropped > 0 {
-        let partial = partial_reason(&outcome.errors, outcome.dropped, outcome.beyond_retention);
+    if outcome.points_dropped > 0 {
+        let partial = partial_reason(
+            &outcome.errors,
+            outcome.points_dropped,
+            outcome.points_beyond_retention,
+        );
         let reason = match partial.reason {
             Some(reason) => reason,
             None => summarise_dropped(
@@ -439,12 +372,12 @@ fn check_org(plan: &WriteRequest) -> Result<(), RequestError> {
 
 /// Cloud Serverless: good points are written; rejected ones (up to 100) are listed with the
 /// first one's line number.
-fn cloud_outcome(outcome: &Outcome, body: &[u8]) -> HttpReply {
+fn cloud_outcome(outcome: &WriteResult, body: &[u8]) -> HttpReply {
     const MAX_LISTED: usize = 100;
     let Some(first) = outcome.errors.first() else {
         return HttpReply::no_content();
     };
-    let prefix = if outcome.written > 0 {
+    let prefix = if outcome.points_written > 0 {
         "partial write has occurred, errors encountered on line(s):"
     } else {
         "failed to parse line protocol: errors encountered on line(s):"
@@ -503,25 +436,7 @@ fn write_v3(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
         return refuse(state, plan.api, RequestError::NotUtf8(error.to_string()));
     }
     let options = write_options(state, plan, &plan.db, None, !plan.accept_partial);
-    let written = if plan.timestamps == Timestamps::Auto {
-        // Timestamps are scaled after parsing, so the store is given built tables.
-        let mut parsed = parse_against_store(&state.store, &options, body);
-        if !plan.accept_partial {
-            if let Some(first) = parsed.errors.first() {
-                return v3_rejected(state, plan.api, first, body);
-            }
-        }
-        for table in &mut parsed.tables {
-            rescale_auto(table);
-        }
-        state
-            .store
-            .write_tables(parsed.tables, &options)
-            .map(|result| outcome(parsed.errors, result))
-    } else {
-        state.store.write(body, &options).map(Outcome::from)
-    };
-    let outcome = match written {
+    let outcome = match state.store.write(body, &options) {
         Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(state, plan.api, &errors[0], body)
@@ -598,58 +513,9 @@ fn iox_column_type(field_type: FieldType) -> &'static str {
     }
 }
 
-/// InfluxDB 3's `auto` precision: a timestamp below 5e9 is seconds, below 5e12 milliseconds,
-/// below 5e15 microseconds, otherwise nanoseconds (by absolute value). Lines were parsed as
-/// nanoseconds, so each time is scaled by its own guess.
-fn rescale_auto(table: &mut MeasurementTable) {
-    let Some(times) = table
-        .batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<TimestampNanosecondArray>()
-    else {
-        return;
-    };
-    let scaled: TimestampNanosecondArray = times
-        .unary::<_, arrow_array::types::TimestampNanosecondType>(auto_scale)
-        .with_data_type(times.data_type().clone());
-    let mut columns: Vec<ArrayRef> = table.batch.columns().to_vec();
-    columns[0] = Arc::new(scaled);
-    if let Ok(batch) = RecordBatch::try_new(table.batch.schema(), columns) {
-        table.batch = batch;
-    }
-}
-
-fn auto_scale(t: i64) -> i64 {
-    let magnitude = t.unsigned_abs() / 1_000_000_000;
-    let multiplier = if magnitude < 5 {
-        1_000_000_000
-    } else if magnitude < 5_000 {
-        1_000_000
-    } else if magnitude < 5_000_000 {
-        1_000
-    } else {
-        1
-    };
-    t.saturating_mul(multiplier)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auto_precision_guesses_by_magnitude() {
-        assert_eq!(auto_scale(1_700_000_000), 1_700_000_000_000_000_000);
-        assert_eq!(auto_scale(1_700_000_000_000), 1_700_000_000_000_000_000);
-        assert_eq!(auto_scale(1_700_000_000_000_000), 1_700_000_000_000_000_000);
-        assert_eq!(
-            auto_scale(1_700_000_000_000_000_000),
-            1_700_000_000_000_000_000
-        );
-        assert_eq!(auto_scale(-1_700_000_000), -1_700_000_000_000_000_000);
-        assert_eq!(auto_scale(0), 0);
-    }
 
     #[test]
     fn encodings_per_flavor() {
