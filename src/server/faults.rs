@@ -392,24 +392,28 @@ pub fn injected_reply(flavor: Flavor, api: WriteApi, action: &Action) -> HttpRep
 }
 
 /// Counts the write's points (inflating a gzip body) off the reactor and takes them from the
-/// quota. A body that does not inflate counts as no points: the write refuses it anyway.
+/// quota; `Ok` gives the inflated body, so that the write does not inflate it again. A body
+/// that does not inflate counts as no points: the write refuses it anyway.
 pub async fn check_quota(
     faults: Arc<Faults>,
     raw: Bytes,
     gzip: bool,
     decode_limit: usize,
-) -> Result<(), OverQuota> {
+) -> Result<Option<Bytes>, OverQuota> {
     let bytes = raw.len() as u64;
-    let points = tokio::task::spawn_blocking(move || {
+    let (points, inflated) = tokio::task::spawn_blocking(move || {
         if gzip {
-            gzip::decode(&raw, decode_limit).map_or(0, |body| count_points(&body))
+            match gzip::decode(&raw, decode_limit) {
+                Ok(body) => (count_points(&body), Some(Bytes::from(body))),
+                Err(_) => (0, None),
+            }
         } else {
-            count_points(&raw)
+            (count_points(&raw), None)
         }
     })
     .await
-    .unwrap_or(0);
-    faults.take_quota(points, bytes)
+    .unwrap_or((0, None));
+    faults.take_quota(points, bytes).map(|()| inflated)
 }
 
 /// The answer to an injected error, in the flavor's (and endpoint's) error shape.
@@ -423,6 +427,10 @@ pub fn error_reply(flavor: Flavor, api: WriteApi, error: &InjectedError) -> Http
             };
             let mut reply = HttpReply::new(error.status).header("Content-Type", content_type);
             reply.body = body.to_vec();
+            // A body given as 1.x's `{"error": ...}` gets 1.x's error header too.
+            reply.error = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("error")?.as_str().map(str::to_string));
             reply
         }
         None => shaped_error(

@@ -3,7 +3,7 @@
 
 use super::auth::AuthFailure;
 use super::error::RequestError;
-use super::gzip::GzipError;
+use super::gzip::{GzipError, GzipFailure};
 use super::reply::{v1_error, v2_code, v2_error, v2_error_with, v3_error, HttpReply};
 use super::v3_release::V3Release;
 use super::write::WriteApi;
@@ -63,67 +63,14 @@ pub fn render(to: Answering, error: &RequestError) -> HttpReply {
             }
             _ => v2_error("unauthorized", "unauthorized access"),
         },
-        RequestError::Forbidden { user, db } => match (flavor, api) {
-            (Flavor::V1, _) => {
-                let message = match user {
-                    Some(user) => format!(
-                        "{} user is not authorized to write to database {}",
-                        go_quote(user),
-                        go_quote(db)
-                    ),
-                    None => format!("user is required to write to database {}", go_quote(db)),
-                };
-                v1_error(403, &message)
-            }
-            // Cloud's documentation answers a token without write permission with 401.
-            (Flavor::Cloud, _) => v2_error("unauthorized", "unauthorized access"),
-            (Flavor::V3, Some(WriteApi::V1 | WriteApi::V3)) => v3_error(403, "access denied"),
-            _ => v2_error("forbidden", "insufficient permissions for write"),
-        },
-        RequestError::TooLarge { limit } => match flavor {
-            Flavor::V1 => v1_error(413, "Request Entity Too Large"),
-            Flavor::V2 => v2_error(
-                "request too large",
-                "unable to read data: points batch is too large",
-            ),
-            Flavor::Cloud => {
-                let mut reply = v2_error_with(
-                    "invalid",
-                    "cannot read data: points in batch is too large",
-                    &[("maxLength", (*limit).min(i64::MAX as usize) as i64)],
-                );
-                reply.status = 413;
-                reply
-            }
-            Flavor::V3 => shaped(413, &format!("max request size ({limit} bytes) exceeded")),
-        },
+        RequestError::Forbidden { user, db } => forbidden(to, user.as_deref(), db),
+        RequestError::TooLarge { limit } => too_large(to, *limit),
         RequestError::BodyRead(message) => match flavor {
             Flavor::V1 => v1_error(400, message),
             Flavor::V3 => v3_error(400, &format!("client disconnected: {message}")),
             _ => v2_error("internal error", &format!("unable to read data: {message}")),
         },
-        RequestError::InvalidPrecision(name) => match (flavor, api) {
-            (Flavor::V1, Some(WriteApi::V2)) => shaped(
-                400,
-                &format!("invalid precision {} (use ns, us, ms or s)", go_quote(name)),
-            ),
-            (Flavor::V1, _) => shaped(
-                400,
-                &format!(
-                    "invalid precision {} (use n, u, ms, s, m or h)",
-                    go_quote(name)
-                ),
-            ),
-            (Flavor::V3, _) => shaped(400, &format!("invalid precision value {}", go_quote(name))),
-            (Flavor::Cloud, Some(WriteApi::V1)) => shaped(
-                400,
-                "invalid precision; valid precision units are ns, us, ms, s, m, and h",
-            ),
-            _ => shaped(
-                400,
-                "invalid precision; valid precision units are ns, us, ms, and s",
-            ),
-        },
+        RequestError::InvalidPrecision(name) => invalid_precision(to, name),
         RequestError::MissingTarget { param } => match (flavor, api) {
             (Flavor::V1, _) => v1_error(400, "database is required"),
             (Flavor::V3, _) => shaped(400, &format!("missing query parameter '{param}'")),
@@ -164,31 +111,119 @@ pub fn render(to: Answering, error: &RequestError) -> HttpReply {
         RequestError::UnsupportedEncoding(name) => {
             shaped(400, &format!("unacceptable content-encoding: {name}"))
         }
-        RequestError::Gzip(failure) => {
-            let message = failure.error.message();
-            match flavor {
-                Flavor::V1 => v1_error(400, &message),
-                // 2.x returns `gzip.NewReader`'s error unwrapped, which its error handler hides
-                // behind a 500; errors met while reading are wrapped, and only header/checksum
-                // ones are "invalid".
-                Flavor::V2 | Flavor::Cloud if failure.in_first_header => v2_error(
-                    "internal error",
-                    "An internal error has occurred - check server logs",
-                ),
-                Flavor::V2 | Flavor::Cloud => {
-                    let code = match failure.error {
-                        GzipError::Header | GzipError::Checksum => "invalid",
-                        _ => "internal error",
-                    };
-                    v2_error(code, &format!("unable to read data: {message}"))
-                }
-                Flavor::V3 => shaped(400, &format!("error decoding gzip stream: {message}")),
-            }
-        }
+        RequestError::Gzip(failure) => gzip(to, failure),
         RequestError::NotUtf8(message) => {
             shaped(400, &format!("body content is not valid utf8: {message}"))
         }
         RequestError::Store(error) => store_error(flavor, api, error),
+    }
+}
+
+/// 1.x names the user; Cloud answers 401; 3.x's own routes say `access denied`.
+fn forbidden(to: Answering, user: Option<&str>, db: &str) -> HttpReply {
+    let Answering { flavor, api, .. } = to;
+    match (flavor, api) {
+        (Flavor::V1, _) => {
+            let message = match user {
+                Some(user) => format!(
+                    "{} user is not authorized to write to database {}",
+                    go_quote(user),
+                    go_quote(db)
+                ),
+                None => format!("user is required to write to database {}", go_quote(db)),
+            };
+            v1_error(403, &message)
+        }
+        // Cloud's documentation answers a token without write permission with 401.
+        (Flavor::Cloud, _) => v2_error("unauthorized", "unauthorized access"),
+        (Flavor::V3, Some(WriteApi::V1 | WriteApi::V3)) => v3_error(403, "access denied"),
+        _ => v2_error("forbidden", "insufficient permissions for write"),
+    }
+}
+
+/// A body over the limit: each product's status and words (Cloud adds `maxLength`).
+fn too_large(to: Answering, limit: usize) -> HttpReply {
+    let Answering { flavor, api, .. } = to;
+    match flavor {
+        Flavor::V1 => v1_error(413, "Request Entity Too Large"),
+        Flavor::V2 => v2_error(
+            "request too large",
+            "unable to read data: points batch is too large",
+        ),
+        Flavor::Cloud => {
+            let mut reply = v2_error_with(
+                "invalid",
+                "cannot read data: points in batch is too large",
+                &[("maxLength", limit.min(i64::MAX as usize) as i64)],
+            );
+            reply.status = 413;
+            reply
+        }
+        Flavor::V3 => shaped(
+            flavor,
+            api,
+            413,
+            &format!("max request size ({limit} bytes) exceeded"),
+        ),
+    }
+}
+
+/// Each endpoint lists the precision names it takes.
+fn invalid_precision(to: Answering, name: &str) -> HttpReply {
+    let Answering { flavor, api, .. } = to;
+    let shaped = |status: u16, message: &str| shaped(flavor, api, status, message);
+    match (flavor, api) {
+        (Flavor::V1, Some(WriteApi::V2)) => shaped(
+            400,
+            &format!("invalid precision {} (use ns, us, ms or s)", go_quote(name)),
+        ),
+        (Flavor::V1, _) => shaped(
+            400,
+            &format!(
+                "invalid precision {} (use n, u, ms, s, m or h)",
+                go_quote(name)
+            ),
+        ),
+        (Flavor::V3, _) => shaped(400, &format!("invalid precision value {}", go_quote(name))),
+        (Flavor::Cloud, Some(WriteApi::V1)) => shaped(
+            400,
+            "invalid precision; valid precision units are ns, us, ms, s, m, and h",
+        ),
+        _ => shaped(
+            400,
+            "invalid precision; valid precision units are ns, us, ms, and s",
+        ),
+    }
+}
+
+/// A gzip body that does not inflate.
+fn gzip(to: Answering, failure: &GzipFailure) -> HttpReply {
+    let Answering { flavor, api, .. } = to;
+    {
+        let message = failure.error.message();
+        match flavor {
+            Flavor::V1 => v1_error(400, &message),
+            // 2.x returns `gzip.NewReader`'s error unwrapped, which its error handler hides
+            // behind a 500; errors met while reading are wrapped, and only header/checksum
+            // ones are "invalid".
+            Flavor::V2 | Flavor::Cloud if failure.in_first_header => v2_error(
+                "internal error",
+                "An internal error has occurred - check server logs",
+            ),
+            Flavor::V2 | Flavor::Cloud => {
+                let code = match failure.error {
+                    GzipError::Header | GzipError::Checksum => "invalid",
+                    _ => "internal error",
+                };
+                v2_error(code, &format!("unable to read data: {message}"))
+            }
+            Flavor::V3 => shaped(
+                flavor,
+                api,
+                400,
+                &format!("error decoding gzip stream: {message}"),
+            ),
+        }
     }
 }
 

@@ -8,6 +8,9 @@ pub struct HttpReply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The message of an error answer in 1.x's `{"error"}` shape, kept for what 1.x writes
+    /// from it besides the body (`X-Influxdb-Error`, the CSV and pretty error bodies).
+    pub error: Option<String>,
 }
 
 /// `X-Influxdb-Error` carries at most this many bytes of the message (1.x).
@@ -19,6 +22,7 @@ impl HttpReply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            error: None,
         }
     }
 
@@ -36,6 +40,7 @@ impl HttpReply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into_bytes(),
+            error: None,
         }
     }
 
@@ -47,6 +52,7 @@ impl HttpReply {
                 ("X-Content-Type-Options".into(), "nosniff".into()),
             ],
             body: body.as_bytes().to_vec(),
+            error: None,
         }
     }
 
@@ -68,7 +74,8 @@ pub fn v1_error_bytes(status: u16, message: &[u8]) -> HttpReply {
     let mut body = String::from("{\"error\":");
     json::push_go_bytes(&mut body, message);
     body.push_str("}\n");
-    let reply = HttpReply::json(status, "application/json", body);
+    let mut reply = HttpReply::json(status, "application/json", body);
+    reply.error = Some(crate::text::lossy_utf8(message).into_owned());
     if status == 401 {
         reply.header("WWW-Authenticate", "Basic realm=\"InfluxDB\"")
     } else {

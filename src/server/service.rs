@@ -338,12 +338,17 @@ async fn serve_write(
         Err(error) => return refuse(error),
     };
     seen.body = raw.clone();
+    let (mut raw, mut encoding) = (raw, encoding);
     if let (true, Some(faults)) = (quota, &state.config.faults) {
         let limit = state.config.decompressed_limit();
-        if let Err(over) = faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await
-        {
-            seen.fault = Some("quota");
-            return faults::quota_reply(state.config.flavor, api, &over);
+        match faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await {
+            Err(over) => {
+                seen.fault = Some("quota");
+                return faults::quota_reply(state.config.flavor, api, &over);
+            }
+            // The quota inflated the body to count its points; the write takes it as it is.
+            Ok(Some(inflated)) => (raw, encoding) = (inflated, Encoding::Identity),
+            Ok(None) => {}
         }
     }
     let writer = state.clone();
@@ -485,11 +490,9 @@ fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&
         && reply.status != 401
         && !reply.has_header("X-Influxdb-Error")
     {
-        if let Some(message) = v1_error_message(&reply.body) {
-            reply.headers.push((
-                "X-Influxdb-Error".into(),
-                super::reply::header_text(&message, 1024),
-            ));
+        if let Some(message) = &reply.error {
+            let text = super::reply::header_text(message, 1024);
+            reply.headers.push(("X-Influxdb-Error".into(), text));
         }
     }
 }
@@ -510,7 +513,7 @@ fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
     if !(csv || pretty) || reply.status < 400 {
         return;
     }
-    let Some(message) = v1_error_message(&reply.body) else {
+    let Some(message) = reply.error.clone() else {
         return;
     };
     let (content_type, body) = if csv {
@@ -538,12 +541,6 @@ fn csv_field(field: &str) -> String {
     } else {
         field.to_string()
     }
-}
-
-/// The `error` member of a 1.x JSON error body.
-fn v1_error_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.get("error")?.as_str().map(str::to_string)
 }
 
 fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {

@@ -48,11 +48,7 @@ pub(crate) fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpRe
         json.to_compact()
     };
     body.push('\n');
-    HttpReply {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.into_bytes(),
-    }
+    HttpReply::json(status, "application/json", body)
 }
 
 /// `GET`/`POST /query`. `params` are the query-string pairs followed by the pairs of a

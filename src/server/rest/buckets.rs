@@ -378,11 +378,7 @@ fn delete(ctx: &QueryContext, id: &str, params: &[(String, String)]) -> HttpRepl
     match ctx.store.drop_database(&bucket.db) {
         Ok(()) => {
             registry::forget(id);
-            HttpReply {
-                status: 204,
-                headers: Vec::new(),
-                body: Vec::new(),
-            }
+            HttpReply::no_content()
         }
         Err(error) => v2_error("internal error", &error.to_string()),
     }

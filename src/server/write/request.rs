@@ -140,15 +140,11 @@ fn v2(request: WriteRequest, params: &Params, now: i64) -> Result<WriteRequest, 
 
 /// InfluxDB 2.x's v1-compatibility `/write` (http/legacy/write_handler.go).
 fn v2_compatibility(
-    mut request: WriteRequest,
+    request: WriteRequest,
     params: &Params,
     now: i64,
 ) -> Result<WriteRequest, RequestError> {
-    request.db = params.get("db").to_string();
-    request.rp = non_empty(params.get("rp"));
-    if request.db.is_empty() {
-        return Err(RequestError::MissingTarget { param: "db" });
-    }
+    let mut request = db_and_rp(request, params)?;
     // The precision is not checked: the parser scales only `us`, `ms` and `s` and treats
     // anything else as nanoseconds, while the default time is still truncated to whatever unit
     // the name means.
@@ -167,15 +163,11 @@ fn v2_compatibility(
 
 /// Cloud's v1-compatibility `/write`: 1.x and 2.x precision names.
 fn cloud_compatibility(
-    mut request: WriteRequest,
+    request: WriteRequest,
     params: &Params,
     now: i64,
 ) -> Result<WriteRequest, RequestError> {
-    request.db = params.get("db").to_string();
-    request.rp = non_empty(params.get("rp"));
-    if request.db.is_empty() {
-        return Err(RequestError::MissingTarget { param: "db" });
-    }
+    let request = db_and_rp(request, params)?;
     let name = params.get("precision");
     let precision = v1_precision(name)
         .or_else(|| v2_precision(name))
@@ -233,6 +225,16 @@ fn v3(
             user: None,
             db: request.db,
         });
+    }
+    Ok(request)
+}
+
+/// The `db` and `rp` of a v1-compatibility `/write`; `db` is required.
+fn db_and_rp(mut request: WriteRequest, params: &Params) -> Result<WriteRequest, RequestError> {
+    request.db = params.get("db").to_string();
+    request.rp = non_empty(params.get("rp"));
+    if request.db.is_empty() {
+        return Err(RequestError::MissingTarget { param: "db" });
     }
     Ok(request)
 }
