@@ -27,6 +27,7 @@ mod reply;
 mod request_id;
 mod rest;
 mod service;
+mod status;
 mod user;
 mod v3_release;
 mod write;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::Full;
@@ -26,10 +26,10 @@ use super::render::render;
 use super::reply::HttpReply;
 use super::request_id;
 use super::rest;
+use super::status;
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
 use crate::store::Store;
-use crate::text::{format_go_duration, format_rfc3339_nano};
 
 /// What every request of a server shares.
 pub struct State {
@@ -245,10 +245,10 @@ async fn dispatch(
         Route::Query | Route::Buckets | Route::Orgs => {
             serve_query(state, route, head, body, principal, seen).await
         }
-        Route::Ping => ping(state, head),
+        Route::Ping => status::ping(&state.config, &head.params),
         Route::Status => HttpReply::no_content(),
-        Route::Health => health(state),
-        Route::Ready => ready(state),
+        Route::Health => status::health(&state.config),
+        Route::Ready => status::ready(state.started),
         Route::NotFound => refuse(state, RequestError::NotFound),
     }
 }
@@ -404,59 +404,6 @@ async fn run_blocking(work: impl FnOnce() -> HttpReply + Send + 'static) -> Http
         Ok(reply) => reply,
         Err(_) => HttpReply::text(500, "internal error\n"),
     }
-}
-
-fn ping(state: &State, head: &Head) -> HttpReply {
-    let version = state.config.version();
-    match state.config.flavor {
-        Flavor::V1 => {
-            let verbose = head
-                .params
-                .get_opt("verbose")
-                .is_some_and(|v| !matches!(v, "" | "0" | "false"));
-            if verbose {
-                let body = super::json::object(&[("version", version)]);
-                HttpReply::json(200, "application/json", body)
-            } else {
-                HttpReply::no_content()
-            }
-        }
-        Flavor::V3 => {
-            let body = super::json::object(&[("version", version), ("revision", "influxlp")]);
-            HttpReply::json(200, "application/json", body)
-        }
-        Flavor::V2 | Flavor::Cloud => HttpReply::no_content(),
-    }
-}
-
-fn health(state: &State) -> HttpReply {
-    let version = super::json::string(state.config.version());
-    match state.config.flavor {
-        Flavor::V3 => HttpReply::text(200, "OK"),
-        Flavor::V1 => HttpReply::json(
-            200,
-            "application/json",
-            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version}}}"),
-        ),
-        Flavor::V2 | Flavor::Cloud => HttpReply::json(
-            200,
-            "application/json; charset=utf-8",
-            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version},\"commit\":\"influxlp\"}}"),
-        ),
-    }
-}
-
-/// 2.x `/ready`: `{"status":"ready","started":"<RFC 3339>","up":"<Go duration>"}`.
-fn ready(state: &State) -> HttpReply {
-    let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let up = state.started.elapsed().unwrap_or_default();
-    let nanos = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-    let body = format!(
-        "{{\"status\":\"ready\",\"started\":\"{}\",\"up\":\"{}\"}}",
-        format_rfc3339_nano(nanos(started)),
-        format_go_duration(nanos(up))
-    );
-    HttpReply::json(200, "application/json; charset=utf-8", body)
 }
 
 fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {

@@ -5,30 +5,10 @@ mod buckets;
 mod orgs;
 mod registry;
 
-use crate::server::query::QueryContext;
-use crate::server::reply::HttpReply;
-
 #[cfg(test)]
 pub(crate) use orgs::DEFAULT_ORG;
 
 /// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
-pub fn handle_buckets(
-    ctx: &QueryContext,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    buckets::serve(ctx, method, path, params, body)
-}
-
+pub use buckets::serve as handle_buckets;
 /// `/api/v2/orgs` and `/api/v2/orgs/...`; `path` is the full request path.
-pub fn handle_orgs(
-    ctx: &QueryContext,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    orgs::serve(ctx, method, path, params, body)
-}
+pub use orgs::serve as handle_orgs;

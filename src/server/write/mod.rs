@@ -6,7 +6,7 @@
 
 mod request;
 
-pub use request::{normalize, Target, Timestamps, WriteRequest};
+pub use request::{normalize, Encoding, Target, Timestamps, WriteRequest};
 
 use super::auth::Principal;
 use super::bucket::{bucket_id, is_id, split_bucket};
@@ -33,29 +33,6 @@ pub enum WriteApi {
     V2,
     /// `POST /api/v3/write_lp`.
     V3,
-}
-
-/// How the body is encoded, as the flavor reads `Content-Encoding`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Encoding {
-    Identity,
-    Gzip,
-    /// Refused (InfluxDB 3 takes only `gzip` and `identity`).
-    Unsupported(String),
-}
-
-impl Encoding {
-    pub fn of(flavor: Flavor, header: Option<&str>) -> Encoding {
-        match (flavor, header) {
-            (_, Some("gzip")) => Encoding::Gzip,
-            (Flavor::V2 | Flavor::Cloud, Some("x-gzip")) => Encoding::Gzip,
-            (Flavor::V3, Some(other)) if other != "identity" => {
-                Encoding::Unsupported(other.to_string())
-            }
-            // 1.x decodes exactly `gzip`; anything else is read as it is.
-            _ => Encoding::Identity,
-        }
-    }
 }
 
 /// The answer to a refused write, as the flavor and endpoint word it.
@@ -102,7 +79,7 @@ pub fn execute(
 }
 
 /// Parser settings of the flavor.
-fn parse_options(flavor: Flavor, plan: &WriteRequest) -> ParseOptions {
+fn parse_options(plan: &WriteRequest) -> ParseOptions {
     let precision = match plan.timestamps {
         Timestamps::In(p) => p,
         Timestamps::Auto => Precision::Nanosecond,
@@ -111,9 +88,8 @@ fn parse_options(flavor: Flavor, plan: &WriteRequest) -> ParseOptions {
         parser: ParserOptions {
             precision,
             default_time: plan.default_time,
-            // Stock 1.x refuses unsigned values; 2.x and 3.x take them.
-            allow_unsigned: flavor != Flavor::V1,
-            reserved_tag_keys: matches!(flavor, Flavor::V2 | Flavor::Cloud),
+            allow_unsigned: plan.allow_unsigned,
+            reserved_tag_keys: plan.reserved_tag_keys,
         },
         stop_at_first_error: false,
         known_field_types: Vec::new(),
@@ -171,10 +147,9 @@ fn write_options(
     WriteOptions {
         db: db.to_string(),
         rp: rp.map(str::to_string),
-        parse: parse_options(state.config.flavor, plan),
+        parse: parse_options(plan),
         atomic,
-        // 2.x refuses a body with a malformed line whole, and writes the rest of the others.
-        reject_malformed: state.config.flavor == Flavor::V2,
+        reject_malformed: plan.reject_malformed,
         auto_precision: plan.timestamps == Timestamps::Auto,
         create_database: state.config.creates_databases(),
         // the service runs the merges after the answer is sent
@@ -183,8 +158,8 @@ fn write_options(
 }
 
 /// Whether every line of the body failed to parse (1.x then answers with the parse errors alone).
-fn nothing_parsed(state: &State, plan: &WriteRequest, body: &[u8]) -> Option<Vec<u8>> {
-    let parsed = parse_batch(body, &parse_options(state.config.flavor, plan));
+fn nothing_parsed(plan: &WriteRequest, body: &[u8]) -> Option<Vec<u8>> {
+    let parsed = parse_batch(body, &parse_options(plan));
     let syntax = syntax_errors(&parsed.errors);
     let points = parsed.num_points + (parsed.errors.len() - syntax.len());
     (!syntax.is_empty() && points == 0).then(|| quoted_errors(&syntax, body))
@@ -194,7 +169,7 @@ fn nothing_parsed(state: &State, plan: &WriteRequest, body: &[u8]) -> Option<Vec
 fn write_v1(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     // The consistency level is checked after parsing and before writing: parse errors win.
     if !plan.consistency_ok {
-        let message = nothing_parsed(state, plan, body);
+        let message = nothing_parsed(plan, body);
         return v1_error_bytes(
             400,
             message.as_deref().unwrap_or(b"invalid consistency level"),
@@ -204,7 +179,7 @@ fn write_v1(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     let result = match state.store.write(body, &options) {
         Ok(result) => result,
         Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
-            return match nothing_parsed(state, plan, body) {
+            return match nothing_parsed(plan, body) {
                 Some(message) => v1_error_bytes(400, &message),
                 None => refuse(state, plan.api, RequestError::Store(error)),
             };

@@ -20,6 +20,29 @@ pub enum Timestamps {
     Auto,
 }
 
+/// How the body is encoded, as the flavor reads `Content-Encoding`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+    /// Refused (InfluxDB 3 takes only `gzip` and `identity`).
+    Unsupported(String),
+}
+
+impl Encoding {
+    pub fn of(flavor: Flavor, header: Option<&str>) -> Encoding {
+        match (flavor, header) {
+            (_, Some("gzip")) => Encoding::Gzip,
+            (Flavor::V2 | Flavor::Cloud, Some("x-gzip")) => Encoding::Gzip,
+            (Flavor::V3, Some(other)) if other != "identity" => {
+                Encoding::Unsupported(other.to_string())
+            }
+            // 1.x decodes exactly `gzip`; anything else is read as it is.
+            _ => Encoding::Identity,
+        }
+    }
+}
+
 /// Everything decided before the body is read.
 #[derive(Debug, Clone)]
 pub struct WriteRequest {
@@ -37,6 +60,12 @@ pub struct WriteRequest {
     pub accept_partial: bool,
     pub org: Option<String>,
     pub org_id: Option<String>,
+    /// Unsigned (`1u`) field values: stock 1.x refuses them; 2.x and 3.x take them.
+    pub allow_unsigned: bool,
+    /// 2.x and Cloud refuse the tag keys they reserve (`_field`, `_measurement`, `time`).
+    pub reserved_tag_keys: bool,
+    /// 2.x refuses a body with a malformed line whole, and writes the rest of the others.
+    pub reject_malformed: bool,
 }
 
 /// What the checks before the body need besides the request.
@@ -64,6 +93,9 @@ pub fn normalize(
         accept_partial: true,
         org: params.get_opt("org").map(str::to_string),
         org_id: params.get_opt("orgID").map(str::to_string),
+        allow_unsigned: target.flavor != Flavor::V1,
+        reserved_tag_keys: matches!(target.flavor, Flavor::V2 | Flavor::Cloud),
+        reject_malformed: target.flavor == Flavor::V2,
     };
     match (target.flavor, api) {
         (Flavor::V1, _) => v1(target, request, params, now),
