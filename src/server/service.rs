@@ -243,7 +243,7 @@ async fn dispatch(
     match route {
         Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
         Route::Query | Route::Buckets | Route::Orgs => {
-            serve_query(state, route, head, body, principal, seen).await
+            serve_read(state, route, head, body, principal, seen).await
         }
         Route::Ping => status::ping(&state.config, &head.params),
         Route::Status => HttpReply::no_content(),
@@ -361,7 +361,9 @@ async fn serve_write(
     reply
 }
 
-async fn serve_query(
+/// `/query` and the 2.x REST APIs: the body (a urlencoded form adds parameters) then the
+/// handler, off the reactor.
+async fn serve_read(
     state: &Arc<State>,
     route: Route,
     head: &Head,

@@ -3,7 +3,7 @@
 
 use super::authorize::authorize;
 use super::execute::{run_statements, Session};
-use super::parser::{parse_query_with, Params};
+use super::parser::{parse_query_with, BoundParams};
 use super::results::{chunked_results, results_json, Epoch};
 use super::{reply_json, Flavor, HttpReply, QueryContext};
 use crate::server::reply::{v1_error, v2_error, v3_error};
@@ -38,8 +38,8 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        None => Params::new(),
-        Some(text) => match serde_json::from_str::<Params>(text) {
+        None => BoundParams::new(),
+        Some(text) => match serde_json::from_str::<BoundParams>(text) {
             Ok(map) => map,
             Err(error) => {
                 let message = format!("error parsing query parameters: {error}");
