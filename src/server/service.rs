@@ -353,8 +353,14 @@ async fn serve_write(
     }
     let writer = state.clone();
     let principal = principal.clone();
-    let reply =
-        run_blocking(move || write::execute(&writer, &plan, &principal, &raw, &encoding)).await;
+    let reply = run_blocking(move || {
+        let ctx = write::WriteContext {
+            store: &writer.store,
+            config: &writer.config,
+        };
+        write::execute(&ctx, &plan, &principal, &raw, &encoding)
+    })
+    .await;
     // Merges of small runs that the write made due run after it is answered, off its latency.
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.compact_pending());

@@ -16,7 +16,7 @@ use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
 use super::render::render;
 use super::reply::HttpReply;
 use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with};
-use super::service::State;
+use super::ServerConfig;
 use super::{json, Flavor};
 use crate::columnar::{parse_batch, ParseOptions};
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
@@ -35,46 +35,53 @@ pub enum WriteApi {
     V3,
 }
 
+/// What the write route uses of the server: its store and its settings (not the service's
+/// authentication or clock).
+pub struct WriteContext<'a> {
+    pub store: &'a Store,
+    pub config: &'a ServerConfig,
+}
+
 /// The answer to a refused write, as the flavor and endpoint word it.
-fn refuse(state: &State, api: WriteApi, error: RequestError) -> HttpReply {
-    render(state.config.answering(Some(api)), &error)
+fn refuse(ctx: &WriteContext, api: WriteApi, error: RequestError) -> HttpReply {
+    render(ctx.config.answering(Some(api)), &error)
 }
 
 /// Decodes, parses and stores the body; runs on a blocking thread.
 pub fn execute(
-    state: &State,
+    ctx: &WriteContext,
     plan: &WriteRequest,
     principal: &Principal,
     raw: &[u8],
     encoding: &Encoding,
 ) -> HttpReply {
-    let flavor = state.config.flavor;
+    let flavor = ctx.config.flavor;
     let decoded;
     let body: &[u8] = match encoding {
         Encoding::Identity => raw,
         Encoding::Unsupported(name) => {
             return refuse(
-                state,
+                ctx,
                 plan.api,
                 RequestError::UnsupportedEncoding(name.clone()),
             );
         }
-        Encoding::Gzip => match gzip::decode(raw, state.config.decompressed_limit()) {
+        Encoding::Gzip => match gzip::decode(raw, ctx.config.decompressed_limit()) {
             Ok(data) => {
                 decoded = data;
                 &decoded
             }
             Err(failure) if failure.error == GzipError::TooLarge => {
-                let limit = state.config.decompressed_limit();
-                return refuse(state, plan.api, RequestError::TooLarge { limit });
+                let limit = ctx.config.decompressed_limit();
+                return refuse(ctx, plan.api, RequestError::TooLarge { limit });
             }
-            Err(failure) => return refuse(state, plan.api, RequestError::Gzip(failure)),
+            Err(failure) => return refuse(ctx, plan.api, RequestError::Gzip(failure)),
         },
     };
     match flavor {
-        Flavor::V1 => write_v1(state, plan, body),
-        Flavor::V2 | Flavor::Cloud => write_v2(state, plan, principal, body),
-        Flavor::V3 => write_v3(state, plan, body),
+        Flavor::V1 => write_v1(ctx, plan, body),
+        Flavor::V2 | Flavor::Cloud => write_v2(ctx, plan, principal, body),
+        Flavor::V3 => write_v3(ctx, plan, body),
     }
 }
 
@@ -138,7 +145,7 @@ fn concat(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 fn write_options(
-    state: &State,
+    ctx: &WriteContext,
     plan: &WriteRequest,
     db: &str,
     rp: Option<&str>,
@@ -151,7 +158,7 @@ fn write_options(
         atomic,
         reject_malformed: plan.reject_malformed,
         auto_precision: plan.timestamps == Timestamps::Auto,
-        create_database: state.config.creates_databases(),
+        create_database: ctx.config.creates_databases(),
         // the service runs the merges after the answer is sent
         defer_compaction: true,
     }
@@ -166,7 +173,7 @@ fn nothing_parsed(plan: &WriteRequest, body: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// InfluxDB 1.x (`services/httpd/handler.go serveWrite`, steps 8-12).
-fn write_v1(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
+fn write_v1(ctx: &WriteContext, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     // The consistency level is checked after parsing and before writing: parse errors win.
     if !plan.consistency_ok {
         let message = nothing_parsed(plan, body);
@@ -175,16 +182,16 @@ fn write_v1(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
             message.as_deref().unwrap_or(b"invalid consistency level"),
         );
     }
-    let options = write_options(state, plan, &plan.db, plan.rp.as_deref(), false);
-    let result = match state.store.write(body, &options) {
+    let options = write_options(ctx, plan, &plan.db, plan.rp.as_deref(), false);
+    let result = match ctx.store.write(body, &options) {
         Ok(result) => result,
         Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
             return match nothing_parsed(plan, body) {
                 Some(message) => v1_error_bytes(400, &message),
-                None => refuse(state, plan.api, RequestError::Store(error)),
+                None => refuse(ctx, plan.api, RequestError::Store(error)),
             };
         }
-        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
+        Err(error) => return refuse(ctx, plan.api, RequestError::Store(error)),
     };
     let syntax = syntax_errors(&result.errors);
     if !syntax.is_empty() && result.points_written + result.points_dropped == 0 {
@@ -246,11 +253,16 @@ fn find_bucket(store: &Store, name: &str, rp_param: Option<&str>) -> Option<Buck
 }
 
 /// InfluxDB 2.x `/api/v2/write` and `/write` (http/write_handler.go, http/legacy), and Cloud.
-fn write_v2(state: &State, plan: &WriteRequest, principal: &Principal, body: &[u8]) -> HttpReply {
-    let flavor = state.config.flavor;
+fn write_v2(
+    ctx: &WriteContext,
+    plan: &WriteRequest,
+    principal: &Principal,
+    body: &[u8],
+) -> HttpReply {
+    let flavor = ctx.config.flavor;
     if plan.api == WriteApi::V2 && flavor == Flavor::V2 {
         if let Err(error) = check_org(plan) {
-            return refuse(state, plan.api, error);
+            return refuse(ctx, plan.api, error);
         }
     }
     let rp_param = if plan.api == WriteApi::V1 {
@@ -259,38 +271,38 @@ fn write_v2(state: &State, plan: &WriteRequest, principal: &Principal, body: &[u
         None
     };
     let rp_param = rp_param.filter(|rp| !rp.is_empty());
-    let mut bucket = find_bucket(&state.store, &plan.db, rp_param);
-    if bucket.is_none() && state.config.creates_databases() && !is_id(&plan.db) {
+    let mut bucket = find_bucket(ctx.store, &plan.db, rp_param);
+    if bucket.is_none() && ctx.config.creates_databases() && !is_id(&plan.db) {
         let (db, rp) = match rp_param {
             Some(rp) => (plan.db.as_str(), Some(rp)),
             None => split_bucket(&plan.db),
         };
-        if state.store.create_database(db).is_ok() {
-            bucket = find_bucket(&state.store, db, rp);
+        if ctx.store.create_database(db).is_ok() {
+            bucket = find_bucket(ctx.store, db, rp);
         }
     }
     let Some(bucket) = bucket else {
         let name = plan.db.clone();
         let v1_route = plan.api == WriteApi::V1;
         return refuse(
-            state,
+            ctx,
             plan.api,
             RequestError::BucketNotFound { name, v1_route },
         );
     };
     if !principal.can_write(&bucket.db) {
         let db = bucket.db.clone();
-        return refuse(state, plan.api, RequestError::Forbidden { user: None, db });
+        return refuse(ctx, plan.api, RequestError::Forbidden { user: None, db });
     }
-    let options = write_options(state, plan, &bucket.db, Some(&bucket.rp), false);
-    let outcome = match state.store.write(body, &options) {
+    let options = write_options(ctx, plan, &bucket.db, Some(&bucket.rp), false);
+    let outcome = match ctx.store.write(body, &options) {
         Ok(result) => result,
         // 2.x refuses the whole body when any line is malformed (the store then lists them).
         Err(StoreError::Rejected(errors)) if flavor == Flavor::V2 => {
             let syntax: Vec<&ParseError> = errors.iter().collect();
             return v2_error_bytes("invalid", &quoted_errors(&syntax, body), &[]);
         }
-        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
+        Err(error) => return refuse(ctx, plan.api, RequestError::Store(error)),
     };
     if flavor == Flavor::Cloud {
         return cloud_outcome(&outcome, body);
@@ -305,7 +317,7 @@ fn write_v2(state: &State, plan: &WriteRequest, principal: &Principal, body: &[u
             Some(reason) => reason,
             None => summarise_dropped(
                 &outcome.errors,
-                retention_duration(&state.store, &bucket),
+                retention_duration(ctx.store, &bucket),
                 now_nanos(),
             ),
         };
@@ -406,17 +418,17 @@ impl<'a> LineTexts<'a> {
 }
 
 /// InfluxDB 3 (`/api/v3/write_lp` and its v1/v2 compatibility routes).
-fn write_v3(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
+fn write_v3(ctx: &WriteContext, plan: &WriteRequest, body: &[u8]) -> HttpReply {
     if let Err(error) = std::str::from_utf8(body) {
-        return refuse(state, plan.api, RequestError::NotUtf8(error.to_string()));
+        return refuse(ctx, plan.api, RequestError::NotUtf8(error.to_string()));
     }
-    let options = write_options(state, plan, &plan.db, None, !plan.accept_partial);
-    let outcome = match state.store.write(body, &options) {
+    let options = write_options(ctx, plan, &plan.db, None, !plan.accept_partial);
+    let outcome = match ctx.store.write(body, &options) {
         Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
-            return v3_rejected(state, plan.api, &errors[0], body)
+            return v3_rejected(ctx, plan.api, &errors[0], body)
         }
-        Err(error) => return refuse(state, plan.api, RequestError::Store(error)),
+        Err(error) => return refuse(ctx, plan.api, RequestError::Store(error)),
     };
     if outcome.errors.is_empty() {
         return HttpReply::no_content();
@@ -435,8 +447,8 @@ fn write_v3(state: &State, plan: &WriteRequest, body: &[u8]) -> HttpReply {
 
 /// `accept_partial=false` (always on `/api/v2/write`): nothing written, the first bad line
 /// reported in the words and shape of the configured release.
-fn v3_rejected(state: &State, api: WriteApi, error: &ParseError, body: &[u8]) -> HttpReply {
-    let release = state.config.v3_release();
+fn v3_rejected(ctx: &WriteContext, api: WriteApi, error: &ParseError, body: &[u8]) -> HttpReply {
+    let release = ctx.config.v3_release();
     if api == WriteApi::V2 && release.v2_write_has_v2_errors() {
         let message = release.write_buffer_parse_error(&v3_line_message(error));
         return v2_error("invalid", &format!("write buffer error: {message}"));
