@@ -5,6 +5,17 @@
 
 use std::borrow::Cow;
 
+mod go_quote;
+mod go_time;
+mod series_key;
+
+pub use go_quote::go_quote;
+pub use go_time::{
+    civil_from_days, days_from_civil, days_in_month, format_go_duration, format_rfc3339_nano,
+    now_ns,
+};
+pub use series_key::series_key;
+
 /// `bytes` as UTF-8, each invalid byte replaced by U+FFFD; borrowed when already valid.
 pub fn lossy_utf8(bytes: &[u8]) -> Cow<'_, str> {
     let Err(first) = std::str::from_utf8(bytes) else {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::*;
-use influxlp::server::oneshot::Exchange;
+use influxlp::server::Exchange;
 use influxlp::server::{Flavor, ServerConfig};
 use influxlp::store::Store;
 
@@ -22,7 +22,7 @@ fn lines(from: usize, n: usize) -> String {
 }
 
 /// Writes batches until the store refuses one; returns the refusal and the points acknowledged.
-fn fill(server: &Exchange, path: &str) -> (influxlp::server::oneshot::Answer, usize) {
+fn fill(server: &Exchange, path: &str) -> (influxlp::server::Answer, usize) {
     let mut acknowledged = 0;
     for batch in 0..1000 {
         let request = hyper::Request::post(path)

@@ -1,4 +1,4 @@
-//! InfluxDB 1.x flavor: spec §6 and the 1.x column of the §8 status table.
+//! InfluxDB 1.x flavor: docs/spec.md §6 and the 1.x column of the §8 status table.
 
 mod common;
 

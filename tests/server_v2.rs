@@ -1,9 +1,9 @@
-//! InfluxDB 2.x flavor: spec §7.1-§7.3 and the 2.x columns of the §8 status table.
+//! InfluxDB 2.x flavor: docs/spec.md §7.1-§7.3 and the 2.x columns of the §8 status table.
 
 mod common;
 
 use common::*;
-use influxlp::server::bucket::bucket_id;
+use influxlp::server::bucket_id;
 use influxlp::server::{Flavor, ServerConfig};
 
 /// The 2.x write endpoint for bucket `db`, with the org it requires.

@@ -267,3 +267,24 @@ def test_console_script(hosts):
     assert (host.flavor, host.version) == ("v3", "3.0.0")
     assert http(host, "POST", "/api/v3/write_lp?db=x", "m v=1 1")[0] == 204
     stop(host)
+
+
+def test_database_is_created_at_start(hosts):
+    host = hosts("--quiet", "--database", "telemetry", "--database", "audit")
+    assert http(host, "POST", "/write?db=telemetry", "cpu v=1 1\n")[0] == 204
+    status, body = http(host, "GET", "/query?q=SHOW+DATABASES")
+    assert (status, b'"values":[["telemetry"],["audit"]]' in body) == (200, True)
+    stop(host)
+
+
+def test_defaults_come_from_the_core():
+    from influxlp.__main__ import _parser
+    from influxlp._influxlp import SERVER_DEFAULTS
+
+    serve = _parser().parse_args(["serve"])
+    assert (serve.host, serve.flavor, serve.max_body_size) == (
+        SERVER_DEFAULTS["host"],
+        SERVER_DEFAULTS["flavor"],
+        SERVER_DEFAULTS["max_body_size"],
+    )
+    assert SERVER_DEFAULTS["max_body_size"] == 25_000_000  # InfluxDB's [http] max-body-size

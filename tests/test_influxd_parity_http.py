@@ -3,7 +3,7 @@ same statuses, bodies, headers and stored points.
 
 tests/oracle/http_cases.json was recorded from two influxd processes: "plain" (no auth,
 max-body-size 1000) and "auth" (auth-enabled, an admin, a reader and a writer).  The v1
-flavor implements OSS 1.10/1.11, so where 1.6.7 differs (spec §10) the case carries a
+flavor implements OSS 1.10/1.11, so where 1.6.7 differs (docs/spec.md §10) the case carries a
 `difference` and EXPECTED_1_10 below says what influxlp answers instead, with the reason.
 The parse corpus (parse_cases.json) is also replayed through /write.
 """

@@ -6,6 +6,7 @@ import ast
 import pathlib
 
 import influxlp
+import pytest
 from influxlp import _influxlp
 
 STUB = pathlib.Path(influxlp.__file__).with_name("_influxlp.pyi")
@@ -25,6 +26,8 @@ def _stub_names() -> dict[str, set[str] | None]:
             names[node.name] = members
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names[node.name] = None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names[node.target.id] = None
     return names
 
 
@@ -56,3 +59,19 @@ def test_every_public_member_of_each_class_is_in_the_stub():
 def test_package_exports_match_its_all():
     assert set(influxlp.__all__) <= set(dir(influxlp))
     assert _public(_stub_names()) <= set(influxlp.__all__)
+
+
+def test_line_protocol_error_is_a_value_error_with_its_attributes():
+    with pytest.raises(influxlp.LineProtocolError) as raised:
+        influxlp.Store().write(b"m v=1 1\nm v= 2\n", db="db", atomic=True)
+    error = raised.value
+    assert isinstance(error, ValueError)
+    assert (error.line, error.column, error.text, error.kind) == (2, 5, "m v= 2", "syntax")
+    assert error.message == "missing field value"
+    assert str(error) == error.args[0] == "unable to parse 'm v= 2': missing field value"
+    assert [e.line for e in error.errors] == [2]
+    assert error.errors[0].errors == []
+    made = influxlp.LineProtocolError("bad", 3, 1, "m,time=1 v=1", "rejected")
+    assert (str(made), made.line, made.kind) == ("bad", 3, "rejected")
+    with pytest.raises(ValueError, match="kind must be"):
+        influxlp.LineProtocolError("bad", 1, 1, "", "other")

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use influxlp::server::oneshot::Exchange;
+use influxlp::server::Exchange;
 use influxlp::server::{Flavor, ServerConfig, User};
 use influxlp::store::Store;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};

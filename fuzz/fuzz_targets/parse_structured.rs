@@ -1,8 +1,8 @@
 //! Structure-aware line protocol: points described by the fuzzer, written with the library's own
 //! formatter, then roughened with random escapes, whitespace, separators and line breaks, go
 //! through the columnar parser and the store. Nothing may panic; a well-formed point on its own
-//! must parse to exactly one row; an atomic write that fails must leave the store untouched, and
-//! a partial write must account for every point it was given.
+//! must parse to exactly one row; an atomic write (or one refused for a malformed line) that fails
+//! must leave the store untouched, and a partial write must account for every point it was given.
 #![no_main]
 
 use std::borrow::Cow;
@@ -46,6 +46,10 @@ struct Input {
     points: Vec<Point>,
     mutations: Vec<Mutation>,
     atomic: bool,
+    /// 2.x's policy: a malformed line refuses the write, conflicts drop points.
+    reject_malformed: bool,
+    /// InfluxDB 3's `auto` precision.
+    auto_precision: bool,
     precision: u8,
 }
 
@@ -181,6 +185,8 @@ fuzz_target!(|input: Input| {
         db: "db".into(),
         parse: options(precision),
         atomic: input.atomic,
+        reject_malformed: input.reject_malformed,
+        auto_precision: input.auto_precision,
         ..WriteOptions::default()
     };
     // Twice: the second write meets the first one's field types.
@@ -196,7 +202,7 @@ fuzz_target!(|input: Input| {
                 }
             }
             Err(StoreError::Rejected(errors)) => {
-                assert!(input.atomic && !errors.is_empty());
+                assert!((input.atomic || input.reject_malformed) && !errors.is_empty());
                 assert_eq!(store.count(None, Some("db"), None).unwrap(), before);
             }
             Err(other) => panic!("unexpected store error {other}"),

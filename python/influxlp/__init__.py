@@ -11,7 +11,9 @@ from ._interpreter import require_supported_interpreter
 # Before the extension module loads: a free-threaded CPython gets a clear ImportError.
 require_supported_interpreter()
 
+from ._headers import Headers  # noqa: E402
 from ._influxlp import (  # noqa: E402
+    SERVER_DEFAULTS,
     Batch,
     BatchIterator,
     ConvertResult,
@@ -31,7 +33,7 @@ from ._influxlp import (  # noqa: E402
     read,
 )
 from ._influxlp import __version__ as __version__  # noqa: E402
-from ._serialize import to_line_protocol
+from ._serialize import to_line_protocol  # noqa: E402
 
 Mapping.register(Batch)
 
@@ -41,9 +43,11 @@ __all__ = [
     "ConvertResult",
     "DatabaseNotFoundError",
     "LineProtocolChunks",
+    "Headers",
     "LineProtocolError",
     "Request",
     "RetentionPolicyNotFoundError",
+    "SERVER_DEFAULTS",
     "Server",
     "Store",
     "Table",

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from . import LineProtocolError, Server, Store, __version__, convert
+from ._influxlp import SERVER_DEFAULTS
 
 # Beside a saved store's data (see ``Store.save``).
 _CATALOG_FILE = "_influxlp_catalog.json"
@@ -28,10 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"influxlp {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve InfluxDB's HTTP API from memory")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    host, flavor = SERVER_DEFAULTS["host"], SERVER_DEFAULTS["flavor"]
+    serve.add_argument("--host", default=host, help=f"address to bind (default {host})")
     serve.add_argument("--port", type=int, default=8086, help="port (default 8086; 0 = any free)")
     serve.add_argument(
-        "--flavor", default="v1", choices=["v1", "v2", "v3", "cloud"], help="InfluxDB to imitate"
+        "--flavor",
+        default=flavor,
+        choices=["v1", "v2", "v3", "cloud"],
+        help=f"InfluxDB to imitate (default {flavor})",
     )
     serve.add_argument(
         "--user",
@@ -55,16 +60,26 @@ def _parser() -> argparse.ArgumentParser:
         help="create databases on first write (default: as the flavor does)",
     )
     serve.add_argument(
-        "--max-body-size", type=int, default=25_000_000, help="largest request body, bytes"
+        "--database",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a database created at start (repeatable)",
+    )
+    serve.add_argument(
+        "--max-body-size",
+        type=int,
+        default=SERVER_DEFAULTS["max_body_size"],
+        help=f"largest request body, bytes (default {SERVER_DEFAULTS['max_body_size']:,})",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
-    _convert_parser(commands)
     serve.add_argument(
         "--data-dir",
         metavar="DIR",
         help="load the store saved in DIR at start and save it there on a clean stop "
         "(Ctrl-C, SIGTERM): a snapshot on stop, not a crash-safe log",
     )
+    _convert_parser(commands)
     return parser
 
 
@@ -160,6 +175,7 @@ def serve(args: argparse.Namespace) -> int:
         tokens=args.token or None,
         auto_create_databases=args.auto_create_databases,
         max_body_size=args.max_body_size,
+        databases=args.database,
         log_requests=not args.quiet,
         request_log_size=0,  # a long-running server keeps no request history
         store=store,

@@ -4,33 +4,78 @@ import datetime
 import os
 import pathlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, Self, final, overload
 
 import numpy as np
 
+from influxlp._headers import Headers
+
 __version__: str  # the crate's version (Cargo.toml), also the package's
+
+__all__ = [
+    "LineProtocolError",
+    "DatabaseNotFoundError",
+    "RetentionPolicyNotFoundError",
+    "Table",
+    "Batch",
+    "BatchIterator",
+    "ConvertResult",
+    "LineProtocolChunks",
+    "Store",
+    "WriteResult",
+    "Server",
+    "User",
+    "Request",
+    "SERVER_DEFAULTS",
+    "convert",
+    "iter_batches",
+    "parse",
+    "read",
+]
 
 _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
 _Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Any
 
+@final
 class LineProtocolError(ValueError):
-    """A line InfluxDB would refuse."""
+    """A line InfluxDB would refuse; ``str()`` is InfluxDB's ``unable to parse '<line>':
+    <message>`` (the message alone for a rejected point)."""
 
-    line: int
-    """1-based line number."""
-    column: int
-    """1-based byte column within the line."""
-    text: str
-    """The line's text."""
-    message: str
-    """InfluxDB's own message, e.g. ``invalid boolean``."""
-    kind: Literal["syntax", "rejected"]
-    """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
-    errors: list[LineProtocolError]
-    """On a raised error of an atomic write: every bad line."""
-    source: str
-    """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
+    def __new__(
+        cls,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        text: str = ...,
+        kind: Literal["syntax", "rejected"] = ...,
+        errors: list[LineProtocolError] | None = None,
+    ) -> Self: ...
+    @property
+    def line(self) -> int:
+        """1-based line number."""
+    @property
+    def column(self) -> int:
+        """1-based byte column within the line."""
+    @property
+    def text(self) -> str:
+        """The line's text."""
+    @property
+    def message(self) -> str:
+        """InfluxDB's own message, e.g. ``invalid boolean``."""
+    @property
+    def kind(self) -> Literal["syntax", "rejected"]:
+        """``syntax``: not valid line protocol; ``rejected``: refused at write time."""
+    @property
+    def errors(self) -> list[LineProtocolError]:
+        """On a raised error of an atomic write: every bad line (else empty)."""
+
+SERVER_DEFAULTS: dict[str, Any]
+"""``Server``'s defaults as the core sets them: ``host``, ``flavor``, ``max_body_size``,
+``read_timeout``, ``max_connections``, ``shutdown_timeout``."""
+    @property
+    def source(self) -> str | None:
+        """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
 
 class DatabaseNotFoundError(LookupError):
     """The database does not exist."""
@@ -38,6 +83,7 @@ class DatabaseNotFoundError(LookupError):
 class RetentionPolicyNotFoundError(LookupError):
     """The retention policy does not exist."""
 
+@final
 class Table:
     """The rows of one measurement: ``time``, then tag columns, then field columns."""
 
@@ -74,13 +120,14 @@ class Table:
     ) -> bytes | LineProtocolChunks:
         """The rows as line protocol, or chunks of at most ``chunk_rows`` lines."""
 
+@final
 class Batch(Mapping[str, Table]):
     """What ``parse`` returns: measurement name → ``Table``."""
 
-    def __getitem__(self, measurement: str) -> Table: ...
+    def __getitem__(self, measurement: str, /) -> Table: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[str]: ...
-    def __contains__(self, measurement: object) -> bool: ...
+    def __contains__(self, measurement: object, /) -> bool: ...
     def keys(self) -> list[str]: ...  # type: ignore[override]
     def values(self) -> list[Table]: ...  # type: ignore[override]
     def items(self) -> list[tuple[str, Table]]: ...  # type: ignore[override]
@@ -182,6 +229,7 @@ class BatchIterator(Iterator[Batch]):
     def __iter__(self) -> BatchIterator: ...
     def __next__(self) -> Batch: ...
 
+@final
 class WriteResult:
     """What a write did."""
 
@@ -192,10 +240,11 @@ class WriteResult:
     @property
     def errors(self) -> list[LineProtocolError]: ...
 
+@final
 class Store:
     """An in-memory InfluxDB: databases → retention policies → measurements."""
 
-    def __init__(self, *, max_memory: int | None = None) -> None: ...
+    def __new__(cls, *, max_memory: int | None = None) -> Self: ...
     @property
     def max_memory(self) -> int | None: ...
     def write(
@@ -269,18 +318,19 @@ class Store:
         """The store saved in ``directory`` by ``save``: same databases, policies, series,
         types and values."""
 
+@final
 class User:
     """A user the server accepts: an admin, or read/write privileges on the listed databases."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         password: str,
         *,
         admin: bool = False,
-        read: Sequence[str] = (),
-        write: Sequence[str] = (),
-    ) -> None: ...
+        read: Sequence[str] = ...,
+        write: Sequence[str] = ...,
+    ) -> Self: ...
     @property
     def name(self) -> str: ...
     @property
@@ -290,6 +340,7 @@ class User:
     @property
     def write(self) -> list[str]: ...
 
+@final
 class Request:
     """One entry of a server's request log; passwords and tokens show as ``[REDACTED]``."""
 
@@ -304,8 +355,9 @@ class Request:
     def param(self, name: str, default: str | None = None) -> str | None:
         """The first value of query parameter ``name``."""
     @property
-    def headers(self) -> dict[str, str]:
-        """Request headers, names in lower case (repeats joined with ``", "``)."""
+    def headers(self) -> Headers:
+        """Request headers: case-insensitive, repeats joined with ``", "`` and listed by
+        ``get_all(name)``."""
     @property
     def body(self) -> bytes:
         """The body as received (gzip still compressed)."""
@@ -316,7 +368,8 @@ class Request:
     def status(self) -> int | None:
         """The answer's status; ``None`` when the connection was dropped without one."""
     @property
-    def response_headers(self) -> dict[str, str]: ...
+    def response_headers(self) -> Headers:
+        """The answer's headers, as ``headers``."""
     @property
     def response_body(self) -> bytes: ...
     @property
@@ -333,29 +386,33 @@ class Request:
     def latency(self) -> float:
         """Seconds of injected latency."""
 
+@final
 class Server:
     """A fake InfluxDB serving InfluxDB's HTTP API over an in-memory store."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
-        host: str = "127.0.0.1",
+        host: str = ...,
         port: int = 0,
         flavor: Literal["v1", "v2", "v3", "cloud"] = "v1",
         store: Store | None = None,
         users: None | Sequence[User] | Mapping[str, str] = None,
         tokens: None | Sequence[str] | Mapping[str, User | None] = None,
         auto_create_databases: bool | None = None,
-        max_body_size: int = 25_000_000,
+        max_body_size: int = ...,
         version: str | None = None,
         max_decompressed_size: int | None = None,
         log_requests: bool = False,
-        request_log_size: int = 10_000,
-        request_log_bytes: int = 67_108_864,
-        read_timeout: float = 30.0,
-        max_connections: int = 1024,
-        shutdown_timeout: float = 10.0,
-    ) -> None: ...
+        request_log_size: int = ...,
+        request_log_bytes: int = ...,
+        read_timeout: float = ...,
+        max_connections: int = ...,
+        shutdown_timeout: float = ...,
+        databases: Sequence[str] | None = None,
+    ) -> Self:
+        """``databases``: created in the store when the server starts, as the pytest
+        fixtures' ``databases=`` does."""
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""
     def stop(self) -> None:

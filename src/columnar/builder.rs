@@ -5,7 +5,7 @@ use hashbrown::HashMap;
 use super::bytes::same;
 use super::measurement::{MeasurementBuilder, Plan};
 use super::MeasurementTable;
-use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine};
+use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine, Rejection};
 
 /// Builds one table per measurement from parsed lines.
 #[derive(Default)]
@@ -59,12 +59,13 @@ impl BatchBuilder {
         line: &ParsedLine<'_>,
         text: &dyn Fn() -> String,
     ) -> Result<(), ParseError> {
-        let rejected = |message: String| ParseError {
+        let rejected = |rejection: Rejection| ParseError {
             line: line.line_number,
             column: 1,
             text: text(),
-            message,
+            message: rejection.to_string(),
             kind: ErrorKind::Rejected,
+            rejection: Some(Box::new(rejection)),
         };
         match self.find(&line.measurement) {
             Some(index) => {

@@ -17,7 +17,7 @@ use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 use super::bytes::same;
-use super::rejection::MAX_FIELD_VALUE_LENGTH;
+use crate::line_protocol::rejection::MAX_FIELD_VALUE_LENGTH;
 use crate::line_protocol::{FieldType, FieldValue};
 
 /// Largest byte length of the values of one string column (Arrow `Utf8` uses i32 offsets).

@@ -19,9 +19,9 @@ use hashbrown::HashMap;
 
 use super::bytes::same;
 use super::columns::{scalars, DictSlot, FieldColumn, TagColumn, MAX_COLUMN_BYTES};
-use super::rejection;
 use super::schema::{field_column_names, field_field, tag_field, time_field};
 use super::MeasurementTable;
+use crate::line_protocol::rejection::{self, Rejection};
 use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
 
 /// Plan entry: the key gets a column that does not exist yet.
@@ -91,7 +91,7 @@ impl MeasurementBuilder {
         line: &ParsedLine<'_>,
         plan: &mut Plan,
         expected_lines: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), Rejection> {
         if !(self.tags_fit_previous_shape(line) && self.push_fields::<true>(line)) {
             self.plan(line, plan)?;
             self.adopt(line, plan);
@@ -187,7 +187,7 @@ impl MeasurementBuilder {
 
     /// The slow check: resolves the line's tags and fields into `plan` (`NEW_COLUMN` for keys
     /// without a column) and checks the line as InfluxDB does at write time. Changes nothing.
-    fn plan(&self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), String> {
+    fn plan(&self, line: &ParsedLine<'_>, plan: &mut Plan) -> Result<(), Rejection> {
         plan.tags.clear();
         for (key, value) in &line.tags {
             let column = self.find_tag(key)?;
@@ -257,7 +257,7 @@ impl MeasurementBuilder {
     }
 
     /// The column of tag `key`, or `NEW_COLUMN`; a tag `time` drops the point.
-    fn find_tag(&self, key: &[u8]) -> Result<u32, String> {
+    fn find_tag(&self, key: &[u8]) -> Result<u32, Rejection> {
         if key == b"time" {
             return Err(rejection::time_tag(&self.name));
         }
@@ -371,7 +371,7 @@ fn fits(value: &[u8], fits: impl Fn(usize) -> bool) -> bool {
 }
 
 /// InfluxDB's length limit on a string field, and the room left in its column.
-fn check_string(measurement: &str, key: &str, text: &[u8], held: usize) -> Result<(), String> {
+fn check_string(measurement: &str, key: &str, text: &[u8], held: usize) -> Result<(), Rejection> {
     if text.len() > rejection::MAX_FIELD_VALUE_LENGTH {
         return Err(rejection::field_too_long(measurement, key, text.len()));
     }

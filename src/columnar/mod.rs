@@ -21,7 +21,6 @@ mod measurement;
 #[cfg(test)]
 mod model_tests;
 mod parse;
-pub mod rejection;
 mod schema;
 
 pub use builder::BatchBuilder;

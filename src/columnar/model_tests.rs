@@ -10,8 +10,8 @@ use arrow_array::types::{Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, StringArray};
 use proptest::prelude::*;
 
-use super::rejection;
 use super::{BatchBuilder, ColumnRole, MeasurementTable, FIELD_KEY_KEY};
+use crate::line_protocol::rejection::{self, Rejection};
 use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,7 @@ struct ModelTable {
 }
 
 /// InfluxDB's rules, line by line: `Err` with the reason, or the row stored.
-fn model_write(tables: &mut Vec<(&'static str, ModelTable)>, line: &Line) -> Result<(), String> {
+fn model_write(tables: &mut Vec<(&'static str, ModelTable)>, line: &Line) -> Result<(), Rejection> {
     let m = line.measurement;
     if line.tags.contains_key("time") {
         return Err(rejection::time_tag(m));
@@ -205,8 +205,9 @@ proptest! {
         for (n, line) in lines.iter().enumerate() {
             let got = builder
                 .append(&parsed(line, n + 1), &String::new)
-                .map_err(|error| error.message);
-            prop_assert_eq!(got, model_write(&mut model, line), "line {}: {:?}", n + 1, line);
+                .map_err(|error| error.rejection.map(|r| *r));
+            let expected = model_write(&mut model, line).map_err(Some);
+            prop_assert_eq!(got, expected, "line {}: {:?}", n + 1, line);
         }
         let tables = builder.finish();
         let names: Vec<_> = tables.iter().map(|t| t.name.as_str()).collect();

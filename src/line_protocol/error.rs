@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::Rejection;
+
 /// Whether a line failed to parse, or parsed but was refused when it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -25,6 +27,8 @@ pub struct ParseError {
     /// InfluxDB's own words, e.g. `invalid boolean` or `field type conflict: ...`.
     pub message: String,
     pub kind: ErrorKind,
+    /// For a point refused at write time, why, in terms each product words its own way.
+    pub rejection: Option<Box<Rejection>>,
 }
 
 impl fmt::Display for ParseError {

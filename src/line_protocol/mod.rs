@@ -9,6 +9,7 @@ mod escape;
 mod format;
 mod number;
 mod parser;
+pub mod rejection;
 mod scan;
 mod split;
 mod value;
@@ -20,5 +21,6 @@ pub use format::{
     write_point, write_string, write_unsigned, write_value,
 };
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
+pub use rejection::Rejection;
 pub use split::line_end;
 pub use value::{FieldType, FieldValue};

@@ -127,6 +127,7 @@ impl<'a> LineParser<'a> {
                 text: String::from_utf8_lossy(line).into_owned(),
                 message: fail.message.into_owned(),
                 kind: super::ErrorKind::Syntax,
+                rejection: None,
             }));
         }
     }
@@ -679,9 +680,9 @@ fn exact_u64(digits: &[u8]) -> Option<u64> {
     })
 }
 
-/// Go's `strconv.Quote` for the digit strings that reach it (ASCII only).
+/// Go's `strconv.Quote` of the digit strings that reach a message.
 fn go_quote(text: &[u8]) -> String {
-    format!("\"{}\"", String::from_utf8_lossy(text))
+    crate::text::go_quote(&String::from_utf8_lossy(text))
 }
 
 /// The text of the line that starts on physical line `line_number` (1-based), split as the parser

@@ -1,4 +1,4 @@
-//! Table-driven tests for every grammar rule and every error message of the spec (§1–§4).
+//! Table-driven tests for every grammar rule and every error message of docs/spec.md (§1–§4).
 
 use super::*;
 use crate::line_protocol::ErrorKind;

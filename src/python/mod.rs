@@ -30,6 +30,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server::Server>()?;
     m.add_class::<server::User>()?;
     m.add_class::<request::Request>()?;
+    m.add("SERVER_DEFAULTS", server::defaults(m.py())?)?;
     m.add_function(wrap_pyfunction!(parse::parse, m)?)?;
     // The one version: the crate's, which maturin also writes into the package metadata.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyTzInfo};
 
 use crate::server::RecordedRequest;
 
@@ -25,19 +25,11 @@ impl Request {
     }
 }
 
-/// Pairs as a dict; repeated names are joined with ", " (as HTTP allows).
-fn joined<'py>(py: Python<'py>, pairs: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (name, value) in pairs {
-        let name = name.to_ascii_lowercase();
-        match dict.get_item(&name)? {
-            Some(previous) => {
-                dict.set_item(&name, format!("{}, {value}", previous.extract::<String>()?))?
-            }
-            None => dict.set_item(&name, value)?,
-        }
-    }
-    Ok(dict)
+/// Pairs as an `influxlp._headers.Headers`: case-insensitive, every repeated value kept.
+fn headers<'py>(py: Python<'py>, pairs: &[(String, String)]) -> PyResult<Bound<'py, PyAny>> {
+    py.import("influxlp._headers")?
+        .getattr("Headers")?
+        .call1((pairs.to_vec(),))
 }
 
 #[pymethods]
@@ -66,10 +58,11 @@ impl Request {
         self.inner.param(name).map(str::to_string).or(default)
     }
 
-    /// Request headers, names in lower case.
+    /// Request headers: a case-insensitive mapping (``headers["Content-Encoding"]``), repeated
+    /// fields joined with ``", "`` and all kept in ``headers.get_all(name)``.
     #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        joined(py, &self.inner.headers)
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        headers(py, &self.inner.headers)
     }
 
     /// The body as received (gzip still compressed).
@@ -93,10 +86,10 @@ impl Request {
         self.inner.status
     }
 
-    /// The answer's headers (as the server set them), names in lower case.
+    /// The answer's headers (as the server set them), the same kind of mapping as `headers`.
     #[getter]
-    fn response_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        joined(py, &self.inner.response_headers)
+    fn response_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        headers(py, &self.inner.response_headers)
     }
 
     #[getter]

@@ -15,9 +15,10 @@ use super::errors::store_error;
 use super::points::points_of;
 use super::request::Request;
 use super::store::Store;
-use crate::server::recorder::{DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
+
 use crate::server::{
     self as core, Faults, Flavor, InjectedError, Recorder, RequestLog, ServerConfig,
+    DEFAULT_CAPACITY, DEFAULT_MAX_BYTES,
 };
 use crate::store::{Store as CoreStore, StoreError, TableQuery};
 
@@ -240,10 +241,25 @@ fn injected_error(
     })
 }
 
+/// `Server`'s defaults as the core sets them, for the command line and anyone else who shows
+/// them: `host`, `flavor`, `max_body_size`, `read_timeout`, `max_connections`,
+/// `shutdown_timeout` (seconds as floats).
+pub fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let config = ServerConfig::default();
+    let defaults = PyDict::new(py);
+    defaults.set_item("host", &config.host)?;
+    defaults.set_item("flavor", config.flavor.as_str())?;
+    defaults.set_item("max_body_size", config.max_body_size)?;
+    defaults.set_item("read_timeout", config.read_timeout.as_secs_f64())?;
+    defaults.set_item("max_connections", config.max_connections)?;
+    defaults.set_item("shutdown_timeout", config.shutdown_timeout.as_secs_f64())?;
+    Ok(defaults)
+}
+
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS, shutdown_timeout=core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64()))]
+    #[pyo3(signature = (*, host="127.0.0.1".to_string(), port=0, flavor="v1", store=None, users=None, tokens=None, auto_create_databases=None, max_body_size=core::DEFAULT_MAX_BODY_SIZE, version=None, max_decompressed_size=None, log_requests=false, request_log_size=DEFAULT_CAPACITY, request_log_bytes=DEFAULT_MAX_BYTES, read_timeout=core::DEFAULT_READ_TIMEOUT.as_secs_f64(), max_connections=core::DEFAULT_MAX_CONNECTIONS, shutdown_timeout=core::DEFAULT_SHUTDOWN_TIMEOUT.as_secs_f64(), databases=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -263,6 +279,7 @@ impl Server {
         read_timeout: f64,
         max_connections: usize,
         shutdown_timeout: f64,
+        databases: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let shutdown_timeout = seconds_arg("shutdown_timeout", shutdown_timeout)?;
         let read_timeout = std::time::Duration::try_from_secs_f64(read_timeout)
@@ -305,6 +322,7 @@ impl Server {
             read_timeout,
             max_connections,
             shutdown_timeout,
+            databases: databases.unwrap_or_default(),
             ..ServerConfig::default()
         };
         Ok(Server {

@@ -133,7 +133,7 @@ impl Store {
             },
             atomic,
             create_database,
-            defer_compaction: false,
+            ..WriteOptions::default()
         };
         let result = raise(
             py,

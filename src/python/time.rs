@@ -22,9 +22,5 @@ pub fn optional_nanoseconds(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option
 
 /// Now, in nanoseconds since the epoch.
 pub fn now_nanoseconds() -> i64 {
-    let now = std::time::SystemTime::now();
-    match now.duration_since(std::time::UNIX_EPOCH) {
-        Ok(elapsed) => i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_nanos()).unwrap_or(i64::MAX),
-    }
+    crate::text::now_ns()
 }

@@ -6,6 +6,9 @@ use std::time::Duration;
 use super::faults::Faults;
 use super::log::RequestLogger;
 use super::recorder::Recorder;
+use super::render::Answering;
+use super::v3_release::V3Release;
+use super::write::WriteApi;
 use super::{Flavor, User};
 
 /// InfluxDB's `[http] max-body-size` default.
@@ -50,6 +53,8 @@ pub struct ServerConfig {
     pub read_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog until one closes.
     pub max_connections: usize,
+    /// Databases created in the store when the server starts (existing ones are kept).
+    pub databases: Vec<String>,
 }
 
 /// Default `shutdown_timeout`.
@@ -79,6 +84,7 @@ impl Default for ServerConfig {
             worker_threads: 2,
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            databases: Vec::new(),
         }
     }
 }
@@ -103,6 +109,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("faults", &self.faults.is_some())
             .field("read_timeout", &self.read_timeout)
             .field("max_connections", &self.max_connections)
+            .field("databases", &self.databases)
             .finish()
     }
 }
@@ -147,6 +154,21 @@ impl ServerConfig {
         match &self.version {
             Some(version) => version,
             None => self.flavor.default_version(),
+        }
+    }
+
+    /// The 3.x release whose words the server uses (meaningful for the `V3` flavor).
+    pub fn v3_release(&self) -> V3Release {
+        V3Release::of(self.version())
+    }
+
+    /// Whom an error answer is for: this server's product and release, and the write endpoint
+    /// (`None` for the others).
+    pub fn answering(&self, api: Option<WriteApi>) -> Answering {
+        Answering {
+            flavor: self.flavor,
+            release: self.v3_release(),
+            api,
         }
     }
 }

@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 
 use super::gzip;
 use super::query::HttpReply;
-use super::reply::{v1_error, v2_error, v3_error};
+
 use super::write::WriteApi;
 use super::Flavor;
 
@@ -392,24 +392,28 @@ pub fn injected_reply(flavor: Flavor, api: WriteApi, action: &Action) -> HttpRep
 }
 
 /// Counts the write's points (inflating a gzip body) off the reactor and takes them from the
-/// quota. A body that does not inflate counts as no points: the write refuses it anyway.
+/// quota; `Ok` gives the inflated body, so that the write does not inflate it again. A body
+/// that does not inflate counts as no points: the write refuses it anyway.
 pub async fn check_quota(
     faults: Arc<Faults>,
     raw: Bytes,
     gzip: bool,
     decode_limit: usize,
-) -> Result<(), OverQuota> {
+) -> Result<Option<Bytes>, OverQuota> {
     let bytes = raw.len() as u64;
-    let points = tokio::task::spawn_blocking(move || {
+    let (points, inflated) = tokio::task::spawn_blocking(move || {
         if gzip {
-            gzip::decode(&raw, decode_limit).map_or(0, |body| count_points(&body))
+            match gzip::decode(&raw, decode_limit) {
+                Ok(body) => (count_points(&body), Some(Bytes::from(body))),
+                Err(_) => (0, None),
+            }
         } else {
-            count_points(&raw)
+            (count_points(&raw), None)
         }
     })
     .await
-    .unwrap_or(0);
-    faults.take_quota(points, bytes)
+    .unwrap_or((0, None));
+    faults.take_quota(points, bytes).map(|()| inflated)
 }
 
 /// The answer to an injected error, in the flavor's (and endpoint's) error shape.
@@ -423,6 +427,10 @@ pub fn error_reply(flavor: Flavor, api: WriteApi, error: &InjectedError) -> Http
             };
             let mut reply = HttpReply::new(error.status).header("Content-Type", content_type);
             reply.body = body.to_vec();
+            // A body given as 1.x's `{"error": ...}` gets 1.x's error header too.
+            reply.error = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("error")?.as_str().map(str::to_string));
             reply
         }
         None => shaped_error(
@@ -445,30 +453,7 @@ pub fn quota_reply(flavor: Flavor, api: WriteApi, over: &OverQuota) -> HttpReply
 }
 
 fn shaped_error(flavor: Flavor, api: WriteApi, status: u16, message: &str) -> HttpReply {
-    let mut reply = match (flavor, api) {
-        (Flavor::V1, _) => v1_error(status, message),
-        (Flavor::V3, WriteApi::V1 | WriteApi::V3) => v3_error(status, message),
-        _ => v2_error(v2_code(status), message),
-    };
-    reply.status = status;
-    reply
-}
-
-/// The 2.x error code of a status (the inverse of its error handler's mapping).
-fn v2_code(status: u16) -> &'static str {
-    match status {
-        400 => "invalid",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not found",
-        405 => "method not allowed",
-        413 => "request too large",
-        422 => "unprocessable entity",
-        429 => "too many requests",
-        501 => "not implemented",
-        503 => "unavailable",
-        _ => "internal error",
-    }
+    super::render::shaped(flavor, Some(api), status, message)
 }
 
 /// What the product says with that status.

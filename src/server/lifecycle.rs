@@ -39,6 +39,11 @@ struct Running {
 impl Server {
     /// Binds `config.host:config.port` and starts serving `store` in the background.
     pub fn start(config: ServerConfig, store: Arc<Store>) -> io::Result<Server> {
+        for db in &config.databases {
+            store
+                .create_database(db)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        }
         let listener = bind(&config.host, config.port)?;
         let local_addr = listener.local_addr()?;
         let blocking_threads = std::thread::available_parallelism()

@@ -1,26 +1,38 @@
-//! The HTTP server: InfluxDB's write API (and, through `query`, its read/setup API) over hyper,
-//! in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
+//! The HTTP server: InfluxDB's write API (and, through `query` and `rest`, its read/setup API)
+//! over hyper, in the flavor of InfluxDB 1.x, 2.x, 3.x or Cloud.
+//!
+//! A request goes `lifecycle` (connections) → `service` (route, authentication, common
+//! headers) → `body` (limits) → `write::normalize` (one `WriteRequest` per flavor and API) →
+//! the store → an answer; every refusal is an `error::RequestError` worded by `render`.
+//! Submodules are private; what other layers use is exported here.
 
-pub mod auth;
-pub mod bucket;
-pub mod config;
-pub mod faults;
-pub mod flavor;
-pub mod gzip;
-pub mod json;
-pub mod lifecycle;
-pub mod limits;
-pub mod log;
-pub mod oneshot;
-pub mod params;
-pub mod partial;
-pub mod query;
-pub mod recorder;
-pub mod reply;
-pub mod service;
-pub mod user;
-pub mod write;
+mod auth;
+mod body;
+mod bucket;
+mod config;
+mod error;
+mod faults;
+mod flavor;
+mod gzip;
+mod json;
+mod lifecycle;
+mod log;
+mod oneshot;
+mod params;
+mod partial;
+mod query;
+mod recorder;
+mod render;
+mod reply;
+mod request_id;
+mod rest;
+mod service;
+mod status;
+mod user;
+mod v3_release;
+mod write;
 
+pub use bucket::bucket_id;
 pub use config::{
     ServerConfig, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT,
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -29,6 +41,7 @@ pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 pub use log::{RequestLog, RequestLogger};
-pub use query::HttpReply;
-pub use recorder::{RecordedRequest, Recorder};
+pub use oneshot::{Answer, Exchange};
+pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
+pub use reply::HttpReply;
 pub use user::User;

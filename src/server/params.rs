@@ -2,6 +2,19 @@
 //! `&`, `+` is a space, `%XX` escapes; a pair with a bad escape or a `;` is skipped. `get` returns
 //! the first value, as Go's `Values.Get`.
 
+/// The first value of `key` among decoded pairs (Go's `Values.Get` and `FormValue`).
+pub fn first<'p>(pairs: &'p [(String, String)], key: &str) -> Option<&'p str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The first value of `key` when it is not empty (the 2.x API treats `?org=` as no org).
+pub fn first_set<'p>(pairs: &'p [(String, String)], key: &str) -> Option<&'p str> {
+    first(pairs, key).filter(|v| !v.is_empty())
+}
+
 /// Decoded `key=value` pairs in input order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
@@ -34,10 +47,7 @@ impl Params {
     }
 
     pub fn get_opt(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        first(&self.pairs, key)
     }
 
     pub fn has(&self, key: &str) -> bool {

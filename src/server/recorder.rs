@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use super::faults::Plan;
 use super::gzip;
-use super::query::HttpReply;
+use super::reply::HttpReply;
 use super::service::Head;
 
 /// What replaces a credential.
@@ -135,10 +135,7 @@ impl RecordedRequest {
 
     /// The first value of query parameter `key`.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        super::params::first(&self.params, key)
     }
 
     /// Bytes this record holds (bodies plus a rough allowance for the rest).

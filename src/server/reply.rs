@@ -1,7 +1,17 @@
 //! Response bodies and headers in each product's error shape.
 
 use super::json;
-use super::query::HttpReply;
+
+/// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The message of an error answer in 1.x's `{"error"}` shape, kept for what 1.x writes
+    /// from it besides the body (`X-Influxdb-Error`, the CSV and pretty error bodies).
+    pub error: Option<String>,
+}
 
 /// `X-Influxdb-Error` carries at most this many bytes of the message (1.x).
 const V1_ERROR_HEADER_MAX: usize = 1024;
@@ -12,6 +22,7 @@ impl HttpReply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            error: None,
         }
     }
 
@@ -29,6 +40,7 @@ impl HttpReply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into_bytes(),
+            error: None,
         }
     }
 
@@ -40,6 +52,7 @@ impl HttpReply {
                 ("X-Content-Type-Options".into(), "nosniff".into()),
             ],
             body: body.as_bytes().to_vec(),
+            error: None,
         }
     }
 
@@ -61,7 +74,8 @@ pub fn v1_error_bytes(status: u16, message: &[u8]) -> HttpReply {
     let mut body = String::from("{\"error\":");
     json::push_go_bytes(&mut body, message);
     body.push_str("}\n");
-    let reply = HttpReply::json(status, "application/json", body);
+    let mut reply = HttpReply::json(status, "application/json", body);
+    reply.error = Some(crate::text::lossy_utf8(message).into_owned());
     if status == 401 {
         reply.header("WWW-Authenticate", "Basic realm=\"InfluxDB\"")
     } else {
@@ -104,6 +118,23 @@ pub fn v3_error(status: u16, message: &str) -> HttpReply {
         "application/json",
         json::object(&[("error", message)]),
     )
+}
+
+/// The 2.x error code of a status (the inverse of its error handler's mapping).
+pub fn v2_code(status: u16) -> &'static str {
+    match status {
+        400 => "invalid",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not found",
+        405 => "method not allowed",
+        413 => "request too large",
+        422 => "unprocessable entity",
+        429 => "too many requests",
+        501 => "not implemented",
+        503 => "unavailable",
+        _ => "internal error",
+    }
 }
 
 /// The status of a 2.x error code (kit/transport/http/error_handler.go).

@@ -2,27 +2,31 @@
 //! limits, and the hand-off to the write and query handlers.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{
-    HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT,
-};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
-use super::auth::{AuthFailure, Authenticator, Principal, Scheme};
+use super::auth::{Authenticator, Principal, Scheme};
+use super::body::{
+    content_length, drain, expects_continue, is_form, read_body, read_body_within, BodyError,
+};
 use super::config::SharedConfig;
+use super::error::RequestError;
 use super::faults::{self, Action, Dropped};
-use super::limits::read_body_within;
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
-use super::query::{self, HttpReply, QueryContext};
+use super::query::{self, QueryContext};
 use super::recorder::{RecordedRequest, Seen};
-use super::reply::{v1_error, v2_error, v3_error};
+use super::render::render;
+use super::reply::HttpReply;
+use super::request_id;
+use super::rest;
+use super::status;
 use super::write::{self, Encoding, WriteApi};
 use super::Flavor;
 use crate::store::Store;
@@ -119,10 +123,14 @@ pub async fn handle(
     let flavor = state.config.flavor;
     // 1.x's handler (not its router) sets the request id, so 404 and 405 answers go without.
     let routed = route(flavor, &head.path);
-    let request_id = (flavor == Flavor::V1
-        && routed != Route::NotFound
-        && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
-    .then(|| request_id(&head.headers));
+    // InfluxDB 3 makes a fresh id for every answer.
+    let request_id = match flavor {
+        Flavor::V1 => (routed != Route::NotFound
+            && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
+        .then(|| request_id::echoed_or_v1(&head.headers)),
+        Flavor::V3 => Some(request_id::new_uuid_v7()),
+        Flavor::V2 | Flavor::Cloud => None,
+    };
     let mut seen = Seen::default();
     let mut principal = Principal::Anonymous;
     let mut body = Some(body);
@@ -209,16 +217,16 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(flavor, failure),
+                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
             }
         }
     }
     if route == Route::NotFound {
-        return not_found(flavor);
+        return refuse(state, RequestError::NotFound);
     }
-    if let Some(methods) = allowed_methods(flavor, route) {
-        if !methods.contains(&head.method.as_str()) {
-            return method_not_allowed(flavor, methods);
+    if let Some(allow) = allowed_methods(flavor, route) {
+        if !allow.contains(&head.method.as_str()) {
+            return refuse(state, RequestError::MethodNotAllowed { allow });
         }
         if head.method == Method::OPTIONS {
             return HttpReply::no_content();
@@ -228,20 +236,47 @@ async fn dispatch(
         if let Some(scheme) = scheme {
             match state.auth.authenticate(scheme, &head.params, &head.headers) {
                 Ok(p) => *principal = p,
-                Err(failure) => return unauthorized(flavor, failure),
+                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
             }
         }
     }
     match route {
         Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
         Route::Query | Route::Buckets | Route::Orgs => {
-            serve_query(state, route, head, body, principal, seen).await
+            serve_read(state, route, head, body, principal, seen).await
         }
-        Route::Ping => ping(state, head),
+        Route::Ping => status::ping(&state.config, &head.params),
         Route::Status => HttpReply::no_content(),
-        Route::Health => health(state),
-        Route::Ready => ready(state),
-        Route::NotFound => not_found(flavor),
+        Route::Health => status::health(&state.config),
+        Route::Ready => status::ready(state.started),
+        Route::NotFound => refuse(state, RequestError::NotFound),
+    }
+}
+
+/// The answer to a refused request that is not a write.
+fn refuse(state: &State, error: RequestError) -> HttpReply {
+    render(state.config.answering(None), &error)
+}
+
+/// Reads the body within the size limit and the read timeout.
+async fn read_limited(
+    state: &State,
+    head: &Head,
+    body: &mut Option<Incoming>,
+) -> Result<Bytes, RequestError> {
+    let limit = state.config.body_limit();
+    let too_large = RequestError::TooLarge { limit };
+    let declared = content_length(&head.headers);
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large);
+    }
+    let Some(body) = body.take() else {
+        return Err(too_large);
+    };
+    match read_body_within(state.config.read_timeout, body, declared, limit).await {
+        Ok(raw) => Ok(raw),
+        Err(BodyError::TooLarge) => Err(too_large),
+        Err(BodyError::Io(message)) => Err(RequestError::BodyRead(message)),
     }
 }
 
@@ -282,48 +317,59 @@ async fn serve_write(
             return faults::injected_reply(state.config.flavor, api, injected);
         }
     };
+    let refuse = |error: RequestError| render(state.config.answering(Some(api)), &error);
+    let target = write::Target {
+        flavor: state.config.flavor,
+        store: &state.store,
+        creates_databases: state.config.creates_databases(),
+        principal,
+    };
     // A failing store must not take the connection down with it.
-    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        write::prepare(state, api, &head.params, principal)
+    let normalized = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write::normalize(&target, api, &head.params)
     }));
-    let plan = match prepared {
+    let plan = match normalized {
         Ok(Ok(plan)) => plan,
-        Ok(Err(reply)) => return reply,
+        Ok(Err(error)) => return refuse(error),
         Err(_) => return HttpReply::text(500, "internal error\n"),
     };
-    let limit = state.config.body_limit();
-    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
-        return write::too_large(state, api, limit);
-    }
-    let Some(body) = body.take() else {
-        return write::too_large(state, api, limit);
-    };
-    let declared = content_length(&head.headers);
-    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
+    let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return write::too_large(state, api, limit),
-        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+        Err(error) => return refuse(error),
     };
     seen.body = raw.clone();
+    let (mut raw, mut encoding) = (raw, encoding);
     if let (true, Some(faults)) = (quota, &state.config.faults) {
         let limit = state.config.decompressed_limit();
-        if let Err(over) = faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await
-        {
-            seen.fault = Some("quota");
-            return faults::quota_reply(state.config.flavor, api, &over);
+        match faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await {
+            Err(over) => {
+                seen.fault = Some("quota");
+                return faults::quota_reply(state.config.flavor, api, &over);
+            }
+            // The quota inflated the body to count its points; the write takes it as it is.
+            Ok(Some(inflated)) => (raw, encoding) = (inflated, Encoding::Identity),
+            Ok(None) => {}
         }
     }
     let writer = state.clone();
     let principal = principal.clone();
-    let reply =
-        run_blocking(move || write::execute(&writer, &plan, &principal, &raw, &encoding)).await;
+    let reply = run_blocking(move || {
+        let ctx = write::WriteContext {
+            store: &writer.store,
+            config: &writer.config,
+        };
+        write::execute(&ctx, &plan, &principal, &raw, &encoding)
+    })
+    .await;
     // Merges of small runs that the write made due run after it is answered, off its latency.
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.compact_pending());
     reply
 }
 
-async fn serve_query(
+/// `/query` and the 2.x REST APIs: the body (a urlencoded form adds parameters) then the
+/// handler, off the reactor.
+async fn serve_read(
     state: &Arc<State>,
     route: Route,
     head: &Head,
@@ -331,18 +377,9 @@ async fn serve_query(
     principal: &Principal,
     seen: &mut Seen,
 ) -> HttpReply {
-    let limit = state.config.body_limit();
-    if content_length(&head.headers).is_some_and(|len| len > limit as u64) {
-        return write::too_large(state, WriteApi::V1, limit);
-    }
-    let Some(body) = body.take() else {
-        return write::too_large(state, WriteApi::V1, limit);
-    };
-    let declared = content_length(&head.headers);
-    let raw = match read_body_within(state.config.read_timeout, body, declared, limit).await {
+    let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge) => return write::too_large(state, WriteApi::V1, limit),
-        Err(BodyError::Io(message)) => return read_failed(state.config.flavor, &message),
+        Err(error) => return refuse(state, error),
     };
     seen.body = raw.clone();
     let mut params = head.params.clone();
@@ -361,8 +398,8 @@ async fn serve_query(
             auth_enabled: state.auth.enabled(),
         };
         match route {
-            Route::Buckets => query::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
-            Route::Orgs => query::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })
@@ -375,291 +412,6 @@ async fn run_blocking(work: impl FnOnce() -> HttpReply + Send + 'static) -> Http
         Ok(reply) => reply,
         Err(_) => HttpReply::text(500, "internal error\n"),
     }
-}
-
-fn read_failed(flavor: Flavor, message: &str) -> HttpReply {
-    match flavor {
-        Flavor::V1 => v1_error(400, message),
-        Flavor::V3 => v3_error(400, &format!("client disconnected: {message}")),
-        _ => v2_error("internal error", &format!("unable to read data: {message}")),
-    }
-}
-
-pub enum BodyError {
-    TooLarge,
-    Io(String),
-}
-
-/// How long an unread body may take to arrive after the answer is ready.
-const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Reads and discards a body the handler did not need (an early refusal), so that a client
-/// still sending it gets the answer and the connection stays usable, as Go's server does; the
-/// bytes are gathered into `keep` when given (for the request log).
-/// `false` when the body is too large (or too slow) to drain: the connection is then closed.
-async fn drain(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limit: usize,
-    mut keep: Option<&mut BytesMut>,
-) -> bool {
-    if declared.is_some_and(|len| len > limit as u64) {
-        return false;
-    }
-    let discard = async {
-        let mut total = 0usize;
-        while let Some(frame) = body.frame().await {
-            let Ok(frame) = frame else { return false };
-            if let Ok(data) = frame.into_data() {
-                total = total.saturating_add(data.len());
-                if total > limit {
-                    return false;
-                }
-                if let Some(kept) = keep.as_deref_mut() {
-                    kept.extend_from_slice(&data);
-                }
-            }
-        }
-        true
-    };
-    tokio::time::timeout(DRAIN_TIMEOUT, discard)
-        .await
-        .unwrap_or(false)
-}
-
-fn expects_continue(headers: &HeaderMap) -> bool {
-    headers
-        .get(hyper::header::EXPECT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Reads a body of at most `limit` bytes: a larger `Content-Length` is refused before reading,
-/// and a chunked body is refused as soon as it passes the limit.
-pub async fn read_body(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limit: usize,
-) -> Result<Bytes, BodyError> {
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut first: Option<Bytes> = None;
-    let mut buffer: Option<BytesMut> = None;
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| BodyError::Io(e.to_string()))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        total = total.saturating_add(data.len());
-        if total > limit {
-            return Err(BodyError::TooLarge);
-        }
-        // A body that arrives in one piece is kept as it is; otherwise pieces are gathered.
-        match (&mut first, &mut buffer) {
-            (None, None) => first = Some(data),
-            (Some(_), None) => {
-                let capacity = declared.map_or(0, |len| len as usize).max(total);
-                let mut gathered = BytesMut::with_capacity(capacity);
-                gathered.extend_from_slice(&first.take().unwrap_or_default());
-                gathered.extend_from_slice(&data);
-                buffer = Some(gathered);
-            }
-            (_, Some(gathered)) => gathered.extend_from_slice(&data),
-        }
-    }
-    Ok(match (first, buffer) {
-        (_, Some(gathered)) => gathered.freeze(),
-        (Some(data), None) => data,
-        (None, None) => Bytes::new(),
-    })
-}
-
-fn unauthorized(flavor: Flavor, failure: AuthFailure) -> HttpReply {
-    match flavor {
-        Flavor::V1 => v1_error(401, failure.v1_message()),
-        _ => v2_error("unauthorized", "unauthorized access"),
-    }
-}
-
-fn not_found(flavor: Flavor) -> HttpReply {
-    match flavor {
-        Flavor::V1 => HttpReply::text(404, "404 page not found\n"),
-        Flavor::V2 | Flavor::Cloud => v2_error("not found", "path not found"),
-        Flavor::V3 => HttpReply::text(404, "not found"),
-    }
-}
-
-fn method_not_allowed(flavor: Flavor, methods: &[&str]) -> HttpReply {
-    let allow = methods.join(", ");
-    match flavor {
-        // Go's `http.Error` from the 1.x router.
-        Flavor::V1 => HttpReply::text(405, "Method Not Allowed\n").header("Allow", allow),
-        Flavor::V2 | Flavor::Cloud => {
-            v2_error("method not allowed", &format!("allow: {allow}")).header("Allow", allow)
-        }
-        Flavor::V3 => v3_error(405, "method not allowed").header("Allow", allow),
-    }
-}
-
-fn ping(state: &State, head: &Head) -> HttpReply {
-    let version = state.config.version();
-    match state.config.flavor {
-        Flavor::V1 => {
-            let verbose = head
-                .params
-                .get_opt("verbose")
-                .is_some_and(|v| !matches!(v, "" | "0" | "false"));
-            if verbose {
-                let body = super::json::object(&[("version", version)]);
-                HttpReply::json(200, "application/json", body)
-            } else {
-                HttpReply::no_content()
-            }
-        }
-        Flavor::V3 => {
-            let body = super::json::object(&[("version", version), ("revision", "influxlp")]);
-            HttpReply::json(200, "application/json", body)
-        }
-        Flavor::V2 | Flavor::Cloud => HttpReply::no_content(),
-    }
-}
-
-fn health(state: &State) -> HttpReply {
-    let version = super::json::string(state.config.version());
-    match state.config.flavor {
-        Flavor::V3 => HttpReply::text(200, "OK"),
-        Flavor::V1 => HttpReply::json(
-            200,
-            "application/json",
-            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version}}}"),
-        ),
-        Flavor::V2 | Flavor::Cloud => HttpReply::json(
-            200,
-            "application/json; charset=utf-8",
-            format!("{{\"name\":\"influxdb\",\"message\":\"ready for queries and writes\",\"status\":\"pass\",\"checks\":[],\"version\":{version},\"commit\":\"influxlp\"}}"),
-        ),
-    }
-}
-
-/// 2.x `/ready`: `{"status":"ready","started":"<RFC 3339>","up":"<Go duration>"}`.
-fn ready(state: &State) -> HttpReply {
-    let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let up = state.started.elapsed().unwrap_or_default();
-    let body = format!(
-        "{{\"status\":\"ready\",\"started\":\"{}\",\"up\":\"{}\"}}",
-        rfc3339(started.as_secs() as i64, started.subsec_nanos()),
-        go_duration(up)
-    );
-    HttpReply::json(200, "application/json; charset=utf-8", body)
-}
-
-fn rfc3339(secs: i64, nanos: u32) -> String {
-    let (y, mo, d) = super::log::civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// Go's `time.Duration.String` for non-negative durations (`1h2m3.5s`, `1.5ms`).
-fn go_duration(d: std::time::Duration) -> String {
-    let nanos = d.as_nanos();
-    if nanos == 0 {
-        return "0s".into();
-    }
-    let trim = |whole: u128, frac: u128, digits: usize| {
-        let frac = format!("{frac:0digits$}");
-        let frac = frac.trim_end_matches('0');
-        if frac.is_empty() {
-            whole.to_string()
-        } else {
-            format!("{whole}.{frac}")
-        }
-    };
-    if nanos < 1_000 {
-        return format!("{nanos}ns");
-    }
-    if nanos < 1_000_000 {
-        return format!("{}µs", trim(nanos / 1_000, nanos % 1_000, 3));
-    }
-    if nanos < 1_000_000_000 {
-        return format!("{}ms", trim(nanos / 1_000_000, nanos % 1_000_000, 6));
-    }
-    let secs = nanos / 1_000_000_000;
-    let seconds = format!("{}s", trim(secs % 60, nanos % 1_000_000_000, 9));
-    match (secs / 3600, secs / 60 % 60) {
-        (0, 0) => seconds,
-        (0, m) => format!("{m}m{seconds}"),
-        (h, m) => format!("{h}h{m}m{seconds}"),
-    }
-}
-
-/// 1.x echoes `X-Request-Id` (or `Request-Id`), else makes a new time-based (v1) UUID.
-fn request_id(headers: &HeaderMap) -> String {
-    for name in ["x-request-id", "request-id"] {
-        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
-            if !value.is_empty() {
-                return value.to_string();
-            }
-        }
-    }
-    new_uuid_v1()
-}
-
-/// A version-1 UUID: 60-bit count of 100 ns since 1582-10-15, a clock sequence and a random node.
-fn new_uuid_v1() -> String {
-    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    static NODE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let node = *NODE.get_or_init(|| {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        // Multicast bit set: a random node, not a MAC address (RFC 4122 §4.5).
-        (hasher.finish() & 0xffff_ffff_ffff) | 0x0100_0000_0000
-    });
-    const GREGORIAN_OFFSET: u64 = 0x01b2_1dd2_1381_4000;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    // Distinct ids within one 100 ns tick come from the sequence added to the time.
-    let ticks = (now.as_nanos() / 100) as u64 + GREGORIAN_OFFSET + (sequence & 0xff);
-    let clock_seq = ((sequence >> 8) & 0x3fff) as u16 | 0x8000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        ticks & 0xffff_ffff,
-        (ticks >> 32) & 0xffff,
-        ((ticks >> 48) & 0x0fff) | 0x1000,
-        clock_seq,
-        node
-    )
 }
 
 fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
@@ -675,16 +427,16 @@ fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&
             .headers
             .push(("Content-Type".into(), "application/json".into()));
     }
-    if flavor != Flavor::V3 {
-        reply
-            .headers
-            .push(("X-Influxdb-Build".into(), flavor.build().into()));
-        reply
-            .headers
-            .push(("X-Influxdb-Version".into(), state.config.version().into()));
-    }
     if let Some(id) = request_id {
         reply.headers.push(("Request-Id".into(), id.into()));
+    }
+    reply
+        .headers
+        .push(("X-Influxdb-Build".into(), flavor.build().into()));
+    reply
+        .headers
+        .push(("X-Influxdb-Version".into(), state.config.version().into()));
+    if let Some(id) = request_id {
         reply.headers.push(("X-Request-Id".into(), id.into()));
     }
     // 1.x sets X-Influxdb-Error on every failure but 401, whoever built the body.
@@ -693,11 +445,9 @@ fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&
         && reply.status != 401
         && !reply.has_header("X-Influxdb-Error")
     {
-        if let Some(message) = v1_error_message(&reply.body) {
-            reply.headers.push((
-                "X-Influxdb-Error".into(),
-                super::reply::header_text(&message, 1024),
-            ));
+        if let Some(message) = &reply.error {
+            let text = super::reply::header_text(message, 1024);
+            reply.headers.push(("X-Influxdb-Error".into(), text));
         }
     }
 }
@@ -718,7 +468,7 @@ fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
     if !(csv || pretty) || reply.status < 400 {
         return;
     }
-    let Some(message) = v1_error_message(&reply.body) else {
+    let Some(message) = reply.error.clone() else {
         return;
     };
     let (content_type, body) = if csv {
@@ -746,12 +496,6 @@ fn csv_field(field: &str) -> String {
     } else {
         field.to_string()
     }
-}
-
-/// The `error` member of a 1.x JSON error body.
-fn v1_error_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.get("error")?.as_str().map(str::to_string)
 }
 
 fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {
@@ -787,25 +531,5 @@ mod tests {
         assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
-    }
-
-    #[test]
-    fn uuids_are_version_1_and_distinct() {
-        let a = new_uuid_v1();
-        let b = new_uuid_v1();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "1");
-    }
-
-    #[test]
-    fn durations_print_as_go() {
-        use std::time::Duration;
-        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(go_duration(Duration::from_secs(3723)), "1h2m3s");
-        assert_eq!(go_duration(Duration::from_secs(60)), "1m0s");
-        assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
-        assert_eq!(go_duration(Duration::from_nanos(12)), "12ns");
-        assert_eq!(rfc3339(1_700_000_000, 5), "2023-11-14T22:13:20.000000005Z");
     }
 }

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::auto_precision::rescale_auto;
 use super::catalog::{check_database_name, normalize_duration, Catalog, RetentionPolicy};
 use super::measurement::Measurement;
 use super::write::{known_field_types, target_duration};
 use crate::columnar::{parse_batch, MeasurementTable, ParseOptions};
-use crate::line_protocol::{FieldType, ParseError};
+use crate::line_protocol::{ErrorKind, FieldType, ParseError};
 
 /// A store error that refuses a whole write or read, in InfluxDB's words (Display).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,13 @@ pub struct WriteOptions {
     pub parse: ParseOptions,
     /// Whole-or-nothing (2.x) instead of partial (1.x: good points written, bad ones dropped).
     pub atomic: bool,
+    /// Refuse the whole write when a line is malformed, while points refused at write time
+    /// (type conflicts, retention) are still dropped one by one: 2.x's policy, a 400 for a
+    /// syntax error and a 422 partial write for the rest. The error holds the syntax errors.
+    pub reject_malformed: bool,
+    /// InfluxDB 3's `auto` precision: lines are parsed as nanoseconds and each timestamp is then
+    /// read in the unit its magnitude suggests (seconds below 5e9, and so on).
+    pub auto_precision: bool,
     /// Create an unknown database (with an infinite `autogen` default policy) instead of failing.
     pub create_database: bool,
     /// Leave the merge of small runs that this write may trigger to a later
@@ -202,7 +210,17 @@ impl Store {
             .known_field_types
             .extend(known_field_types(&snapshot, options));
         drop(snapshot);
-        let parsed = parse_batch(data, &parse);
+        let mut parsed = parse_batch(data, &parse);
+        if options.reject_malformed && parsed.errors.iter().any(|e| e.kind == ErrorKind::Syntax) {
+            let syntax = parsed
+                .errors
+                .into_iter()
+                .filter(|e| e.kind == ErrorKind::Syntax);
+            return Err(StoreError::Rejected(syntax.collect()));
+        }
+        if options.auto_precision {
+            parsed.tables.iter_mut().for_each(rescale_auto);
+        }
         self.write_built(parsed.tables, parsed.errors, options, Some(data))
     }
 
@@ -226,6 +244,39 @@ impl Store {
             catalog.database_or_create(name);
             Ok(())
         })
+    }
+
+    /// InfluxQL's `CREATE DATABASE db WITH [DURATION d] NAME rp`: a new database gets `rp` as its
+    /// default policy; on an existing one the statement only succeeds when `rp` is already there,
+    /// is the default and has the duration asked for (when one is given). Anything else changes
+    /// nothing and fails with `retention policy conflicts with an existing policy`, as InfluxDB's
+    /// meta client (`CreateDatabaseWithRetentionPolicy`) does.
+    pub fn create_database_with_policy(
+        &self,
+        name: &str,
+        rp: &str,
+        duration_ns: Option<i64>,
+    ) -> Result<(), StoreError> {
+        check_database_name(name)?;
+        if rp.is_empty() {
+            return Err(StoreError::Invalid("retention policy name required".into()));
+        }
+        let duration = duration_ns
+            .map(|d| normalize_duration(Some(d)))
+            .transpose()?;
+        if let Ok(database) = self.snapshot().database(name) {
+            let matches = database
+                .policy_named(rp)
+                .is_some_and(|policy| duration.map_or(true, |wanted| wanted == policy.duration));
+            if !matches || database.default_policy != rp {
+                return Err(StoreError::Invalid(
+                    "retention policy conflicts with an existing policy".into(),
+                ));
+            }
+            return Ok(());
+        }
+        self.create_database(name)?;
+        self.create_retention_policy(name, rp, duration.flatten(), true)
     }
 
     /// Creates retention policy `name` (`duration_ns` `None` or 0: infinite; else at least an
@@ -323,6 +374,11 @@ impl Store {
     /// Database names, sorted.
     pub fn databases(&self) -> Vec<String> {
         self.snapshot().databases.keys().cloned().collect()
+    }
+
+    /// Database names in creation order, as InfluxDB's `SHOW DATABASES` lists them.
+    pub fn databases_by_creation(&self) -> Vec<String> {
+        self.snapshot().databases_by_creation()
     }
 
     /// Retention policies in creation order.

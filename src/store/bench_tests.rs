@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::tests::{options, query, table_of, OwnedRow, V};
+use super::api_tests::{options, query, table_of, OwnedRow, V};
 use super::*;
 use crate::columnar::MeasurementTable;
 

@@ -17,6 +17,8 @@ pub(crate) const MIN_POLICY_DURATION_NS: i64 = 3_600_000_000_000;
 #[derive(Clone, Default, Debug)]
 pub(crate) struct Catalog {
     pub databases: BTreeMap<String, Arc<Database>>,
+    /// The `created` number the next new database gets.
+    next_created: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -24,6 +26,9 @@ pub(crate) struct Database {
     /// In creation order, as `SHOW RETENTION POLICIES` lists them.
     pub policies: Vec<Arc<RetentionPolicy>>,
     pub default_policy: String,
+    /// Rank among the catalog's databases by creation: `SHOW DATABASES` lists them in that
+    /// order, as InfluxDB's meta store keeps them.
+    pub created: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -46,10 +51,11 @@ impl RetentionPolicy {
 }
 
 impl Database {
-    pub fn new() -> Database {
+    pub fn new(created: u64) -> Database {
         Database {
             policies: vec![Arc::new(RetentionPolicy::new(DEFAULT_POLICY, None))],
             default_policy: DEFAULT_POLICY.to_string(),
+            created,
         }
     }
 
@@ -100,11 +106,22 @@ impl Catalog {
 
     /// The database `name`, created with an infinite default `autogen` policy when missing.
     pub fn database_or_create(&mut self, name: &str) -> &mut Database {
-        Arc::make_mut(
-            self.databases
-                .entry(name.to_string())
-                .or_insert_with(|| Arc::new(Database::new())),
-        )
+        let next = &mut self.next_created;
+        Arc::make_mut(self.databases.entry(name.to_string()).or_insert_with(|| {
+            *next += 1;
+            Arc::new(Database::new(*next))
+        }))
+    }
+
+    /// Database names in the order they were created.
+    pub fn databases_by_creation(&self) -> Vec<String> {
+        let mut named: Vec<(u64, &String)> = self
+            .databases
+            .iter()
+            .map(|(name, database)| (database.created, name))
+            .collect();
+        named.sort_unstable();
+        named.into_iter().map(|(_, name)| name.clone()).collect()
     }
 
     /// Measurement `name` in policy `rp` of database `db`, if all three exist.

@@ -1,6 +1,6 @@
 //! The store's rules end to end: line protocol through `Store::write`.
 
-use super::tests::{dump, options, query, read};
+use super::api_tests::{dump, options, query, read};
 use super::*;
 use crate::line_protocol::{ErrorKind, FieldType};
 
@@ -215,4 +215,44 @@ fn a_type_fixed_after_a_batch_was_built_is_still_enforced_at_commit() {
     );
     assert_eq!(result.errors[0].line, 1);
     assert_eq!(read(&store, "db", "m"), vec!["0 v=\"text\"", "2 w=2"]);
+}
+
+#[test]
+fn malformed_lines_can_refuse_the_whole_write_while_conflicts_drop_points() {
+    let store = Store::new();
+    write(&store, "m v=1 1\n");
+    let opts = WriteOptions {
+        reject_malformed: true,
+        ..options("db")
+    };
+    let Err(StoreError::Rejected(errors)) = store.write(b"m v=2 2\nm v=\nm v=\"s\" 3\n", &opts)
+    else {
+        panic!("a malformed line refuses the write");
+    };
+    assert_eq!(
+        errors.iter().map(|e| (e.line, e.kind)).collect::<Vec<_>>(),
+        [(2, ErrorKind::Syntax)]
+    );
+    assert_eq!(read(&store, "db", "m"), vec!["1 v=1"]);
+    // Without a malformed line, a conflicting point is dropped and the rest written.
+    let result = store.write(b"m v=2 2\nm v=\"s\" 3\n", &opts).unwrap();
+    assert_eq!((result.points_written, result.points_dropped), (1, 1));
+}
+
+#[test]
+fn auto_precision_reads_each_timestamp_in_the_unit_its_size_suggests() {
+    let store = Store::new();
+    let opts = WriteOptions {
+        auto_precision: true,
+        ..options("db")
+    };
+    let body = "s v=1 1700000000\nms v=1 1700000000000\nus v=1 1700000000000000\nns v=1 1700000000000000000\n";
+    store.write(body.as_bytes(), &opts).unwrap();
+    for m in ["s", "ms", "us", "ns"] {
+        assert_eq!(
+            read(&store, "db", m),
+            vec!["1700000000000000000 v=1"],
+            "{m}"
+        );
+    }
 }

@@ -10,6 +10,7 @@
 //! - `file`: files and InfluxDB exports written through the reader (`crate::io`).
 
 mod api;
+mod auto_precision;
 mod catalog;
 mod file;
 mod index;
@@ -20,7 +21,6 @@ mod persistent;
 mod prepare;
 mod read;
 mod run;
-mod series;
 mod write;
 
 pub(crate) use write::{field_type_conflicts, BEYOND_RETENTION};
@@ -31,8 +31,8 @@ pub use api::{
 pub use file::{FileWriteError, FileWriteOptions};
 
 #[cfg(test)]
+mod api_tests;
+#[cfg(test)]
 mod bench_tests;
 #[cfg(test)]
 mod line_protocol_tests;
-#[cfg(test)]
-mod tests;

@@ -11,9 +11,9 @@ use arrow_select::filter::filter_record_batch;
 use super::index::FastMap;
 use super::layout::{classify, FieldColumn, TagColumn};
 use super::merge::{gather, gather_values, MergePlan, RowRef};
-use super::series::series_key;
 use super::StoreError;
 use crate::columnar::MeasurementTable;
+use crate::text::series_key;
 
 /// One table of a write, ready to be committed.
 pub(crate) struct Prepared {

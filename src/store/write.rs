@@ -5,7 +5,6 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use arrow_array::{Array, ArrayRef, Int32Array};
 use arrow_buffer::{NullBuffer, ScalarBuffer};
@@ -19,16 +18,9 @@ use super::prepare::{prepare, Prepared};
 use super::run::{merge_runs, Run};
 use super::{Store, StoreError, WriteOptions, WriteResult};
 use crate::columnar::MeasurementTable;
-use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError};
-
-/// InfluxDB's reason for points older than the retention policy allows (1.x before 1.12).
-pub(crate) const BEYOND_RETENTION: &str = "points beyond retention policy";
-
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
+use crate::line_protocol::rejection::field_type_conflict;
+use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, Rejection};
+use crate::text::{now_ns, series_key};
 
 /// The retention duration writes to `options`' target get, or why they cannot be written.
 pub(super) fn target_duration(
@@ -69,11 +61,31 @@ pub(crate) fn known_field_types(
         .collect()
 }
 
+/// The time and series key of row `row` of `table`, for a point dropped for its age.
+fn beyond_retention(table: &MeasurementTable, row: usize) -> Result<Rejection, StoreError> {
+    let columns = classify(&table.batch)?;
+    let tags: Vec<(&str, &str)> = columns
+        .tags
+        .iter()
+        .filter(|tag| tag.keys.is_valid(row))
+        .map(|tag| {
+            (
+                tag.key.as_str(),
+                tag.values.value(tag.keys.value(row) as usize),
+            )
+        })
+        .collect();
+    Ok(Rejection::BeyondRetention {
+        time: columns.time.value(row),
+        series_key: series_key(&table.name, &tags),
+    })
+}
+
 /// An error for a point refused at write time, located by its input line.
 fn rejected(
     table: &MeasurementTable,
     row: usize,
-    message: String,
+    rejection: Rejection,
     data: Option<&[u8]>,
 ) -> ParseError {
     let line = table
@@ -88,8 +100,9 @@ fn rejected(
         line,
         column: 1,
         text,
-        message,
+        message: rejection.to_string(),
         kind: ErrorKind::Rejected,
+        rejection: Some(Box::new(rejection)),
     }
 }
 
@@ -164,9 +177,10 @@ impl Store {
                 fixed_here.insert((name.clone(), key), field_type);
             }
             for &row in &p.beyond_retention {
+                let rejection = beyond_retention(&p.source, row)?;
                 result
                     .errors
-                    .push(rejected(&p.source, row, BEYOND_RETENTION.to_string(), data));
+                    .push(rejected(&p.source, row, rejection, data));
             }
             result.points_beyond_retention += p.beyond_retention.len();
             result.points_dropped += p.beyond_retention.len();
@@ -334,13 +348,8 @@ pub(crate) fn field_type_conflicts(
         if let Some((key, input, stored, _)) =
             checks.iter().find(|(_, _, _, values)| values.is_valid(row))
         {
-            let message = format!(
-                "field type conflict: input field \"{key}\" on measurement \"{}\" is type {}, already exists as type {}",
-                table.name,
-                input.influxql_name(),
-                stored.influxql_name()
-            );
-            errors.push(rejected(table, row, message, data));
+            let rejection = field_type_conflict(&table.name, key, *input, *stored);
+            errors.push(rejected(table, row, rejection, data));
             *dropped = true;
         }
     }

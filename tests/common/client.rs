@@ -9,7 +9,7 @@ use flate2::Compression;
 use influxlp::server::Server;
 
 /// A response as the client received it: the type the in-memory `Exchange` answers with too.
-pub use influxlp::server::oneshot::Answer as Reply;
+pub use influxlp::server::Answer as Reply;
 
 /// A reply's body read as text or JSON.
 pub trait ReplyBody {

@@ -1,4 +1,4 @@
-"""Raw HTTP requests to influxd 1.x's /write, /ping and /query (spec §6 and the §8 table).
+"""Raw HTTP requests to influxd 1.x's /write, /ping and /query (docs/spec.md §6 and the §8 table).
 
 Two servers are recorded: "plain" (no auth, `max-body-size` = MAX_BODY_SIZE so the limit
 is cheap to cross) and "auth" (`auth-enabled = true` with the USERS below).  A case that
@@ -44,7 +44,7 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 
 # Differences between 1.6.7 and the 1.10/1.11 behaviour influxlp's v1 flavor implements
-# (spec §10 and "How influxlp uses this"): the test expects influxlp's documented answer.
+# (docs/spec.md §10 and "How influxlp uses this"): the test expects influxlp's documented answer.
 DIFFERENCES = {
     "precision_not_validated": (
         "1.6.7 does not validate precision; 1.10+ answers 400 invalid precision"

@@ -1,9 +1,10 @@
-"""Edge-case line-protocol bodies sent to influxd one by one (spec §1-§4).
+"""Edge-case line-protocol bodies sent to influxd one by one (docs/spec.md §1-§4).
 
 Each case is (id, body, options).  `body` is str (sent as UTF-8) or bytes (sent as is).
 Options: `precision` (the /write query parameter; omitted when None) and `diff`, naming a
 documented difference: influxd 1.6.7 does something influxlp deliberately does not
-reproduce (spec "How influxlp uses this" and §10); the key explains what influxlp does instead.
+reproduce (docs/spec.md, "How influxlp uses this", §10); the key explains what influxlp does
+instead.
 
 Explicit timestamps stay far from "now" so that points stamped by the server are told
 apart from the rest by the recorder.
@@ -403,7 +404,7 @@ def cases() -> list[tuple[str, str | bytes, dict]]:
     for p, values in precision_limits.items():
         for i, ts in enumerate(values):
             add(f"precision-{p}-{i}", f"cpu v=1 {ts}", precision=p)
-    # 1.6.7 does not validate precision (spec §10): these names show what it does instead.
+    # 1.6.7 does not validate precision (docs/spec.md §10): these names show what it does instead.
     for p in ["ns", ""]:
         add(f"precision-name-{p or 'empty'}", "cpu v=1 1000", precision=p)
     for p in ["us", "µ", "bogus", "S", "MS"]:

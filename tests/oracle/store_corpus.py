@@ -1,4 +1,4 @@
-"""Multi-write scenarios against one database (spec §5): type conflicts, overwrites,
+"""Multi-write scenarios against one database (docs/spec.md §5): type conflicts, overwrites,
 schema widening, retention policies, dropped measurements.
 
 A scenario is a list of steps, each either a write (`write`: body, optional `rp`,

@@ -2,8 +2,9 @@
 //! Expected 1.x bodies are the answers influxd 1.6.7 gave to the same requests
 //! (`tests/oracle/http_cases.json`).
 
-use super::{handle_buckets, handle_orgs, handle_query, Flavor, HttpReply, QueryContext, User};
+use super::{handle_query, Flavor, HttpReply, QueryContext, User};
 use crate::server::bucket::{bucket_id, org_id};
+use crate::server::rest::{handle_buckets, handle_orgs};
 use crate::store::{Store, WriteOptions};
 
 fn store_with(db: &str, lines: &str) -> Store {
@@ -63,14 +64,14 @@ fn ok(json: &str) -> (u16, String) {
 fn create_show_and_drop_databases() {
     let store = Store::new();
     assert_eq!(
-        post(&store, &[("q", "CREATE DATABASE \"created_by_post\"")]),
-        ok(r#"{"results":[{"statement_id":0}]}"#)
-    );
-    assert_eq!(
         get(&store, &[("q", "CREATE DATABASE \"created_by_get\"")]),
         ok(
             r#"{"results":[{"statement_id":0,"messages":[{"level":"warning","text":"deprecated use of 'CREATE DATABASE created_by_get' in a read only context, please use a POST request instead"}]}]}"#
         )
+    );
+    assert_eq!(
+        post(&store, &[("q", "CREATE DATABASE \"created_by_post\"")]),
+        ok(r#"{"results":[{"statement_id":0}]}"#)
     );
     // Creating again is fine.
     assert_eq!(
@@ -421,7 +422,7 @@ fn retention_policies() {
     };
     store
         .write(
-            format!("m v=5 {}", super::timestamps::now_ns()).as_bytes(),
+            format!("m v=5 {}", crate::text::now_ns()).as_bytes(),
             &options,
         )
         .unwrap();
@@ -463,6 +464,58 @@ fn create_database_with_a_named_policy() {
         (two_days.duration_ns, two_days.default),
         (Some(2 * 86_400_000_000_000), true)
     );
+}
+
+#[test]
+fn show_databases_lists_them_in_creation_order() {
+    let store = Store::new();
+    for name in ["zeta", "alpha", "mid"] {
+        post(&store, &[("q", &format!("CREATE DATABASE {name}"))]);
+    }
+    // influxd 1.6.7 answers the same statements with zeta, alpha, mid.
+    assert_eq!(
+        get(&store, &[("q", "SHOW DATABASES")]),
+        ok(
+            r#"{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["zeta"],["alpha"],["mid"]]}]}]}"#
+        )
+    );
+    post(&store, &[("q", "DROP DATABASE alpha")]);
+    post(&store, &[("q", "CREATE DATABASE alpha")]);
+    assert_eq!(store.databases_by_creation(), ["zeta", "mid", "alpha"]);
+}
+
+#[test]
+fn create_database_with_a_conflicting_policy_changes_nothing() {
+    const CONFLICT: &str = r#"{"results":[{"statement_id":0,"error":"retention policy conflicts with an existing policy"}]}"#;
+    const DONE: &str = r#"{"results":[{"statement_id":0}]}"#;
+    let store = Store::new();
+    post(&store, &[("q", "CREATE DATABASE db")]);
+    post(&store, &[("q", "CREATE DATABASE two WITH NAME one")]);
+    post(
+        &store,
+        &[(
+            "q",
+            "CREATE RETENTION POLICY other ON two DURATION 2h REPLICATION 1",
+        )],
+    );
+    // The answers influxd 1.6.7 gives to the same statements.
+    for (statement, answer) in [
+        ("CREATE DATABASE db WITH NAME rp", CONFLICT),
+        ("CREATE DATABASE db WITH NAME autogen", DONE),
+        ("CREATE DATABASE db WITH DURATION 2h NAME autogen", CONFLICT),
+        ("CREATE DATABASE two WITH NAME one", DONE),
+        ("CREATE DATABASE two WITH DURATION 3h NAME one", CONFLICT),
+        ("CREATE DATABASE two WITH NAME other", CONFLICT),
+    ] {
+        assert_eq!(post(&store, &[("q", statement)]), ok(answer), "{statement}");
+    }
+    let names = |db: &str| -> Vec<(String, bool)> {
+        let policies = store.retention_policies(db).unwrap();
+        policies.into_iter().map(|p| (p.name, p.default)).collect()
+    };
+    assert_eq!(names("db"), [("autogen".to_string(), true)]);
+    assert!(names("two").contains(&("one".to_string(), true)));
+    assert!(names("two").contains(&("other".to_string(), false)));
 }
 
 #[test]
@@ -802,7 +855,7 @@ fn orgs_exist_by_name() {
     };
     let (status, list) = orgs(&[]);
     assert_eq!(status, 200);
-    assert_eq!(list["orgs"][0]["name"], super::DEFAULT_ORG);
+    assert_eq!(list["orgs"][0]["name"], crate::server::rest::DEFAULT_ORG);
     let (_, mine) = orgs(&[("org", "my-org")]);
     assert_eq!(mine["orgs"][0]["id"], org_id("my-org"));
     assert_eq!(mine["orgs"][0]["name"], "my-org");

@@ -312,11 +312,7 @@ impl fmt::Display for Statement {
                 if let Some(spec) = policy {
                     f.write_str(" WITH")?;
                     if let Some(duration) = spec.duration {
-                        write!(
-                            f,
-                            " DURATION {}",
-                            super::timestamps::format_go_duration(duration)
-                        )?;
+                        write!(f, " DURATION {}", crate::text::format_go_duration(duration))?;
                     }
                     if let Some(replication) = spec.replication {
                         write!(f, " REPLICATION {replication}")?;
@@ -325,7 +321,7 @@ impl fmt::Display for Statement {
                         write!(
                             f,
                             " SHARD DURATION {}",
-                            super::timestamps::format_go_duration(shard)
+                            crate::text::format_go_duration(shard)
                         )?;
                     }
                     if let Some(name) = &spec.name {

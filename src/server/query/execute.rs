@@ -8,9 +8,9 @@ use super::show::{
     show_databases, show_field_keys, show_measurements, show_retention_policies, show_series,
     show_tag_keys, show_tag_values,
 };
-use super::timestamps::format_go_duration;
 use crate::server::{Flavor, User};
 use crate::store::{Store, StoreError};
+use crate::text::format_go_duration;
 
 /// InfluxDB's smallest retention policy duration (`meta.MinRetentionPolicyDuration`).
 const MIN_RETENTION_NS: i64 = 3_600_000_000_000;
@@ -170,8 +170,11 @@ fn create_database(
     if let Some(spec) = policy {
         check_policy_duration(spec.duration)?;
         // The store creates every database with an infinite `autogen` policy and cannot change
-        // a policy's duration afterwards; refuse before creating anything.
-        if spec.name.as_deref().unwrap_or("autogen") == "autogen"
+        // a policy's duration afterwards; refuse before creating anything. On an existing
+        // database the statement is a conflict check, which the store answers.
+        let exists = store.databases().iter().any(|db| db == name);
+        if !exists
+            && spec.name.as_deref().unwrap_or("autogen") == "autogen"
             && spec.duration.is_some_and(|d| d != 0)
         {
             return Err(unsupported(
@@ -179,15 +182,14 @@ fn create_database(
             ));
         }
     }
-    store.create_database(name).map_err(store_error)?;
-    if let Some(spec) = policy {
-        let rp = spec.name.as_deref().unwrap_or("autogen");
-        let duration = spec.duration.filter(|d| *d != 0);
-        store
-            .create_retention_policy(name, rp, duration, true)
-            .map_err(store_error)?;
+    match policy {
+        Some(spec) => {
+            let rp = spec.name.as_deref().unwrap_or("autogen");
+            store.create_database_with_policy(name, rp, spec.duration)
+        }
+        None => store.create_database(name),
     }
-    Ok(())
+    .map_err(store_error)
 }
 
 /// Dropping a database that does not exist is not an error in InfluxDB.

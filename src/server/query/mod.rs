@@ -1,5 +1,5 @@
-//! `/query`, `/api/v2/buckets` and `/api/v2/orgs`: the read and setup side of the HTTP API.
-//! The server routes these requests here after authentication and body decoding.
+//! `/query`: the read and setup side of the HTTP API (InfluxQL). The server routes these
+//! requests here after authentication and body decoding; the 2.x REST APIs are in `rest`.
 //!
 //! `/query` runs the part of InfluxQL that clients and test suites use around writes (database
 //! and retention policy management, the SHOW statements, raw SELECTs); other valid InfluxQL is
@@ -9,16 +9,13 @@
 mod api_tests;
 mod ast;
 mod authorize;
-mod buckets;
 mod condition;
 mod execute;
-mod json;
+pub(crate) mod json;
 mod lexer;
-mod orgs;
 mod parser;
 mod pattern;
 mod query_api;
-mod registry;
 mod results;
 mod select;
 mod show;
@@ -26,26 +23,18 @@ mod show_where;
 mod table;
 mod timestamps;
 
+pub use crate::server::reply::HttpReply;
 use crate::store::Store;
 
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
 pub use ast::{PolicySpec, Statement, StatementKind};
-pub use orgs::DEFAULT_ORG;
-pub use timestamps::{format_go_duration, format_rfc3339_nano};
+pub(crate) use show::shard_group_duration;
 
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's
 /// `# DDL` section goes through it too.
 pub fn parse_influxql(src: &str) -> Result<Vec<Statement>, String> {
-    parser::parse_query_with(src, &parser::Params::new()).map_err(|error| error.to_string())
-}
-
-/// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    parser::parse_query(src).map_err(|error| error.to_string())
 }
 
 /// What a handler may use to answer.
@@ -59,18 +48,14 @@ pub struct QueryContext<'a> {
 }
 
 /// A JSON answer ending with a newline, as Go's encoder and InfluxDB 1.x write them.
-fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpReply {
+pub(crate) fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpReply {
     let mut body = if pretty {
         json.to_pretty("    ")
     } else {
         json.to_compact()
     };
     body.push('\n');
-    HttpReply {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.into_bytes(),
-    }
+    HttpReply::json(status, "application/json", body)
 }
 
 /// `GET`/`POST /query`. `params` are the query-string pairs followed by the pairs of a
@@ -83,26 +68,4 @@ pub fn handle_query(
 ) -> HttpReply {
     let _ = body;
     query_api::serve_query(ctx, method, params)
-}
-
-/// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
-pub fn handle_buckets(
-    ctx: &QueryContext,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    buckets::serve(ctx, method, path, params, body)
-}
-
-/// `/api/v2/orgs` and `/api/v2/orgs/...`; `path` is the full request path.
-pub fn handle_orgs(
-    ctx: &QueryContext,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    orgs::serve(ctx, method, path, params, body)
 }

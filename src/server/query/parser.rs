@@ -11,13 +11,13 @@ use super::pattern::Pattern;
 
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
+pub struct InfluxQlError {
     pub message: String,
     /// `None` for the few errors InfluxQL reports without a position.
     pub pos: Option<Pos>,
 }
 
-impl fmt::Display for ParseError {
+impl fmt::Display for InfluxQlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.pos {
             Some(pos) => write!(
@@ -30,9 +30,9 @@ impl fmt::Display for ParseError {
     }
 }
 
-impl std::error::Error for ParseError {}
+impl std::error::Error for InfluxQlError {}
 
-type Parsed<T> = Result<T, ParseError>;
+type Parsed<T> = Result<T, InfluxQlError>;
 
 const STATEMENT_KEYWORDS: &[&str] = &[
     "SELECT", "DELETE", "SHOW", "CREATE", "DROP", "EXPLAIN", "GRANT", "REVOKE", "ALTER", "SET",
@@ -40,16 +40,16 @@ const STATEMENT_KEYWORDS: &[&str] = &[
 ];
 
 /// Bound parameter values (`params` of `/query`, a JSON object), by name.
-pub type Params = serde_json::Map<String, serde_json::Value>;
+pub type BoundParams = serde_json::Map<String, serde_json::Value>;
 
 /// Parses a whole query.
 #[cfg(test)]
 pub fn parse_query(src: &str) -> Parsed<Vec<Statement>> {
-    parse_query_with(src, &Params::new())
+    parse_query_with(src, &BoundParams::new())
 }
 
 /// Parses a whole query, replacing `$name` by the bound parameter's value.
-pub fn parse_query_with(src: &str, params: &Params) -> Parsed<Vec<Statement>> {
+pub fn parse_query_with(src: &str, params: &BoundParams) -> Parsed<Vec<Statement>> {
     let mut parser = Parser::new(src, params);
     let mut statements = Vec::new();
     let mut after_separator = true;
@@ -73,7 +73,7 @@ pub fn parse_query_with(src: &str, params: &Params) -> Parsed<Vec<Statement>> {
 }
 
 fn found<T>(token: &Token, expected: &[&str]) -> Parsed<T> {
-    Err(ParseError {
+    Err(InfluxQlError {
         message: format!(
             "found {}, expected {}",
             token.describe(),
@@ -84,7 +84,7 @@ fn found<T>(token: &Token, expected: &[&str]) -> Parsed<T> {
 }
 
 fn error_at<T>(message: impl Into<String>, pos: Pos) -> Parsed<T> {
-    Err(ParseError {
+    Err(InfluxQlError {
         message: message.into(),
         pos: Some(pos),
     })
@@ -92,14 +92,14 @@ fn error_at<T>(message: impl Into<String>, pos: Pos) -> Parsed<T> {
 
 struct Parser<'a> {
     lexer: Lexer<'a>,
-    params: &'a Params,
+    params: &'a BoundParams,
     peeked: Option<Token>,
     /// End (byte offset) of the last token consumed.
     last_end: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str, params: &'a Params) -> Self {
+    fn new(src: &'a str, params: &'a BoundParams) -> Self {
         Parser {
             lexer: Lexer::new(src),
             params,
@@ -599,7 +599,7 @@ impl<'a> Parser<'a> {
             self.expect_keyword("BY")?;
             let fields = self.sort_fields()?;
             if fields.len() > 1 || fields[0].0 != "time" {
-                return Err(ParseError {
+                return Err(InfluxQlError {
                     message: "only ORDER BY time supported at this time".into(),
                     pos: None,
                 });
@@ -828,12 +828,12 @@ impl<'a> Parser<'a> {
     fn bound(&self, token: &Token) -> Parsed<Expr> {
         use serde_json::Value;
         let Some(value) = self.params.get(&token.text) else {
-            return Err(ParseError {
+            return Err(InfluxQlError {
                 message: format!("missing parameter: {}", token.text),
                 pos: None,
             });
         };
-        let invalid = || ParseError {
+        let invalid = || InfluxQlError {
             message: format!("unable to bind parameter with type {value}"),
             pos: Some(token.pos),
         };
@@ -1263,7 +1263,7 @@ mod tests {
 
     #[test]
     fn bound_parameters_are_substituted() {
-        let params: Params = serde_json::from_str(
+        let params: BoundParams = serde_json::from_str(
             r#"{"host": "a", "n": 5, "f": 1.5, "ok": true, "col": {"identifier": "usage"}}"#,
         )
         .unwrap();

@@ -3,22 +3,16 @@
 
 use super::authorize::authorize;
 use super::execute::{run_statements, Session};
-use super::parser::{parse_query_with, Params};
+use super::parser::{parse_query_with, BoundParams};
 use super::results::{chunked_results, results_json, Epoch};
-use super::timestamps::now_ns;
 use super::{reply_json, Flavor, HttpReply, QueryContext};
 use crate::server::reply::{v1_error, v2_error, v3_error};
+use crate::text::now_ns;
 
 /// InfluxDB's `chunk_size` when none is given.
 const DEFAULT_CHUNK_SIZE: usize = 10_000;
 
-/// The first value of a parameter, as Go's `FormValue`.
-fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
+use crate::server::params::first as param;
 
 /// A request-level error in the flavor's shape. 2.x answers its own codes; 1.x and 3.x
 /// `{"error":...}`.
@@ -44,8 +38,8 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        None => Params::new(),
-        Some(text) => match serde_json::from_str::<Params>(text) {
+        None => BoundParams::new(),
+        Some(text) => match serde_json::from_str::<BoundParams>(text) {
             Ok(map) => map,
             Err(error) => {
                 let message = format!("error parsing query parameters: {error}");

@@ -2,7 +2,7 @@
 //! `models.Row` marshal (empty parts omitted, tags sorted by key).
 
 use super::json::Json;
-use super::timestamps::format_rfc3339_nano;
+use crate::text::format_rfc3339_nano;
 
 /// One cell of a result row.
 #[derive(Debug, Clone, PartialEq)]

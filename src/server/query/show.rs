@@ -8,13 +8,13 @@ use super::execute::{store_error, unsupported, Session};
 use super::pattern::Pattern;
 use super::results::{Cell, Series};
 use super::show_where;
-use super::timestamps::format_go_duration;
 use crate::store::Store;
+use crate::text::format_go_duration;
 
 pub fn show_databases(session: &Session) -> Vec<Series> {
     let values = session
         .store
-        .databases()
+        .databases_by_creation()
         .into_iter()
         .filter(|db| {
             session
@@ -33,7 +33,7 @@ pub fn show_databases(session: &Session) -> Vec<Series> {
 
 /// The shard group duration InfluxDB derives from a retention duration
 /// (`meta.shardGroupDuration`).
-pub(super) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
+pub(crate) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
     const HOUR: i64 = 3_600_000_000_000;
     const DAY: i64 = 24 * HOUR;
     match duration_ns {

@@ -8,6 +8,7 @@ use super::condition::{Condition, ConditionError};
 use super::execute::{unsupported, Session};
 use super::select::read_table;
 use super::table::{Role, TableView, Value};
+use crate::text::series_key;
 
 /// Compiles a SHOW statement's condition.
 pub fn compile(session: &Session, expr: &Expr) -> Result<Condition, String> {
@@ -120,43 +121,4 @@ pub fn series(
         keys.insert(series_key(view.name, &tags));
     })?;
     Ok(keys.into_iter().collect())
-}
-
-/// A series key as `SHOW SERIES` prints it: `,` and space escaped in the measurement; `,`,
-/// space and `=` escaped in tag keys and values; tags sorted byte-wise.
-pub fn series_key(measurement: &str, tags: &[(&str, &str)]) -> String {
-    let mut key = escape(measurement, &[',', ' ']);
-    for (k, v) in tags {
-        key.push(',');
-        key.push_str(&escape(k, &[',', ' ', '=']));
-        key.push('=');
-        key.push_str(&escape(v, &[',', ' ', '=']));
-    }
-    key
-}
-
-fn escape(text: &str, special: &[char]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if special.contains(&c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn series_keys_escape_like_influxdb() {
-        assert_eq!(
-            series_key("m x", &[("a b", "c,d"), ("e=f", "g=h")]),
-            r"m\ x,a\ b=c\,d,e\=f=g\=h"
-        );
-        assert_eq!(series_key("m=z", &[("t", "u")]), "m=z,t=u");
-        assert_eq!(series_key("c\"pu", &[]), "c\"pu");
-    }
 }

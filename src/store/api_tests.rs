@@ -1,5 +1,5 @@
 //! The store's rules, tested through its public surface with tables built by hand in the
-//! columnar layout (and, in `write_tests`, with line protocol through `Store::write`).
+//! columnar layout (and, in `line_protocol_tests`, with line protocol through `Store::write`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -2,15 +2,16 @@
 //! for a database's default policy, `db/rp` otherwise; IDs from `server::bucket`), listed,
 //! found, created and deleted with 2.x's JSON, which `influxdb-client`'s `BucketsApi` parses.
 
-use super::json::Json;
 use super::orgs::{query_escape, DEFAULT_ORG};
 use super::registry;
-use super::show::shard_group_duration;
-use super::timestamps::{format_rfc3339_nano, now_ns};
-use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{bucket_id, is_id, org_id, split_bucket};
+use crate::server::query::json::Json;
+use crate::server::query::shard_group_duration;
+use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
+use crate::server::reply::HttpReply;
 use crate::store::Store;
+use crate::text::{format_rfc3339_nano, now_ns};
 
 const PREFIX: &str = "/api/v2/buckets";
 /// 2.x's default and largest page (`influxdb.DefaultPageSize`, `MaxPageSize`).
@@ -91,13 +92,7 @@ fn bucket_json(bucket: &Bucket, org: &str) -> Json {
     ])
 }
 
-fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
+use crate::server::params::first_set as param;
 
 /// The organization ID answers carry: `orgID`, else the ID of `org`, else the default's.
 fn org_of(params: &[(String, String)]) -> String {
@@ -383,11 +378,7 @@ fn delete(ctx: &QueryContext, id: &str, params: &[(String, String)]) -> HttpRepl
     match ctx.store.drop_database(&bucket.db) {
         Ok(()) => {
             registry::forget(id);
-            HttpReply {
-                status: 204,
-                headers: Vec::new(),
-                body: Vec::new(),
-            }
+            HttpReply::no_content()
         }
         Err(error) => v2_error("internal error", &error.to_string()),
     }

@@ -1,12 +1,13 @@
 //! `/api/v2/orgs`: organizations as 2.x lists them. influxlp stores no organizations: every
 //! name exists (its ID is a hash of the name), and the unfiltered list holds the default one.
 
-use super::json::Json;
 use super::registry;
-use super::timestamps::{format_rfc3339_nano, now_ns};
-use super::{reply_json, HttpReply, QueryContext};
 use crate::server::bucket::{is_id, org_id};
+use crate::server::query::json::Json;
+use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
+use crate::server::reply::HttpReply;
+use crate::text::{format_rfc3339_nano, now_ns};
 
 /// The organization listed when no filter is given.
 pub const DEFAULT_ORG: &str = "influxlp";
@@ -69,13 +70,7 @@ pub fn query_escape(value: &str) -> String {
     out
 }
 
-fn param<'p>(params: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
+use crate::server::params::first_set as param;
 
 fn not_found() -> HttpReply {
     v2_error("not found", "organization not found")

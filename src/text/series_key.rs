@@ -2,7 +2,7 @@
 //! in key order (models.MakeKey: measurements escape `,` and space; tag keys and values also `=`).
 
 /// The series key of `measurement` with `tags`, which must be sorted by key.
-pub(crate) fn series_key(measurement: &str, tags: &[(&str, &str)]) -> String {
+pub fn series_key(measurement: &str, tags: &[(&str, &str)]) -> String {
     let mut key = String::with_capacity(
         measurement.len()
             + tags
@@ -55,5 +55,15 @@ mod tests {
             series_key("my cpu,x=1", &[("a b", "c=d,e")]),
             r"my\ cpu\,x=1,a\ b=c\=d\,e"
         );
+    }
+
+    #[test]
+    fn names_and_values_escape_as_show_series_prints_them() {
+        assert_eq!(
+            series_key("m x", &[("a b", "c,d"), ("e=f", "g=h")]),
+            "m\\ x,a\\ b=c\\,d,e\\=f=g\\=h"
+        );
+        assert_eq!(series_key("m=z", &[("t", "u")]), "m=z,t=u");
+        assert_eq!(series_key("c\"pu", &[]), "c\"pu");
     }
 }
