@@ -37,20 +37,20 @@ _Data = bytes | bytearray | memoryview | str
 _Time = int | datetime.datetime | datetime.date | Any
 _Source = str | os.PathLike[str] | bytes | bytearray | memoryview | Any
 
-@final
 class LineProtocolError(ValueError):
     """A line InfluxDB would refuse; ``str()`` is InfluxDB's ``unable to parse '<line>':
     <message>`` (the message alone for a rejected point)."""
 
-    def __new__(
-        cls,
+    def __init__(
+        self,
         message: str,
         line: int = 0,
         column: int = 0,
-        text: str = ...,
-        kind: Literal["syntax", "rejected"] = ...,
+        text: str = "",
+        kind: Literal["syntax", "rejected"] = "syntax",
         errors: list[LineProtocolError] | None = None,
-    ) -> Self: ...
+        source: str | None = None,
+    ) -> None: ...
     @property
     def line(self) -> int:
         """1-based line number."""
@@ -69,6 +69,9 @@ class LineProtocolError(ValueError):
     @property
     def errors(self) -> list[LineProtocolError]:
         """On a raised error of an atomic write: every bad line (else empty)."""
+    @property
+    def source(self) -> str | None:
+        """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
 
 SERVER_DEFAULTS: dict[str, Any]
 """``Server``'s defaults as the core sets them: ``host``, ``flavor``, ``max_body_size``,

@@ -10,6 +10,7 @@ use super::catalog::decode;
 use super::partition::parse_segment;
 use super::{DatasetError, CATALOG_FILE};
 use crate::columnar::MeasurementTable;
+use crate::line_protocol::Rejection;
 use crate::store::{Store, WriteOptions};
 
 /// Rows per batch read from a part file.
@@ -100,7 +101,12 @@ pub fn load_store(root: &Path, store: Store) -> Result<Store, DatasetError> {
                     if let Some(error) = result
                         .errors
                         .iter()
-                        .find(|e| e.message != crate::store::BEYOND_RETENTION)
+                        .find(|e| {
+                            !matches!(
+                                e.rejection.as_deref(),
+                                Some(Rejection::BeyondRetention { .. })
+                            )
+                        })
                     {
                         return Err(DatasetError::Invalid(format!(
                             "{}: {}",

@@ -16,7 +16,7 @@ use std::io::{self, Read};
 
 use super::error::{Location, ReadError, ReadErrorKind};
 use super::export::{directive, Directive};
-use crate::server::config::DEFAULT_MAX_BODY_SIZE;
+use crate::server::DEFAULT_MAX_BODY_SIZE;
 
 /// The longest line read: InfluxDB 1.x's default `max-body-size`, the largest write it accepts.
 pub const MAX_LINE_BYTES: usize = DEFAULT_MAX_BODY_SIZE;

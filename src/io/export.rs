@@ -17,7 +17,7 @@
 //! stops at a second `:`, which would cut such a name short). The DDL statements are InfluxQL,
 //! parsed by the same parser as `/query`.
 
-use crate::server::query::{parse_influxql, PolicySpec, StatementKind};
+use crate::server::{parse_influxql, PolicySpec, StatementKind};
 
 /// A section or context switch of an export.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::dataset::dataset_error;
-use super::errors::{line_error, read_error};
+use super::errors::{read_error, source_line_error};
 use super::read::{read_options, source_of};
 use crate::dataset::{
     convert as convert_core, Compression, ConvertError, ConvertOptions, ConvertProgress,
@@ -65,9 +65,7 @@ impl ConvertResult {
 
 /// A `LineProtocolError` instance that also names its source.
 fn source_error(py: Python<'_>, error: &SourceError) -> PyResult<Py<PyAny>> {
-    let instance = line_error(py, &error.error)?;
-    instance.bind(py).setattr("source", &error.source)?;
-    Ok(instance)
+    source_line_error(py, &error.error, &error.source)
 }
 
 /// One source, or a list or tuple of them.

@@ -2,69 +2,18 @@
 
 use pyo3::exceptions::{PyLookupError, PyMemoryError, PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyType};
 
 use crate::io::ReadError;
 use crate::line_protocol::{ErrorKind, ParseError};
 use crate::store::StoreError;
 
-/// A line InfluxDB would refuse: `.line` (1-based), `.column` (1-based), `.text` (the line),
-/// `.message` (InfluxDB's words), `.kind` (`"syntax"` or `"rejected"`), and on a raised error
-/// of an atomic write `.errors`, every bad line. `str()` is InfluxDB's rendering.
-#[pyclass(extends = PyValueError, module = "influxlp", frozen, get_all)]
-pub struct LineProtocolError {
-    line: usize,
-    column: usize,
-    text: String,
-    message: String,
-    kind: String,
-    errors: Py<PyList>,
-}
-
-#[pymethods]
-impl LineProtocolError {
-    #[new]
-    // Positional: `BaseException.__init__` runs after `__new__` and takes no keywords.
-    #[pyo3(signature = (message, line=0, column=0, text=String::new(), kind="syntax".to_string(), errors=None))]
-    fn new(
-        py: Python<'_>,
-        message: String,
-        line: usize,
-        column: usize,
-        text: String,
-        kind: String,
-        errors: Option<Bound<'_, PyList>>,
-    ) -> PyResult<Self> {
-        if kind != "syntax" && kind != "rejected" {
-            return Err(PyValueError::new_err(
-                "kind must be \"syntax\" or \"rejected\"",
-            ));
-        }
-        Ok(LineProtocolError {
-            line,
-            column,
-            text,
-            message,
-            kind,
-            errors: errors.unwrap_or_else(|| PyList::empty(py)).unbind(),
-        })
-    }
-
-    fn __str__(&self) -> String {
-        match self.kind.as_str() {
-            "syntax" if !self.text.is_empty() || self.line > 0 => {
-                format!("unable to parse '{}': {}", self.text, self.message)
-            }
-            _ => self.message.clone(),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "LineProtocolError(line={}, column={}, kind={:?}, message={:?})",
-            self.line, self.column, self.kind, self.message
-        )
-    }
+/// `influxlp.LineProtocolError`, a `ValueError` written in Python (`influxlp/_errors.py`): the
+/// stable ABI of Python 3.10 cannot subclass `ValueError` from Rust.
+fn line_protocol_error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    TYPE.import(py, "influxlp._errors", "LineProtocolError")
 }
 
 pyo3::create_exception!(
@@ -82,7 +31,7 @@ pyo3::create_exception!(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add_class::<LineProtocolError>()?;
+    m.add("LineProtocolError", line_protocol_error_type(py)?)?;
     m.add(
         "DatabaseNotFoundError",
         py.get_type::<DatabaseNotFoundError>(),
@@ -101,30 +50,31 @@ fn kind_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-fn new_line_error(
-    py: Python<'_>,
+fn new_line_error<'py>(
+    py: Python<'py>,
     error: &ParseError,
-    errors: Bound<'_, PyList>,
-) -> PyResult<Py<LineProtocolError>> {
-    let instance = Py::new(
-        py,
-        LineProtocolError {
-            line: error.line,
-            column: error.column,
-            text: error.text.clone(),
-            message: error.message.clone(),
-            kind: kind_name(error.kind).to_string(),
-            errors: errors.unbind(),
-        },
-    )?;
-    // `args` as `ValueError(str(error))` would have them.
-    instance.bind(py).setattr("args", (error.to_string(),))?;
-    Ok(instance)
+    errors: Bound<'py, PyList>,
+    source: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    line_protocol_error_type(py)?.call1((
+        &error.message,
+        error.line,
+        error.column,
+        &error.text,
+        kind_name(error.kind),
+        errors,
+        source,
+    ))
 }
 
 /// A `LineProtocolError` instance (not raised) for one bad line.
 pub fn line_error(py: Python<'_>, error: &ParseError) -> PyResult<Py<PyAny>> {
-    Ok(new_line_error(py, error, PyList::empty(py))?.into_any())
+    Ok(new_line_error(py, error, PyList::empty(py), None)?.unbind())
+}
+
+/// A `LineProtocolError` instance (not raised) for one bad line of a named source.
+pub fn source_line_error(py: Python<'_>, error: &ParseError, source: &str) -> PyResult<Py<PyAny>> {
+    Ok(new_line_error(py, error, PyList::empty(py), Some(source))?.unbind())
 }
 
 /// A list of `LineProtocolError` instances.
@@ -141,8 +91,8 @@ pub fn raise_line_errors(py: Python<'_>, errors: &[ParseError]) -> PyErr {
     let Some(first) = errors.first() else {
         return PyValueError::new_err("no error");
     };
-    match line_errors(py, errors).and_then(|all| new_line_error(py, first, all)) {
-        Ok(instance) => PyErr::from_value(instance.into_bound(py).into_any()),
+    match line_errors(py, errors).and_then(|all| new_line_error(py, first, all, None)) {
+        Ok(instance) => PyErr::from_value(instance),
         Err(err) => err,
     }
 }

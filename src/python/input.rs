@@ -32,16 +32,22 @@ impl<'a, 'py> FromPyObject<'a, 'py> for LineProtocolInput {
         if let Ok(text) = ob.extract::<PyBackedStr>() {
             return Ok(LineProtocolInput::Str(text));
         }
-        match byte_view(&ob)? {
-            Some(view) => {
-                let copy = ob.py().get_type::<PyBytes>().call1((view,))?;
-                Ok(LineProtocolInput::Bytes(copy.extract::<PyBackedBytes>()?))
-            }
+        match copy_of_byte_buffer(&ob)? {
+            Some(copy) => Ok(LineProtocolInput::Bytes(copy)),
             None => Err(PyTypeError::new_err(format!(
                 "line protocol must be bytes, bytearray, memoryview or str, not {}",
                 ob.get_type().name()?
             ))),
         }
+    }
+}
+
+/// A copy, as `bytes`, of a buffer of single bytes (bytearray, mmap, a memoryview); `None` for
+/// anything else.
+pub fn copy_of_byte_buffer(ob: &Bound<'_, PyAny>) -> PyResult<Option<PyBackedBytes>> {
+    match byte_view(ob)? {
+        Some(view) => Ok(Some(ob.py().get_type::<PyBytes>().call1((view,))?.extract()?)),
+        None => Ok(None),
     }
 }
 

@@ -6,13 +6,13 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 
 use parking_lot::Mutex;
-use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 
 use super::batch::Batch;
 use super::errors::read_error;
+use super::input::copy_of_byte_buffer;
 use super::parse::{into_batch, parser_options, stop_at_first_error, thread_option};
 use crate::columnar::{ParseOptions, ParsedBatch};
 use crate::io::{
@@ -83,9 +83,9 @@ pub(super) fn source_of(source: &Bound<'_, PyAny>) -> PyResult<Source> {
             size: None,
         });
     }
-    if let Ok(buffer) = PyBuffer::<u8>::get(source) {
+    if let Some(copy) = copy_of_byte_buffer(source)? {
         // A bytearray or other buffer may change while the GIL is released: copied once.
-        return Ok(Source::Bytes(buffer.to_vec(py)?.into()));
+        return Ok(Source::Bytes(bytes::Bytes::from_owner(copy)));
     }
     Err(PyTypeError::new_err(format!(
         "source must be a path (str or os.PathLike), a binary file object or bytes-like, not {}",

@@ -85,11 +85,10 @@ pub fn output(py: Python<'_>, sources: Vec<Source>, chunked: bool) -> PyResult<P
     if chunked {
         return Ok(Py::new(py, chunks)?.into_any());
     }
-    // Formatted a block at a time (the block's buffers are reused, so their pages stay warm)
-    // and appended to the one `bytes`.
-    let mut writer = BytesWriter::new(py)?;
+    // Formatted a block at a time; the blocks are joined into the one `bytes` at the end.
+    let mut writer = BytesWriter::default();
     while let Some(chunk) = chunks.next_chunk(py)? {
-        writer.append(py, &chunk.parts)?;
+        writer.append(chunk.parts);
     }
     let bytes = writer.finish(py)?;
     warn_skipped(py, chunks.counts.lock().skipped)?;
@@ -98,9 +97,9 @@ pub fn output(py: Python<'_>, sources: Vec<Source>, chunked: bool) -> PyResult<P
 
 /// One `bytes` holding the chunks' parts in order, each copied once.
 fn join(py: Python<'_>, chunks: Vec<Chunk>) -> PyResult<Bound<'_, PyBytes>> {
-    let mut writer = BytesWriter::new(py)?;
-    for chunk in &chunks {
-        writer.append(py, &chunk.parts)?;
+    let mut writer = BytesWriter::default();
+    for chunk in chunks {
+        writer.append(chunk.parts);
     }
     writer.finish(py)
 }
@@ -108,91 +107,48 @@ fn join(py: Python<'_>, chunks: Vec<Chunk>) -> PyResult<Bound<'_, PyBytes>> {
 /// Output at least this large is copied into the `bytes` by one thread per part.
 const PARALLEL_COPY_BYTES: usize = 1 << 20;
 
-/// A `bytes` built in place, part after part: CPython's `PyBytesWriter` grows the object by
-/// `realloc` (which moves no pages for large sizes), with no zero fill. Created, used and dropped
-/// with the GIL held (it is not `Send`).
+/// A `bytes` built from parts: they are kept until the end and then copied once into a `bytes`
+/// of the exact size, as the stable ABI has no call that grows a `bytes` in place. Large outputs
+/// are copied by one thread per part, with the GIL released (the object is not shared yet).
+#[derive(Default)]
 struct BytesWriter {
-    writer: *mut pyo3::ffi::compat::PyBytesWriter,
-    len: usize,
+    parts: Vec<Vec<u8>>,
 }
 
 impl BytesWriter {
-    fn new(py: Python<'_>) -> PyResult<Self> {
-        // SAFETY: the GIL is held; a null result comes with a Python exception.
-        let writer = unsafe { pyo3::ffi::compat::PyBytesWriter_Create(0) };
-        if writer.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        Ok(BytesWriter { writer, len: 0 })
+    fn append(&mut self, parts: Vec<Vec<u8>>) {
+        self.parts
+            .extend(parts.into_iter().filter(|part| !part.is_empty()));
     }
 
-    fn append(&mut self, py: Python<'_>, parts: &[Vec<u8>]) -> PyResult<()> {
-        let added: usize = parts.iter().map(Vec::len).sum();
-        if added == 0 {
-            return Ok(());
-        }
-        let len = self.len + added;
-        let size = pyo3::ffi::Py_ssize_t::try_from(len)
-            .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("output too large"))?;
-        // SAFETY: the GIL is held and the writer is live; after a successful resize the data
-        // pointer (fetched again, as it may move) addresses `len` bytes.
-        let data = unsafe {
-            if pyo3::ffi::compat::PyBytesWriter_Resize(self.writer, size) < 0 {
-                return Err(PyErr::fetch(py));
+    fn finish(self, py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+        let len = self.parts.iter().map(Vec::len).sum();
+        PyBytes::new_with(py, len, |buffer| {
+            let mut rest = buffer;
+            let mut targets = Vec::with_capacity(self.parts.len());
+            for part in &self.parts {
+                let (target, tail) = rest.split_at_mut(part.len());
+                targets.push((part.as_slice(), target));
+                rest = tail;
             }
-            pyo3::ffi::compat::PyBytesWriter_GetData(self.writer).cast::<u8>()
-        };
-        // Where each part goes, as an address (so that copying threads may carry it).
-        let mut at = data as usize + self.len;
-        let targets: Vec<(&[u8], usize)> = parts
-            .iter()
-            .map(|part| {
-                let target = (part.as_slice(), at);
-                at += part.len();
-                target
-            })
-            .collect();
-        let copy = |(part, target): (&[u8], usize)| {
-            // SAFETY: each target is a disjoint range of `part.len()` bytes inside the writer's
-            // `len` bytes, which nothing else touches until this call returns.
-            unsafe { std::ptr::copy_nonoverlapping(part.as_ptr(), target as *mut u8, part.len()) }
-        };
-        if targets.len() > 1 && added >= PARALLEL_COPY_BYTES {
-            // Fresh pages fault in as they are written: the threads that formatted the parts
-            // share that work too, with the GIL released (the object is not shared yet).
-            py.detach(|| {
-                std::thread::scope(|scope| {
-                    for &target in &targets[1..] {
-                        scope.spawn(move || copy(target));
-                    }
-                    copy(targets[0]);
-                })
-            });
-        } else {
-            targets.into_iter().for_each(copy);
-        }
-        self.len = len;
-        Ok(())
-    }
-
-    fn finish(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
-        let writer = std::mem::replace(&mut self.writer, std::ptr::null_mut());
-        // SAFETY: the GIL is held; `Finish` consumes the writer and returns a new reference to
-        // a bytes object, or null with an exception.
-        unsafe {
-            let object = pyo3::ffi::compat::PyBytesWriter_Finish(writer);
-            Ok(Bound::from_owned_ptr_or_err(py, object)?.cast_into_unchecked::<PyBytes>())
-        }
-    }
-}
-
-impl Drop for BytesWriter {
-    fn drop(&mut self) {
-        if !self.writer.is_null() {
-            // SAFETY: dropped with the GIL held (the writer never leaves the thread that holds
-            // it); discarding frees the unfinished object.
-            unsafe { pyo3::ffi::compat::PyBytesWriter_Discard(self.writer) }
-        }
+            let copy = |(part, target): (&[u8], &mut [u8])| target.copy_from_slice(part);
+            if targets.len() > 1 && len >= PARALLEL_COPY_BYTES {
+                // Fresh pages fault in as they are written: the threads share that work too.
+                py.detach(|| {
+                    std::thread::scope(|scope| {
+                        let mut targets = targets.into_iter();
+                        let first = targets.next();
+                        for target in targets {
+                            scope.spawn(move || copy(target));
+                        }
+                        first.map(copy);
+                    })
+                });
+            } else {
+                targets.into_iter().for_each(copy);
+            }
+            Ok(())
+        })
     }
 }
 

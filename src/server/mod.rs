@@ -40,6 +40,8 @@ pub use config::{
 pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
+// InfluxQL statements, for the export reader's `# DDL` section.
+pub use query::{parse_influxql, PolicySpec, StatementKind};
 pub use log::{RequestLog, RequestLogger};
 pub use oneshot::{Answer, Exchange};
 pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};

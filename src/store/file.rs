@@ -7,7 +7,7 @@ use crate::io::{
     read_batches, BatchReader, DdlStatement, ReadError, ReadItem, ReadOptions, Source,
 };
 use crate::line_protocol::ParseError;
-use crate::server::query::PolicySpec;
+use crate::server::PolicySpec;
 
 use super::api::RetentionPolicyInfo;
 use super::write::known_field_types;

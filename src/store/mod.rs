@@ -23,7 +23,7 @@ mod read;
 mod run;
 mod write;
 
-pub(crate) use write::{field_type_conflicts, BEYOND_RETENTION};
+pub(crate) use write::field_type_conflicts;
 
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,

@@ -34,7 +34,7 @@ pub(crate) use show::shard_group_duration;
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's
 /// `# DDL` section goes through it too.
 pub fn parse_influxql(src: &str) -> Result<Vec<Statement>, String> {
-    parser::parse_query(src).map_err(|error| error.to_string())
+    parser::parse_query_with(src, &parser::BoundParams::new()).map_err(|error| error.to_string())
 }
 
 /// What a handler may use to answer.
