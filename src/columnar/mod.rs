@@ -22,6 +22,7 @@ mod measurement;
 mod model_tests;
 mod parse;
 mod schema;
+mod view;
 
 pub use builder::BatchBuilder;
 pub use parse::{parse_batch, parse_body, BodyEnd, ParseOptions, ParsedBatch};
@@ -30,3 +31,6 @@ pub use schema::{
     tag_type, time_field, time_type, ColumnRole, MeasurementTable, FIELD_KEY_KEY, ROLE_FIELD,
     ROLE_KEY, ROLE_TAG, TIME_COLUMN,
 };
+#[cfg(test)]
+pub(crate) use view::tests as view_tests;
+pub use view::{Role, TableView, Value};

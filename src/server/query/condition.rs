@@ -7,8 +7,8 @@ use std::cmp::Ordering;
 
 use super::ast::{BinaryOp, Expr};
 use super::pattern::Pattern;
-use super::table::{Role, TableView, Value};
 use super::timestamps::parse_time_string;
+use crate::columnar::{Role, TableView, Value};
 
 /// Why a condition cannot be run: valid InfluxQL influxlp does not execute, or an InfluxQL
 /// error (`invalid operation ...`).
@@ -499,9 +499,9 @@ fn holds(op: BinaryOp, ordering: Ordering, a: Value<'_>, _b: Value<'_>) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columnar::view_tests::{table, TestColumn};
     use crate::server::query::ast::StatementKind;
     use crate::server::query::parser::parse_query;
-    use crate::server::query::table::tests::{table, TestColumn};
 
     const NOW: i64 = 1_700_000_000_000_000_000;
 

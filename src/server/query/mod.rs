@@ -20,7 +20,6 @@ mod results;
 mod select;
 mod show;
 mod show_where;
-mod table;
 mod timestamps;
 
 pub use crate::server::reply::HttpReply;

@@ -10,8 +10,8 @@ use super::execute::{store_error, unsupported, Session};
 use super::pattern::Pattern;
 use super::results::{Cell, Series};
 use super::show::default_policy;
-use super::table::{Role, TableView, Value};
 use crate::columnar::MeasurementTable;
+use crate::columnar::{Role, TableView, Value};
 use crate::store::TableQuery;
 
 /// A requested output column before it is resolved against a table.
@@ -483,9 +483,9 @@ fn table_series(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columnar::view_tests::{table, TestColumn};
     use crate::server::query::ast::StatementKind;
     use crate::server::query::parser::parse_query;
-    use crate::server::query::table::tests::{table, TestColumn};
 
     fn select_of(q: &str) -> Select {
         match parse_query(q).unwrap().remove(0).kind {

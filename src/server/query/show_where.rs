@@ -7,7 +7,7 @@ use super::ast::Expr;
 use super::condition::{Condition, ConditionError};
 use super::execute::{unsupported, Session};
 use super::select::read_table;
-use super::table::{Role, TableView, Value};
+use crate::columnar::{Role, TableView, Value};
 use crate::text::series_key;
 
 /// Compiles a SHOW statement's condition.

@@ -1,5 +1,6 @@
-//! Row access to a stored measurement table (layout in `crate::columnar`): the `time` column,
-//! then tag and field columns, told apart by their Arrow field metadata.
+//! Row access to a measurement table in the columnar layout: the `time` column, then tag and
+//! field columns, told apart by their Arrow field metadata. `/query` and the Python layer's
+//! plain-dict points both read rows through it.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type};
@@ -9,7 +10,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field};
 
-use crate::columnar::{MeasurementTable, FIELD_KEY_KEY, ROLE_KEY};
+use super::{MeasurementTable, FIELD_KEY_KEY, ROLE_KEY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
