@@ -31,6 +31,8 @@ __all__ = [
     "iter_batches",
     "parse",
     "read",
+    "_to_line_protocol",
+    "__version__",
 ]
 
 _Data = bytes | bytearray | memoryview | str
@@ -76,9 +78,6 @@ class LineProtocolError(ValueError):
 SERVER_DEFAULTS: dict[str, Any]
 """``Server``'s defaults as the core sets them: ``host``, ``flavor``, ``max_body_size``,
 ``read_timeout``, ``max_connections``, ``shutdown_timeout``."""
-    @property
-    def source(self) -> str | None:
-        """From ``convert``: the source the line is in (its path, or ``<bytes>``)."""
 
 class DatabaseNotFoundError(LookupError):
     """The database does not exist."""
@@ -153,6 +152,7 @@ class Batch(Mapping[str, Table]):
     ) -> bytes | LineProtocolChunks:
         """Every table as line protocol, or chunks of at most ``chunk_rows`` lines."""
 
+@final
 class LineProtocolChunks(Iterator[bytes]):
     """Line protocol chunks of at most ``chunk_rows`` lines, each formatted when asked for."""
 
@@ -226,6 +226,7 @@ def iter_batches(
     error line numbers count over the whole input.
     """
 
+@final
 class BatchIterator(Iterator[Batch]):
     """What ``iter_batches`` returns."""
 
@@ -494,6 +495,7 @@ class Server:
     @property
     def store(self) -> Store: ...
 
+@final
 class ConvertResult:
     """What ``convert`` did."""
 
@@ -519,7 +521,7 @@ def convert(
     destination: str | os.PathLike[str],
     *,
     format: Literal["parquet", "ipc", "csv"] = "parquet",
-    partition_by: Sequence[str] = ("measurement",),
+    partition_by: Sequence[str] = ...,  # ("measurement",)
     precision: str = "ns",
     default_time: _Time | None = None,
     errors: Literal["raise", "collect"] = "raise",
