@@ -98,16 +98,12 @@ pub fn load_store(root: &Path, store: Store) -> Result<Store, DatasetError> {
                     let result = store
                         .write_tables(tables, &options)
                         .map_err(|e| DatasetError::Invalid(format!("{}: {e}", file.display())))?;
-                    if let Some(error) = result
-                        .errors
-                        .iter()
-                        .find(|e| {
-                            !matches!(
-                                e.rejection.as_deref(),
-                                Some(Rejection::BeyondRetention { .. })
-                            )
-                        })
-                    {
+                    if let Some(error) = result.errors.iter().find(|e| {
+                        !matches!(
+                            e.rejection.as_deref(),
+                            Some(Rejection::BeyondRetention { .. })
+                        )
+                    }) {
                         return Err(DatasetError::Invalid(format!(
                             "{}: {}",
                             file.display(),

@@ -46,7 +46,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for LineProtocolInput {
 /// anything else.
 pub fn copy_of_byte_buffer(ob: &Bound<'_, PyAny>) -> PyResult<Option<PyBackedBytes>> {
     match byte_view(ob)? {
-        Some(view) => Ok(Some(ob.py().get_type::<PyBytes>().call1((view,))?.extract()?)),
+        Some(view) => Ok(Some(
+            ob.py().get_type::<PyBytes>().call1((view,))?.extract()?,
+        )),
         None => Ok(None),
     }
 }

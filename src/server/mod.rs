@@ -41,9 +41,9 @@ pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use lifecycle::Server;
 // InfluxQL statements, for the export reader's `# DDL` section.
-pub use query::{parse_influxql, PolicySpec, StatementKind};
 pub use log::{RequestLog, RequestLogger};
 pub use oneshot::{Answer, Exchange};
+pub use query::{parse_influxql, PolicySpec, StatementKind};
 pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
 pub use reply::HttpReply;
 pub use user::User;
