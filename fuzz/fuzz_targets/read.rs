@@ -35,6 +35,10 @@ fuzz_target!(|input: &[u8]| {
         byte_range: None,
     };
     let plain = read(Source::Bytes(bytes::Bytes::copy_from_slice(data)), &options);
+    if data.starts_with(&[0x1f, 0x8b]) {
+        // Read as gzip itself: compressing it again would not give the same bytes back.
+        return;
+    }
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(data).unwrap();
     let packed = encoder.finish().unwrap();

@@ -188,6 +188,65 @@ proptest! {
     }
 }
 
+/// Bytes from line protocol's own alphabet, export directives included, in any order.
+fn scrambled() -> impl Strategy<Value = Vec<u8>> {
+    let pieces = prop::sample::select(vec![
+        &b"m"[..],
+        b"v",
+        b"=",
+        b",",
+        b" ",
+        b"\n",
+        b"\r",
+        b"\\",
+        b"\"",
+        b"#",
+        b"1",
+        b"1i",
+        b"2u",
+        b"1.5",
+        b"t",
+        b"x",
+        b"\xff",
+        b"# DDL\n",
+        b"# DML\n",
+        b"# CONTEXT-DATABASE:d\n",
+        b"# CONTEXT-RETENTION-POLICY:r\n",
+        b"CREATE DATABASE d\n",
+        b"m,t=a v=1 5\n",
+    ]);
+    prop::collection::vec(pieces, 0..80).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn scrambled_input_never_panics_and_threads_agree(
+        data in scrambled(),
+        threads in 2usize..5,
+        batch_bytes in 1usize..64,
+        stop_at_first_error: bool,
+    ) {
+        let parse = ParseOptions { stop_at_first_error, ..ParseOptions::default() };
+        let (one, _) = crate::columnar::parse_body(&data, &parse);
+        let (many, _) = parse_pieces(&data, &parse, threads, 0, 1);
+        prop_assert_eq!(summary(&many), summary(&one));
+        let options = ReadOptions { parse, threads: Some(threads), batch_bytes, byte_range: None };
+        let mut next_line = 1;
+        for item in read_batches(bytes(&data), &options).expect("bytes open") {
+            if let Ok(ReadItem::Batch(batch)) = item {
+                prop_assert!(batch.first_line >= next_line);
+                next_line = batch.first_line + batch.lines;
+                for error in &batch.parsed.errors {
+                    prop_assert!((batch.first_line..next_line.max(batch.first_line + 1))
+                        .contains(&(error.line as u64)));
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_big_body_on_many_threads_is_one_pass() {
     // Past the per-thread minimum, with a type conflict in a later piece and a string that holds
