@@ -1,0 +1,362 @@
+//! `Store` → InfluxDB's export format: the databases and retention policies (with durations and
+//! defaults) as `# DDL`, then every measurement of every policy as line protocol under its
+//! `# CONTEXT-DATABASE:` / `# CONTEXT-RETENTION-POLICY:`, written through the one serializer
+//! a chunk at a time, so that the text in memory stays bounded. What `Store::write_file` (and
+//! `influx -import`) reads back.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use super::api::RetentionPolicyInfo;
+use super::{Store, StoreError, TableQuery};
+use crate::io::{DdlStatement, ExportWriter};
+use crate::serialize::{MeasurementSource, Plan, SerializeError, SerializeOptions, Serializer};
+use crate::server::PolicySpec;
+
+/// Lines formatted and written at a time.
+const CHUNK_ROWS: usize = 100_000;
+
+/// What to export; `None` is everything.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub db: Option<String>,
+    pub rp: Option<String>,
+    pub measurements: Option<Vec<String>>,
+    /// Inclusive lower bound, nanoseconds.
+    pub start: Option<i64>,
+    /// Exclusive upper bound, nanoseconds.
+    pub stop: Option<i64>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub path: PathBuf,
+    pub points: usize,
+}
+
+#[derive(Debug)]
+pub enum ExportError {
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    Store(StoreError),
+    Serialize(SerializeError),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            ExportError::Store(error) => write!(f, "{error}"),
+            ExportError::Serialize(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<StoreError> for ExportError {
+    fn from(error: StoreError) -> Self {
+        ExportError::Store(error)
+    }
+}
+
+impl From<SerializeError> for ExportError {
+    fn from(error: SerializeError) -> Self {
+        ExportError::Serialize(error)
+    }
+}
+
+/// The statements that recreate `db` with `policies` in their order: the first through `CREATE
+/// DATABASE ... WITH ... NAME` (which makes it the default), the others through `CREATE
+/// RETENTION POLICY`, the default one with `DEFAULT`.
+pub fn database_ddl(db: &str, policies: &[RetentionPolicyInfo]) -> Vec<DdlStatement> {
+    let spec = |policy: &RetentionPolicyInfo| PolicySpec {
+        duration: Some(policy.duration_ns.unwrap_or(0)),
+        replication: Some(1),
+        shard_duration: None,
+        name: Some(policy.name.clone()),
+    };
+    let Some((first, others)) = policies.split_first() else {
+        return vec![DdlStatement::CreateDatabase {
+            name: db.to_string(),
+            policy: None,
+        }];
+    };
+    let mut statements = vec![DdlStatement::CreateDatabase {
+        name: db.to_string(),
+        policy: Some(spec(first)),
+    }];
+    for policy in others {
+        statements.push(DdlStatement::CreateRetentionPolicy {
+            name: policy.name.clone(),
+            database: db.to_string(),
+            spec: PolicySpec {
+                name: None,
+                ..spec(policy)
+            },
+            default: policy.default,
+        });
+    }
+    statements
+}
+
+impl Store {
+    /// Writes the store (or the part `options` selects) to `path` in InfluxDB's export format,
+    /// gzip when the name ends in `.gz`. The file appears only when complete.
+    pub fn export(
+        &self,
+        path: &Path,
+        options: &ExportOptions,
+    ) -> Result<ExportSummary, ExportError> {
+        let io = |error| ExportError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let databases = match &options.db {
+            Some(db) => vec![db.clone()],
+            None => self.databases_by_creation(),
+        };
+        let mut plan = Vec::new();
+        for db in databases {
+            let mut policies = self.retention_policies(&db)?;
+            if let Some(rp) = &options.rp {
+                if !policies.iter().any(|p| &p.name == rp) {
+                    return Err(StoreError::RetentionPolicyNotFound(rp.clone()).into());
+                }
+                policies.retain(|p| &p.name == rp);
+            }
+            plan.push((db, policies));
+        }
+        let mut writer = ExportWriter::create(path).map_err(io)?;
+        for (db, policies) in &plan {
+            for statement in database_ddl(db, policies) {
+                writer.ddl(&statement).map_err(io)?;
+            }
+        }
+        let mut points = 0;
+        for (db, policies) in &plan {
+            for policy in policies {
+                let mut names = self.measurements(db, Some(&policy.name))?;
+                if let Some(wanted) = &options.measurements {
+                    names.retain(|name| wanted.contains(name));
+                }
+                for measurement in names {
+                    let query = TableQuery {
+                        measurement,
+                        db: db.clone(),
+                        rp: Some(policy.name.clone()),
+                        start: options.start,
+                        stop: options.stop,
+                        tags: Vec::new(),
+                    };
+                    let Some(table) = self.table(&query)? else {
+                        continue;
+                    };
+                    if table.batch.num_rows() == 0 {
+                        continue;
+                    }
+                    writer.context(db, &policy.name).map_err(io)?;
+                    let options = SerializeOptions::new(MeasurementSource::Name(table.name));
+                    let plan = Plan::new(table.batch.schema().as_ref(), &options)?;
+                    let mut serializer = Serializer::new(
+                        plan,
+                        std::iter::once(Ok(table.batch)),
+                        NonZeroUsize::new(CHUNK_ROWS),
+                        None,
+                    );
+                    while let Some(chunk) = serializer.next_chunk() {
+                        let chunk = chunk?;
+                        points += chunk.counts.lines;
+                        for part in &chunk.parts {
+                            writer.lines(part).map_err(io)?;
+                        }
+                    }
+                }
+            }
+        }
+        let path = writer.finish().map_err(io)?;
+        Ok(ExportSummary { path, points })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::Source;
+    use crate::store::{FileWriteOptions, WriteOptions};
+    use arrow_array::RecordBatch;
+
+    const DAY: i64 = 24 * 3_600_000_000_000;
+
+    fn scratch(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "influxlp-store-export-{}-{name}",
+            std::process::id()
+        ))
+    }
+
+    fn write(store: &Store, db: &str, rp: Option<&str>, body: &str) {
+        let options = WriteOptions {
+            db: db.into(),
+            rp: rp.map(str::to_string),
+            ..WriteOptions::default()
+        };
+        let result = store.write(body.as_bytes(), &options).unwrap();
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+    }
+
+    fn sample() -> Store {
+        let store = Store::new();
+        store.create_database("telemetry").unwrap();
+        store
+            .create_retention_policy("telemetry", "week", Some(7 * DAY), true)
+            .unwrap();
+        store.create_database("empty db").unwrap();
+        write(
+            &store,
+            "telemetry",
+            Some("autogen"),
+            "cpu,host=a usage=1.5,n=3i,ok=true,s=\"x \\\"y\\\"\" 1000\ncpu,host=b usage=2.0 2000\n",
+        );
+        // The week policy keeps only recent points.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i64;
+        let recent = now - 3_600_000_000_000;
+        write(
+            &store,
+            "telemetry",
+            None,
+            &format!(
+                "we\\ ird\\,m,t\\=k=v\\ 1 f\\=1=1u {recent}\nmem free=1i {}\n",
+                recent + 1
+            ),
+        );
+        store
+    }
+
+    fn reloaded(path: &Path) -> Store {
+        let store = Store::new();
+        store
+            .write_file(
+                Source::Path(path.to_path_buf()),
+                &FileWriteOptions::default(),
+            )
+            .unwrap();
+        store
+    }
+
+    fn rows(store: &Store, db: &str, rp: &str, measurement: &str) -> Option<RecordBatch> {
+        let query = TableQuery {
+            measurement: measurement.into(),
+            db: db.into(),
+            rp: Some(rp.into()),
+            ..TableQuery::default()
+        };
+        store.table(&query).unwrap().map(|t| t.batch)
+    }
+
+    #[test]
+    fn a_store_comes_back_from_its_export() {
+        let store = sample();
+        for name in ["all.lp", "all.lp.gz"] {
+            let path = scratch(name);
+            let summary = store.export(&path, &ExportOptions::default()).unwrap();
+            assert_eq!(summary.points, 4);
+            let copy = reloaded(&path);
+            assert_eq!(copy.databases(), store.databases());
+            for db in store.databases() {
+                let policies = store.retention_policies(&db).unwrap();
+                assert_eq!(copy.retention_policies(&db).unwrap(), policies);
+                for policy in policies {
+                    let names = store.measurements(&db, Some(&policy.name)).unwrap();
+                    assert_eq!(copy.measurements(&db, Some(&policy.name)).unwrap(), names);
+                    for m in names {
+                        assert_eq!(
+                            rows(&copy, &db, &policy.name, &m),
+                            rows(&store, &db, &policy.name, &m)
+                        );
+                    }
+                }
+            }
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn filters_select_databases_policies_measurements_and_times() {
+        let store = sample();
+        let path = scratch("filtered.lp");
+        let options = ExportOptions {
+            db: Some("telemetry".into()),
+            rp: Some("autogen".into()),
+            measurements: Some(vec!["cpu".into()]),
+            start: Some(1500),
+            stop: Some(3000),
+        };
+        assert_eq!(store.export(&path, &options).unwrap().points, 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "# DDL\nCREATE DATABASE telemetry WITH DURATION INF REPLICATION 1 NAME autogen\n\
+             # DML\n# CONTEXT-DATABASE:telemetry\n# CONTEXT-RETENTION-POLICY:autogen\n\
+             cpu,host=b usage=2.0 2000\n"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn unknown_database_or_policy_is_an_error_and_leaves_no_file() {
+        let store = sample();
+        let path = scratch("missing.lp");
+        let options = ExportOptions {
+            db: Some("nope".into()),
+            ..ExportOptions::default()
+        };
+        assert!(matches!(
+            store.export(&path, &options),
+            Err(ExportError::Store(StoreError::DatabaseNotFound(_)))
+        ));
+        let options = ExportOptions {
+            db: Some("telemetry".into()),
+            rp: Some("nope".into()),
+            ..ExportOptions::default()
+        };
+        assert!(matches!(
+            store.export(&path, &options),
+            Err(ExportError::Store(StoreError::RetentionPolicyNotFound(_)))
+        ));
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn policies_in_order_the_default_marked() {
+        let policies = [
+            RetentionPolicyInfo {
+                name: "autogen".into(),
+                duration_ns: None,
+                default: false,
+            },
+            RetentionPolicyInfo {
+                name: "week".into(),
+                duration_ns: Some(7 * DAY),
+                default: true,
+            },
+        ];
+        let text: Vec<String> = database_ddl("db", &policies)
+            .iter()
+            .map(crate::io::ddl_text)
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "CREATE DATABASE db WITH DURATION INF REPLICATION 1 NAME autogen",
+                "CREATE RETENTION POLICY week ON db DURATION 1w REPLICATION 1 DEFAULT",
+            ]
+        );
+    }
+}

@@ -1,0 +1,146 @@
+"""Store.export: InfluxDB's export format, read back by Store.write_file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import time
+
+import influxlp
+import pytest
+
+HOUR_NS = 3_600_000_000_000
+
+
+def _recent() -> int:
+    """A time the week policy still keeps."""
+    return time.time_ns() - HOUR_NS
+
+
+def _sample() -> influxlp.Store:
+    store = influxlp.Store()
+    store.create_database("telemetry")
+    store.create_retention_policy("telemetry", "week", duration=7 * 86_400, default=True)
+    store.create_database("my db")
+    store.create_retention_policy("my db", "two days", duration=2 * 86_400)
+    store.write(
+        b'cpu,host=a usage=1.5,n=3i,u=7u,ok=true,s="x \\"y\\" \\\\ z" 1000\n'
+        b"cpu,host=b usage=2 2000\n"
+        b"cpu,host=a n=4i 3000\n",
+        db="telemetry",
+        rp="autogen",
+    )
+    recent = _recent()
+    store.write(
+        f'we\\ ird\\,m,t\\=k=v\\ 1,é=ü f\\=1=1.25,str="a,b=c" {recent}\nmem free=1i {recent + 1}\n',
+        db="telemetry",
+    )
+    store.write(f"disk used=0.5 {recent}\n", db="my db", rp="two days")
+    return store
+
+
+def _assert_equal(copy: influxlp.Store, store: influxlp.Store) -> None:
+    assert copy.databases() == store.databases()
+    for db in store.databases():
+        policies = store.retention_policies(db)
+        assert copy.retention_policies(db) == policies
+        for policy in policies:
+            rp = policy["name"]
+            names = store.measurements(db, rp)
+            assert copy.measurements(db, rp) == names
+            for name in names:
+                assert copy.series(name, db=db, rp=rp) == store.series(name, db=db, rp=rp)
+                ours = store.table(name, db=db, rp=rp).to_arrow()
+                theirs = copy.table(name, db=db, rp=rp).to_arrow()
+                assert theirs.schema == ours.schema
+                assert theirs.to_pylist() == ours.to_pylist()
+
+
+@pytest.mark.parametrize("name", ["store.lp", "store.lp.gz"])
+def test_store_comes_back_from_its_export(tmp_path, name):
+    store = _sample()
+    path = tmp_path / name
+    assert store.export(path) == 6
+    if name.endswith(".gz"):
+        text = gzip.decompress(path.read_bytes()).decode()
+    else:
+        text = path.read_text()
+    assert text.startswith("# DDL\n")
+    assert "# DML\n# CONTEXT-DATABASE:telemetry\n# CONTEXT-RETENTION-POLICY:autogen\n" in text
+    copy = influxlp.Store()
+    result = copy.write_file(path)
+    assert result.points_written == 6
+    _assert_equal(copy, store)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_export_format_and_types(tmp_path):
+    store = _sample()
+    path = tmp_path / "cpu.lp"
+    store.export(path, db="telemetry", rp="autogen", measurements=["cpu"])
+    assert path.read_text() == (
+        "# DDL\n"
+        "CREATE DATABASE telemetry WITH DURATION INF REPLICATION 1 NAME autogen\n"
+        "# DML\n"
+        "# CONTEXT-DATABASE:telemetry\n"
+        "# CONTEXT-RETENTION-POLICY:autogen\n"
+        'cpu,host=a n=3i,ok=true,s="x \\"y\\" \\\\ z",u=7u,usage=1.5 1000\n'
+        "cpu,host=b usage=2.0 2000\n"
+        "cpu,host=a n=4i 3000\n"
+    )
+
+
+def test_escaped_names_and_quoted_identifiers_survive(tmp_path):
+    store = _sample()
+    path = tmp_path / "names.lp"
+    store.export(path)
+    text = path.read_text()
+    assert 'CREATE DATABASE "my db" WITH DURATION INF REPLICATION 1 NAME autogen' in text
+    assert 'CREATE RETENTION POLICY "two days" ON "my db" DURATION 2d REPLICATION 1\n' in text
+    assert "# CONTEXT-RETENTION-POLICY:two days\n" in text
+    copy = influxlp.Store()
+    copy.write_file(path)
+    assert copy.measurements("telemetry", "week") == ["mem", "we ird,m"]
+    assert copy.tag_keys("we ird,m", db="telemetry", rp="week") == ["t=k", "é"]
+    assert copy.tag_values("we ird,m", "t=k", db="telemetry", rp="week") == ["v 1"]
+    assert list(copy.field_keys("we ird,m", db="telemetry", rp="week")) == ["f=1", "str"]
+
+
+def test_start_stop_and_measurement_filters(tmp_path):
+    store = _sample()
+    path = tmp_path / "window.lp"
+    written = store.export(path, db="telemetry", start=1500, stop=3000, measurements=["cpu"])
+    assert written == 1
+    copy = influxlp.Store()
+    copy.write_file(path)
+    assert copy.table("cpu", db="telemetry", rp="autogen").to_arrow()["usage"].to_pylist() == [2.0]
+    assert copy.measurements("telemetry", "week") == []
+    start = dt.datetime.fromtimestamp(_recent() / 1e9 - 60, tz=dt.timezone.utc)
+    assert store.export(path, start=start) == 3
+
+
+def test_nulls_and_empty_databases(tmp_path):
+    store = influxlp.Store()
+    store.create_database("empty")
+    store.write(b"m a=1i 1\nm b=true 2\n", db="sparse")
+    path = tmp_path / "sparse.lp"
+    assert store.export(path) == 2
+    copy = influxlp.Store()
+    copy.write_file(path)
+    _assert_equal(copy, store)
+    assert copy.table("m", db="sparse").to_arrow().to_pylist()[0]["b"] is None
+
+
+def test_unknown_database_or_policy(tmp_path):
+    store = _sample()
+    path = tmp_path / "x.lp"
+    with pytest.raises(influxlp.DatabaseNotFoundError):
+        store.export(path, db="nope")
+    with pytest.raises(influxlp.RetentionPolicyNotFoundError):
+        store.export(path, db="telemetry", rp="nope")
+    with pytest.raises(ValueError, match="rp= needs db="):
+        store.export(path, rp="autogen")
+    with pytest.raises(OSError):
+        store.export(tmp_path / "missing" / "x.lp")
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
