@@ -144,3 +144,76 @@ def test_unknown_database_or_policy(tmp_path):
         store.export(tmp_path / "missing" / "x.lp")
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def _lp_text(path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if str(path).endswith(".gz") else data).decode()
+
+
+def test_convert_a_saved_store_to_an_export(tmp_path):
+    store = _sample()
+    store.save(tmp_path / "saved")
+    out = tmp_path / "saved.lp.gz"
+    result = influxlp.convert(tmp_path / "saved", out, format="lp")
+    assert result.points_written == 6
+    assert [str(f) for f in result.files] == [str(out)]
+    copy = influxlp.Store()
+    copy.write_file(out)
+    _assert_equal(copy, store)
+
+
+def test_convert_a_converted_dataset_back_to_line_protocol(tmp_path):
+    text = (
+        b'we\\ ird\\,m,t\\=k=v\\ 1,host=a f\\=1=1.25,n=3i,u=5u,ok=false,s="a \\"b\\" \\\\" 10\n'
+        b"we\\ ird\\,m,host=b n=4i 20\n"
+        b"cpu usage=0.1 30\n"
+    )
+    influxlp.convert([text], tmp_path / "ds")
+    out = tmp_path / "back.lp"
+    result = influxlp.convert(tmp_path / "ds", out, format="lp")
+    assert result.points_written == 3
+    assert "# DDL" not in _lp_text(out)
+    ours = influxlp.parse(out.read_bytes())
+    theirs = influxlp.parse(text)
+    assert sorted(ours.keys()) == sorted(theirs.keys())
+    for name in theirs.keys():
+        assert ours[name].to_arrow().sort_by("time") == theirs[name].to_arrow().sort_by("time")
+
+
+def test_convert_line_protocol_and_exports_to_line_protocol(tmp_path):
+    store = _sample()
+    export = tmp_path / "store.lp"
+    store.export(export)
+    out = tmp_path / "again.lp"
+    result = influxlp.convert([export], out, format="lp")
+    assert result.points_written == 6
+    copy = influxlp.Store()
+    copy.write_file(out)
+    _assert_equal(copy, store)
+
+    plain = tmp_path / "plain.lp"
+    plain.write_bytes(b"m v=1 1\nbad line\nm v=2 2\n")
+    with pytest.raises(influxlp.LineProtocolError):
+        influxlp.convert([plain], tmp_path / "raised.lp", format="lp")
+    assert not (tmp_path / "raised.lp").exists()
+    result = influxlp.convert([plain], out, format="lp", errors="collect", overwrite=True)
+    assert (result.points_written, len(result.errors)) == (2, 1)
+    assert out.read_text() == "m v=1.0 1\nm v=2.0 2\n"
+    with pytest.raises(FileExistsError):
+        influxlp.convert([plain], out, format="lp")
+    with pytest.raises(ValueError, match="without a database"):
+        influxlp.convert([export, plain], tmp_path / "mixed.lp", format="lp", errors="collect")
+    assert not (tmp_path / "mixed.lp").exists()
+
+
+def test_cli_convert_to_lp(tmp_path, capsys):
+    from influxlp.__main__ import main
+
+    store = _sample()
+    store.save(tmp_path / "saved")
+    out = tmp_path / "cli.lp.gz"
+    assert main(["convert", str(tmp_path / "saved"), "--to", str(out), "--format", "lp"]) == 0
+    copy = influxlp.Store()
+    copy.write_file(out)
+    _assert_equal(copy, store)

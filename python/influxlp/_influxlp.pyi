@@ -534,7 +534,7 @@ def convert(
     sources: _Source | Sequence[_Source],
     destination: str | os.PathLike[str],
     *,
-    format: Literal["parquet", "ipc", "csv"] = "parquet",
+    format: Literal["parquet", "ipc", "csv", "lp"] = "parquet",
     partition_by: Sequence[str] = ...,  # ("measurement",)
     precision: str = "ns",
     default_time: _Time | None = None,
@@ -545,4 +545,7 @@ def convert(
     threads: int | None = None,
     progress: bool | Callable[[dict[str, Any]], object] | None = None,
 ) -> ConvertResult:
-    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset."""
+    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset;
+    with ``format="lp"``, line protocol, exports and Parquet datasets written by influxlp (a
+    source that is a directory) into one line protocol file at ``destination`` (gzip when it
+    ends in ``.gz``), an InfluxDB export when a source has databases."""

@@ -6,12 +6,16 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use super::export::DdlStatement;
+use crate::serialize::{MeasurementSource, Plan, SerializeError, SerializeOptions, Serializer};
 use crate::server::{quote_ident, PolicySpec};
 
 /// Where the writer is in the file.
@@ -43,7 +47,7 @@ pub struct ExportWriter {
     path: PathBuf,
     section: Section,
     /// The database and policy of the last context written.
-    context: Option<(String, String)>,
+    context: Option<(String, Option<String>)>,
 }
 
 /// Whether a database or policy name survives a context line: the importer reads the rest of
@@ -93,7 +97,6 @@ impl ExportWriter {
         if self.section != Section::Ddl {
             self.out().write_all(b"# DDL\n")?;
             self.section = Section::Ddl;
-            self.context = None;
         }
         let text = ddl_text(statement);
         let out = self.out();
@@ -101,28 +104,36 @@ impl ExportWriter {
         out.write_all(b"\n")
     }
 
-    /// Makes the following lines belong to `database`/`retention_policy`, opening the `# DML`
-    /// section when needed; nothing is written when the context is the current one.
-    pub fn context(&mut self, database: &str, retention_policy: &str) -> io::Result<()> {
-        for (what, name) in [
-            ("database", database),
+    /// Makes the following lines belong to `database` (and `retention_policy`, else the
+    /// database's default), opening the `# DML` section when needed; nothing is written when
+    /// the context is the current one.
+    pub fn context(&mut self, database: &str, retention_policy: Option<&str>) -> io::Result<()> {
+        let names = [
+            ("database", Some(database)),
             ("retention policy", retention_policy),
-        ] {
-            if let Some(message) = context_name_error(what, name) {
+        ];
+        for (what, name) in names {
+            if let Some(message) = name.and_then(|name| context_name_error(what, name)) {
                 return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
             }
         }
         self.open_dml()?;
-        let current = self.context.as_ref();
-        if current.is_some_and(|(db, rp)| db == database && rp == retention_policy) {
+        let wanted = (database.to_string(), retention_policy.map(str::to_string));
+        if self.context.as_ref() == Some(&wanted) {
             return Ok(());
         }
-        let text = format!(
-            "# CONTEXT-DATABASE:{database}\n# CONTEXT-RETENTION-POLICY:{retention_policy}\n"
-        );
+        let mut text = format!("# CONTEXT-DATABASE:{database}\n");
+        if let Some(rp) = retention_policy {
+            text.push_str(&format!("# CONTEXT-RETENTION-POLICY:{rp}\n"));
+        }
         self.out().write_all(text.as_bytes())?;
-        self.context = Some((database.to_string(), retention_policy.to_string()));
+        self.context = Some(wanted);
         Ok(())
+    }
+
+    /// Whether a context has been written: lines without one would fall into it.
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
     }
 
     fn open_dml(&mut self) -> io::Result<()> {
@@ -154,6 +165,50 @@ impl ExportWriter {
         fs::rename(&self.temporary, &self.path)?;
         Ok(self.path.clone())
     }
+}
+
+/// Why points could not be written.
+#[derive(Debug)]
+pub enum PointsError {
+    Io(io::Error),
+    Serialize(SerializeError),
+    /// A batch could not be read from its source.
+    Arrow(ArrowError),
+}
+
+/// Lines formatted and written at a time, so that the text in memory stays bounded.
+const CHUNK_ROWS: usize = 100_000;
+
+/// Writes the rows of `batches` (influxlp tables of `measurement`, any schema each) as line
+/// protocol through the serializer, a chunk at a time; the number of lines written.
+pub fn write_points(
+    writer: &mut ExportWriter,
+    measurement: &str,
+    batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
+) -> Result<usize, PointsError> {
+    let options = SerializeOptions::new(MeasurementSource::Name(measurement.to_string()));
+    let mut lines = 0;
+    for batch in batches {
+        let batch = batch.map_err(PointsError::Arrow)?;
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        let plan = Plan::new(batch.schema().as_ref(), &options).map_err(PointsError::Serialize)?;
+        let mut serializer = Serializer::new(
+            plan,
+            std::iter::once(Ok(batch)),
+            NonZeroUsize::new(CHUNK_ROWS),
+            None,
+        );
+        while let Some(chunk) = serializer.next_chunk() {
+            let chunk = chunk.map_err(PointsError::Serialize)?;
+            lines += chunk.counts.lines;
+            for part in &chunk.parts {
+                writer.lines(part).map_err(PointsError::Io)?;
+            }
+        }
+    }
+    Ok(lines)
 }
 
 impl Drop for ExportWriter {
@@ -312,11 +367,11 @@ mod tests {
                     policy: None,
                 })
                 .unwrap();
-            writer.context("db", "autogen").unwrap();
+            writer.context("db", Some("autogen")).unwrap();
             writer.lines(b"m v=1 1\n").unwrap();
-            writer.context("db", "autogen").unwrap();
+            writer.context("db", Some("autogen")).unwrap();
             writer.lines(b"m v=2 2\n").unwrap();
-            writer.context("db", "week").unwrap();
+            writer.context("db", Some("week")).unwrap();
             writer.lines(b"m v=3 3\n").unwrap();
             assert!(!path.exists(), "renamed only when complete");
             writer.finish().unwrap();
@@ -358,7 +413,7 @@ mod tests {
     fn names_a_context_line_cannot_hold_are_refused() {
         let path = scratch("names.lp");
         let mut writer = ExportWriter::create(&path).unwrap();
-        for (db, rp) in [("a\nb", "rp"), ("db", " rp"), ("", "rp")] {
+        for (db, rp) in [("a\nb", Some("rp")), ("db", Some(" rp")), ("", None)] {
             let error = writer.context(db, rp).unwrap_err();
             assert!(error.to_string().contains("cannot be written"), "{error}");
         }

@@ -4,17 +4,13 @@
 //! a chunk at a time, so that the text in memory stays bounded. What `Store::write_file` (and
 //! `influx -import`) reads back.
 
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use super::api::RetentionPolicyInfo;
 use super::{Store, StoreError, TableQuery};
-use crate::io::{DdlStatement, ExportWriter};
-use crate::serialize::{MeasurementSource, Plan, SerializeError, SerializeOptions, Serializer};
+use crate::io::{write_points, DdlStatement, ExportWriter, PointsError};
+use crate::serialize::SerializeError;
 use crate::server::PolicySpec;
-
-/// Lines formatted and written at a time.
-const CHUNK_ROWS: usize = 100_000;
 
 /// What to export; `None` is everything.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +111,28 @@ impl Store {
             path: path.to_path_buf(),
             error,
         };
+        let mut writer = ExportWriter::create(path).map_err(io)?;
+        let points = self
+            .export_into(&mut writer, options)
+            .map_err(|error| match error {
+                ExportError::Io { error, .. } => io(error),
+                other => other,
+            })?;
+        let path = writer.finish().map_err(io)?;
+        Ok(ExportSummary { path, points })
+    }
+
+    /// Writes the DDL and then the points of what `options` selects into `writer`; the number
+    /// of points. I/O errors name no path (the caller's writer knows it).
+    pub fn export_into(
+        &self,
+        writer: &mut ExportWriter,
+        options: &ExportOptions,
+    ) -> Result<usize, ExportError> {
+        let io = |error| ExportError::Io {
+            path: PathBuf::new(),
+            error,
+        };
         let databases = match &options.db {
             Some(db) => vec![db.clone()],
             None => self.databases_by_creation(),
@@ -130,7 +148,6 @@ impl Store {
             }
             plan.push((db, policies));
         }
-        let mut writer = ExportWriter::create(path).map_err(io)?;
         for (db, policies) in &plan {
             for statement in database_ddl(db, policies) {
                 writer.ddl(&statement).map_err(io)?;
@@ -158,27 +175,20 @@ impl Store {
                     if table.batch.num_rows() == 0 {
                         continue;
                     }
-                    writer.context(db, &policy.name).map_err(io)?;
-                    let options = SerializeOptions::new(MeasurementSource::Name(table.name));
-                    let plan = Plan::new(table.batch.schema().as_ref(), &options)?;
-                    let mut serializer = Serializer::new(
-                        plan,
-                        std::iter::once(Ok(table.batch)),
-                        NonZeroUsize::new(CHUNK_ROWS),
-                        None,
-                    );
-                    while let Some(chunk) = serializer.next_chunk() {
-                        let chunk = chunk?;
-                        points += chunk.counts.lines;
-                        for part in &chunk.parts {
-                            writer.lines(part).map_err(io)?;
-                        }
-                    }
+                    writer.context(db, Some(&policy.name)).map_err(io)?;
+                    points += write_points(writer, &table.name, std::iter::once(Ok(table.batch)))
+                        .map_err(|error| match error {
+                        PointsError::Io(error) => io(error),
+                        PointsError::Serialize(error) => ExportError::Serialize(error),
+                        PointsError::Arrow(error) => ExportError::Io {
+                            path: PathBuf::new(),
+                            error: std::io::Error::other(error),
+                        },
+                    })?;
                 }
             }
         }
-        let path = writer.finish().map_err(io)?;
-        Ok(ExportSummary { path, points })
+        Ok(points)
     }
 }
 
