@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import shutil
+import subprocess
 import time
 
 import influxlp
@@ -17,14 +19,15 @@ def _recent() -> int:
     return time.time_ns() - HOUR_NS
 
 
-def _sample() -> influxlp.Store:
+def _sample(unsigned: bool = True) -> influxlp.Store:
     store = influxlp.Store()
     store.create_database("telemetry")
     store.create_retention_policy("telemetry", "week", duration=7 * 86_400, default=True)
     store.create_database("my db")
     store.create_retention_policy("my db", "two days", duration=2 * 86_400)
+    u = b"u=7u," if unsigned else b""
     store.write(
-        b'cpu,host=a usage=1.5,n=3i,u=7u,ok=true,s="x \\"y\\" \\\\ z" 1000\n'
+        b"cpu,host=a usage=1.5,n=3i," + u + b'ok=true,s="x \\"y\\" \\\\ z" 1000\n'
         b"cpu,host=b usage=2 2000\n"
         b"cpu,host=a n=4i 3000\n",
         db="telemetry",
@@ -217,3 +220,62 @@ def test_cli_convert_to_lp(tmp_path, capsys):
     copy = influxlp.Store()
     copy.write_file(out)
     _assert_equal(copy, store)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(
+    shutil.which("influxd") is None or shutil.which("influx") is None,
+    reason="InfluxDB 1.x (apt-get install influxdb influxdb-client) is not installed",
+)
+def test_influx_import_loads_an_export(tmp_path):
+    """The real 1.x `influx -import` reads what `Store.export` writes (InfluxDB 1.x OSS has no
+    unsigned integers: it refuses `7u` as it would on /write)."""
+    store = _sample(unsigned=False)
+    path = tmp_path / "store.lp.gz"
+    store.export(path)
+    http, rpc = _free_port(), _free_port()
+    config = tmp_path / "influxd.conf"
+    config.write_text(
+        f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc}"\n'
+        f'[meta]\n  dir = "{tmp_path}/meta"\n'
+        f'[data]\n  dir = "{tmp_path}/data"\n  wal-dir = "{tmp_path}/wal"\n'
+        f'[http]\n  bind-address = "127.0.0.1:{http}"\n  log-enabled = false\n'
+    )
+    server = subprocess.Popen(
+        ["influxd", "-config", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        influx = ["influx", "-host", "127.0.0.1", "-port", str(http)]
+        deadline = time.monotonic() + 30
+        ping = [*influx, "-execute", "SHOW DATABASES"]
+        while subprocess.run(ping, capture_output=True).returncode:
+            assert time.monotonic() < deadline, "influxd did not start"
+            time.sleep(0.2)
+        imported = subprocess.run(
+            [*influx, "-import", f"-path={path}", "-compressed"], capture_output=True, text=True
+        )
+        report = imported.stdout + imported.stderr
+        assert "Failed 0 inserts" in report, report
+        assert "Processed 6 inserts" in report, report
+        assert "Processed 4 commands" in report, report
+
+        def query(q: str) -> str:
+            done = subprocess.run([*influx, "-execute", q], capture_output=True, text=True)
+            return done.stdout
+
+        assert "my db" in query("SHOW DATABASES")
+        policies = query("SHOW RETENTION POLICIES ON telemetry")
+        assert "week    168h0m0s" in policies and policies.rstrip().endswith("true")
+        assert 'x "y" \\ z' in query("SELECT * FROM telemetry.autogen.cpu")
+        assert "v 1" in query('SELECT * FROM telemetry.week."we ird,m"')
+        assert "0.5" in query('SELECT * FROM "my db"."two days".disk')
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

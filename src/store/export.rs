@@ -369,4 +369,135 @@ mod tests {
             ]
         );
     }
+
+    mod properties {
+        use super::*;
+        use crate::line_protocol::{escape_into, write_string, NAME_ESCAPES, TAG_ESCAPES};
+        use proptest::prelude::*;
+
+        fn hostile(min: usize, max: usize) -> impl Strategy<Value = String> {
+            let piece =
+                proptest::sample::select(vec!["a", "Z", "0", "é", "日", " ", ",", "=", "\"", "-"]);
+            proptest::collection::vec(piece, min..=max).prop_map(|p| p.concat())
+        }
+
+        /// A database or policy name an export can carry.
+        fn context_name() -> impl Strategy<Value = String> {
+            hostile(1, 5).prop_filter("trimmed", |n| n.trim() == n && !n.is_empty())
+        }
+
+        #[derive(Debug, Clone)]
+        struct Point {
+            measurement: String,
+            tags: Vec<(String, String)>,
+            value: f64,
+            text: String,
+            time: i64,
+        }
+
+        fn point() -> impl Strategy<Value = Point> {
+            (
+                prop_oneof![Just("m".to_string()), hostile(1, 4)],
+                proptest::collection::vec((hostile(1, 3), hostile(1, 3)), 0..3),
+                -1e6f64..1e6,
+                hostile(0, 6),
+                0i64..10,
+            )
+                .prop_map(|(measurement, tags, value, text, time)| Point {
+                    measurement,
+                    tags,
+                    value,
+                    text,
+                    time,
+                })
+        }
+
+        fn line(point: &Point) -> Vec<u8> {
+            let mut out = Vec::new();
+            escape_into(&mut out, point.measurement.as_bytes(), NAME_ESCAPES);
+            for (key, value) in &point.tags {
+                out.push(b',');
+                escape_into(&mut out, key.as_bytes(), TAG_ESCAPES);
+                out.push(b'=');
+                escape_into(&mut out, value.as_bytes(), TAG_ESCAPES);
+            }
+            out.extend_from_slice(format!(" v={:?},s=", point.value).as_bytes());
+            write_string(&mut out, point.text.as_bytes());
+            out.extend_from_slice(format!(" {}\n", point.time).as_bytes());
+            out
+        }
+
+        fn store_of(contexts: &[(String, String, Vec<Point>)]) -> Store {
+            let store = Store::new();
+            for (db, rp, points) in contexts {
+                store.create_database(db).unwrap();
+                if !store
+                    .retention_policies(db)
+                    .unwrap()
+                    .iter()
+                    .any(|p| &p.name == rp)
+                {
+                    store.create_retention_policy(db, rp, None, false).unwrap();
+                }
+                let body: Vec<u8> = points.iter().flat_map(line).collect();
+                let options = WriteOptions {
+                    db: db.clone(),
+                    rp: Some(rp.clone()),
+                    ..WriteOptions::default()
+                };
+                // Lines the store refuses (a duplicate tag key, say) are simply not there.
+                store.write(&body, &options).unwrap();
+            }
+            store
+        }
+
+        fn assert_same(copy: &Store, store: &Store) {
+            assert_eq!(copy.databases(), store.databases());
+            for db in store.databases() {
+                let policies = store.retention_policies(&db).unwrap();
+                assert_eq!(copy.retention_policies(&db).unwrap(), policies);
+                for policy in policies {
+                    let names = store.measurements(&db, Some(&policy.name)).unwrap();
+                    assert_eq!(copy.measurements(&db, Some(&policy.name)).unwrap(), names);
+                    for m in names {
+                        assert_eq!(
+                            rows(copy, &db, &policy.name, &m),
+                            rows(store, &db, &policy.name, &m)
+                        );
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            #[test]
+            fn export_then_write_file_is_the_same_store(
+                contexts in proptest::collection::vec(
+                    (context_name(), context_name(), proptest::collection::vec(point(), 1..12)),
+                    1..4,
+                ),
+                split in 0i64..10,
+            ) {
+                let store = store_of(&contexts);
+                let whole = scratch(&format!("prop-whole-{split}.lp"));
+                store.export(&whole, &ExportOptions::default()).unwrap();
+                assert_same(&reloaded(&whole), &store);
+                std::fs::remove_file(&whole).unwrap();
+
+                // Two time ranges, exported apart and written into one store, are the whole.
+                let copy = Store::new();
+                for (start, stop) in [(None, Some(split)), (Some(split), None)] {
+                    let part = scratch(&format!("prop-part-{split}.lp.gz"));
+                    let options = ExportOptions { start, stop, ..ExportOptions::default() };
+                    store.export(&part, &options).unwrap();
+                    copy.write_file(Source::Path(part.clone()), &FileWriteOptions::default())
+                        .unwrap();
+                    std::fs::remove_file(&part).unwrap();
+                }
+                assert_same(&copy, &store);
+            }
+        }
+    }
 }
