@@ -277,3 +277,120 @@ fn collect_parts(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::convert::{convert, ConvertOptions};
+    use super::*;
+    use crate::columnar::{parse_batch, ParseOptions};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("influxlp-convert-lp-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn bytes(data: &[u8]) -> Source {
+        Source::Bytes(bytes::Bytes::copy_from_slice(data))
+    }
+
+    fn to_lp(sources: Vec<Source>, destination: &Path) -> Result<ConvertResult, ConvertError> {
+        convert_to_line_protocol(
+            sources,
+            destination,
+            &ReadOptions::default(),
+            false,
+            &mut |_| Ok(()),
+        )
+    }
+
+    const LINES: &[u8] = b"we\\ ird\\,m,t\\=k=v\\ 1,host=a f\\=1=1.25,n=3i,u=5u,ok=false,s=\"a \\\"b\\\" \\\\\" 10\n\
+we\\ ird\\,m,host=b n=4i 20\n\
+cpu usage=0.1 30\n";
+
+    #[test]
+    fn a_dataset_back_to_line_protocol_parses_to_the_same_tables() {
+        let dir = scratch("dataset");
+        let dataset = dir.join("ds");
+        convert(
+            vec![bytes(LINES)],
+            &dataset,
+            &ConvertOptions::default(),
+            &mut |_| Ok(()),
+        )
+        .unwrap();
+        let out = dir.join("back.lp");
+        let result = to_lp(vec![Source::Path(dataset)], &out).unwrap();
+        assert_eq!(
+            (result.points_written, result.files),
+            (3, vec![out.clone()])
+        );
+        let options = ParseOptions::default();
+        let ours = parse_batch(&fs::read(&out).unwrap(), &options);
+        let theirs = parse_batch(LINES, &options);
+        assert!(ours.errors.is_empty(), "{:?}", ours.errors);
+        let mut ours = ours.tables;
+        let mut theirs = theirs.tables;
+        ours.sort_by(|a, b| a.name.cmp(&b.name));
+        theirs.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(ours.len(), theirs.len());
+        for (ours, theirs) in ours.iter().zip(&theirs) {
+            assert_eq!(ours.name, theirs.name);
+            assert_eq!(ours.batch, theirs.batch);
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_export_keeps_its_ddl_and_contexts() {
+        let dir = scratch("export");
+        let out = dir.join("again.lp.gz");
+        let export = b"# DDL\nCREATE DATABASE db WITH NAME rp\n# DML\n# CONTEXT-DATABASE:db\n\
+# CONTEXT-RETENTION-POLICY:rp\nm v=1i 1\n";
+        to_lp(vec![bytes(export)], &out).unwrap();
+        let mut text = String::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(File::open(&out).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(
+            text,
+            "# DDL\nCREATE DATABASE db WITH NAME rp\n# DML\n# CONTEXT-DATABASE:db\n\
+             # CONTEXT-RETENTION-POLICY:rp\nm v=1i 1\n"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn refusals_leave_nothing() {
+        let dir = scratch("refused");
+        let out = dir.join("out.lp");
+        let export = b"# DML\n# CONTEXT-DATABASE:db\nm v=1 1\n";
+        let error = to_lp(vec![bytes(export), bytes(b"m v=2 2\n")], &out).unwrap_err();
+        assert!(error.to_string().contains("without a database"), "{error}");
+        let mut raise = ReadOptions::default();
+        raise.parse.stop_at_first_error = true;
+        let error = convert_to_line_protocol(
+            vec![bytes(b"m v=1 1\nbad\n")],
+            &out,
+            &raise,
+            false,
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(matches!(error, ConvertError::Line(_)), "{error}");
+        let error = to_lp(vec![Source::Path(dir.clone())], &out).unwrap_err();
+        assert!(
+            error.to_string().contains("holds no Parquet dataset"),
+            "{error}"
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::write(&out, b"keep").unwrap();
+        let error = to_lp(vec![bytes(b"m v=1 1\n")], &out).unwrap_err();
+        assert!(error.to_string().contains("exists"), "{error}");
+        assert_eq!(fs::read(&out).unwrap(), b"keep");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
