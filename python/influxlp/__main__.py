@@ -1,5 +1,6 @@
 """The ``influxlp`` command line: ``influxlp serve`` runs a fake InfluxDB until stopped;
-``influxlp convert`` turns line protocol files into a Parquet, Arrow IPC or CSV dataset."""
+``influxlp convert`` turns line protocol files into a Parquet, Arrow IPC or CSV dataset, or
+(``--format lp``) line protocol, exports and datasets back into line protocol or an export."""
 
 from __future__ import annotations
 
@@ -90,9 +91,24 @@ def _convert_parser(commands: argparse._SubParsersAction) -> None:
         description="Convert line protocol into a Hive-partitioned Parquet, Arrow IPC or CSV "
         "dataset: DEST/[database=<db>/retention_policy=<rp>/]measurement=<m>/[day=<d>/]part-N.",
     )
-    convert.add_argument("sources", nargs="+", metavar="SOURCE", help="a file, gzip or not")
-    convert.add_argument("--to", required=True, metavar="DEST", help="the dataset directory")
-    convert.add_argument("--format", default="parquet", choices=["parquet", "ipc", "csv"])
+    convert.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a file, gzip or not (with --format lp also a dataset directory)",
+    )
+    convert.add_argument(
+        "--to",
+        required=True,
+        metavar="DEST",
+        help="the dataset directory (with --format lp the file, gzip when it ends in .gz)",
+    )
+    convert.add_argument(
+        "--format",
+        default="parquet",
+        choices=["parquet", "ipc", "csv", "lp"],
+        help="lp: one line protocol file, an InfluxDB export when a source has databases",
+    )
     convert.add_argument(
         "--partition-by",
         default="measurement",

@@ -313,6 +313,20 @@ class Store:
     ) -> WriteResult:
         """Write a file, file object or bytes of any size (gzip or not); an InfluxDB export
         creates its databases and policies and writes each context where it belongs."""
+    def export(
+        self,
+        destination: str | os.PathLike[str],
+        *,
+        db: str | None = None,
+        rp: str | None = None,
+        measurements: Sequence[str] | None = None,
+        start: _Time | None = None,
+        stop: _Time | None = None,
+    ) -> int:
+        """Write the store (or the databases, policy, measurements and ``[start, stop)``
+        selected) in InfluxDB's export format, gzip when the name ends in ``.gz``, which
+        ``write_file`` and ``influx -import`` read back; the file appears only when complete.
+        Returns the number of points written."""
     def save(self, directory: str | os.PathLike[str]) -> None:
         """Write the store into ``directory`` as a Parquet dataset with a catalog of its
         databases and policies, replacing a store saved there before (swapped in when
@@ -520,7 +534,7 @@ def convert(
     sources: _Source | Sequence[_Source],
     destination: str | os.PathLike[str],
     *,
-    format: Literal["parquet", "ipc", "csv"] = "parquet",
+    format: Literal["parquet", "ipc", "csv", "lp"] = "parquet",
     partition_by: Sequence[str] = ...,  # ("measurement",)
     precision: str = "ns",
     default_time: _Time | None = None,
@@ -531,4 +545,7 @@ def convert(
     threads: int | None = None,
     progress: bool | Callable[[dict[str, Any]], object] | None = None,
 ) -> ConvertResult:
-    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset."""
+    """Convert line protocol sources into a Hive-partitioned Parquet, Arrow IPC or CSV dataset;
+    with ``format="lp"``, line protocol, exports and Parquet datasets written by influxlp (a
+    source that is a directory) into one line protocol file at ``destination`` (gzip when it
+    ends in ``.gz``), an InfluxDB export when a source has databases."""

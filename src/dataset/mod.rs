@@ -9,10 +9,12 @@
 //! - `destination`: the directory a dataset goes into;
 //! - `writer`: the type rule, file rollover and memory bounds over all of it;
 //! - `convert`: line protocol sources through the reader (`crate::io`) into a dataset;
+//! - `convert_lp`: line protocol, exports and datasets back into line protocol or an export;
 //! - `catalog`, `save`, `load`: the store to a directory and back.
 
 mod catalog;
 mod convert;
+mod convert_lp;
 mod destination;
 mod error;
 mod file;
@@ -28,6 +30,7 @@ pub use convert::{
     convert, ConvertError, ConvertOptions, ConvertProgress, ConvertResult, SourceError,
     MAX_KEPT_ERRORS,
 };
+pub use convert_lp::convert_to_line_protocol;
 pub use error::DatasetError;
 pub use format::{Compression, Format};
 pub use load::load_store;

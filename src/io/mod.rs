@@ -11,6 +11,7 @@
 mod chunker;
 mod error;
 mod export;
+mod export_writer;
 mod merge;
 mod parallel;
 mod range;
@@ -22,6 +23,7 @@ mod source;
 pub use chunker::MAX_LINE_BYTES;
 pub use error::{Location, ReadError, ReadErrorKind};
 pub use export::{DdlStatement, Directive};
+pub use export_writer::{ddl_text, duration_literal, write_points, ExportWriter, PointsError};
 pub use parallel::{join_batches, parse_parallel, parse_pieces, thread_count};
 pub use reader::{
     read_batches, BatchReader, ContextBatch, Progress, ReadItem, ReadOptions, DEFAULT_BATCH_BYTES,

@@ -15,8 +15,8 @@ use super::dataset::dataset_error;
 use super::errors::{read_error, source_line_error};
 use super::read::{read_options, source_of};
 use crate::dataset::{
-    convert as convert_core, Compression, ConvertError, ConvertOptions, ConvertProgress,
-    DatasetOptions, Format, PartitionBy, SourceError,
+    convert as convert_core, convert_to_line_protocol, Compression, ConvertError, ConvertOptions,
+    ConvertProgress, DatasetOptions, Format, PartitionBy, SourceError,
 };
 use crate::io::Source;
 
@@ -164,7 +164,8 @@ fn counters<'py>(py: Python<'py>, progress: &ConvertProgress) -> PyResult<Bound<
     Ok(dict)
 }
 
-/// Converts line protocol sources into a Hive-partitioned dataset; see the package docs.
+/// Converts line protocol sources into a Hive-partitioned dataset, or with `format="lp"`
+/// line protocol and datasets into one line protocol file or export; see the package docs.
 #[pyfunction]
 #[pyo3(signature = (sources, destination, *, format="parquet", partition_by=vec!["measurement".to_string()], precision="ns", default_time=None, errors="raise", allow_unsigned=true, compression="zstd", overwrite=false, threads=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -183,6 +184,8 @@ pub fn convert(
     threads: Option<i64>,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<ConvertResult> {
+    // `lp`: one line protocol file (an export when a source has databases), not a dataset.
+    let to_line_protocol = format == "lp";
     let options = ConvertOptions {
         read: read_options(
             precision,
@@ -192,7 +195,11 @@ pub fn convert(
             threads,
         )?,
         dataset: DatasetOptions {
-            format: parse_name::<Format>(format)?,
+            format: if to_line_protocol {
+                Format::default()
+            } else {
+                parse_name::<Format>(format)?
+            },
             compression: parse_name::<Compression>(compression)?,
             partition_by: PartitionBy::from_names(&partition_by).map_err(PyValueError::new_err)?,
             overwrite,
@@ -204,7 +211,7 @@ pub fn convert(
     let mut failure: Option<PyErr> = None;
     let mut last_report: Option<Instant> = None;
     let outcome = py.detach(|| {
-        convert_core(sources, &destination, &options, &mut |progress| {
+        let mut observe = |progress: &ConvertProgress| {
             if !progress.done && last_report.is_some_and(|t| t.elapsed() < REPORT_INTERVAL) {
                 return Ok(());
             }
@@ -214,7 +221,18 @@ pub fn convert(
                 failure = Some(error);
                 reason
             })
-        })
+        };
+        if to_line_protocol {
+            convert_to_line_protocol(
+                sources,
+                &destination,
+                &options.read,
+                overwrite,
+                &mut observe,
+            )
+        } else {
+            convert_core(sources, &destination, &options, &mut observe)
+        }
     });
     if let Reporter::Bar(bar) = &reporter {
         bar.finish_and_clear();

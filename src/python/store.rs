@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -12,12 +12,14 @@ use super::errors::{line_errors, read_error, store_error};
 use super::input::LineProtocolInput;
 use super::parse::parser_options;
 use super::read::{read_options, source_of};
+use super::serialize::serialize_error;
 use super::table::Table;
 use super::time::optional_nanoseconds;
 use crate::columnar::ParseOptions;
 use crate::dataset::{load_store, save_store};
 use crate::store::{
-    self as core, FileWriteError, FileWriteOptions, StoreError, TableQuery, WriteOptions,
+    self as core, ExportError, ExportOptions, FileWriteError, FileWriteOptions, StoreError,
+    TableQuery, WriteOptions,
 };
 
 /// Nanoseconds per second, for retention policy durations given in seconds.
@@ -366,6 +368,43 @@ impl Store {
         py.detach(|| save_store(&self.inner, &directory))
             .map(drop)
             .map_err(dataset_error)
+    }
+
+    /// Writes the store, or the databases, policy, measurements and time range selected, to
+    /// `destination` in InfluxDB's export format (`# DDL` with the databases and retention
+    /// policies, `# DML` with `# CONTEXT-DATABASE:` / `# CONTEXT-RETENTION-POLICY:` before the
+    /// points), gzip when the name ends in `.gz`; the file appears only when complete. Returns
+    /// the number of points written.
+    #[pyo3(signature = (destination, *, db=None, rp=None, measurements=None, start=None, stop=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export(
+        &self,
+        py: Python<'_>,
+        destination: PathBuf,
+        db: Option<String>,
+        rp: Option<String>,
+        measurements: Option<Vec<String>>,
+        start: Option<Bound<'_, PyAny>>,
+        stop: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        if rp.is_some() && db.is_none() {
+            return Err(PyValueError::new_err("rp= needs db="));
+        }
+        let options = ExportOptions {
+            db,
+            rp,
+            measurements,
+            start: optional_nanoseconds(start.as_ref())?,
+            stop: optional_nanoseconds(stop.as_ref())?,
+        };
+        match py.detach(|| self.inner.export(&destination, &options)) {
+            Ok(summary) => Ok(summary.points),
+            Err(ExportError::Io { path, error }) => {
+                Err(PyOSError::new_err(format!("{}: {error}", path.display())))
+            }
+            Err(ExportError::Store(error)) => Err(store_error(py, error)),
+            Err(ExportError::Serialize(error)) => Err(serialize_error(py, error)),
+        }
     }
 
     /// The store saved in `directory` by `save`: the same databases, policies, series, types

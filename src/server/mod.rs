@@ -43,6 +43,7 @@ pub use lifecycle::Server;
 // InfluxQL statements, for the export reader's `# DDL` section.
 pub use log::{RequestLog, RequestLogger};
 pub use oneshot::{Answer, Exchange};
+pub use query::quote_ident;
 pub use query::{parse_influxql, PolicySpec, StatementKind};
 pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
 pub use reply::HttpReply;

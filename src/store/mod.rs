@@ -12,6 +12,7 @@
 mod api;
 mod auto_precision;
 mod catalog;
+mod export;
 mod file;
 mod index;
 mod layout;
@@ -28,6 +29,7 @@ pub(crate) use write::field_type_conflicts;
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,
 };
+pub use export::{database_ddl, ExportError, ExportOptions, ExportSummary};
 pub use file::{FileWriteError, FileWriteOptions};
 
 #[cfg(test)]

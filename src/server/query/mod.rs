@@ -27,7 +27,7 @@ use crate::store::Store;
 
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
-pub use ast::{PolicySpec, Statement, StatementKind};
+pub use ast::{quote_ident, PolicySpec, Statement, StatementKind};
 pub(crate) use show::shard_group_duration;
 
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's
