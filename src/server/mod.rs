@@ -14,7 +14,6 @@ mod error;
 mod faults;
 mod flavor;
 mod gzip;
-mod json;
 mod lifecycle;
 mod log;
 mod oneshot;

@@ -476,7 +476,7 @@ fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
     } else {
         (
             "application/json",
-            format!("{{\n    \"error\": {}\n}}\n", super::json::string(&message)),
+            format!("{{\n    \"error\": {}\n}}\n", crate::text::go_json::string(&message)),
         )
     };
     reply.body = body.into_bytes();
