@@ -25,6 +25,7 @@ mod render;
 mod reply;
 mod request_id;
 mod rest;
+mod served;
 mod service;
 mod status;
 mod user;
