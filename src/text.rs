@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+pub mod go_json;
 mod go_quote;
 mod go_time;
 mod series_key;

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 use parking_lot::Mutex;
 
-use super::faults::Plan;
 use super::gzip;
 use super::reply::HttpReply;
+use super::served::Seen;
 use super::service::Head;
 
 /// What replaces a credential.
@@ -33,23 +33,6 @@ const COPY_BELOW: usize = 1024 * 1024;
 
 /// Query parameters whose values are credentials.
 const SECRET_PARAMS: [&str; 3] = ["p", "password", "token"];
-
-/// What serving a request learns for the logs.
-#[derive(Debug, Default)]
-pub struct Seen {
-    /// The body as received (empty when none was read).
-    pub body: Bytes,
-    /// The body is gzip as the flavor reads `Content-Encoding` (write endpoints).
-    pub gzip: bool,
-    pub fault: Option<&'static str>,
-    /// What the faults decided (its latency is slept out before answering).
-    pub plan: Plan,
-    /// Close the connection without answering.
-    pub dropped: bool,
-    /// The body is a urlencoded form to a read endpoint, which takes parameters (credentials
-    /// among them) from it.
-    pub form: bool,
-}
 
 /// One answered (or deliberately dropped) request.
 #[derive(Debug, Clone)]

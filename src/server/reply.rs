@@ -1,6 +1,6 @@
 //! Response bodies and headers in each product's error shape.
 
-use super::json;
+use crate::text::go_json as json;
 
 /// A complete HTTP answer. The server adds the flavor's common headers (version, request id).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! One request from head to answer: routing, methods, authentication, common headers, body
-//! limits, and the hand-off to the write and query handlers.
+//! One request from head to answer: routing, methods, authentication, body limits, the
+//! hand-off to the write and query handlers, and the request log. What differs per flavor is
+//! decided in `flavor/` (routes, headers) and `render` (error bodies).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,24 +12,23 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
-use super::auth::{Authenticator, Principal, Scheme};
-use super::body::{
-    content_length, drain, expects_continue, is_form, read_body, read_body_within, BodyError,
-};
+use super::auth::{Authenticator, Principal};
+use super::body::{content_length, drain, expects_continue, is_form, read_body_within, BodyError};
 use super::config::SharedConfig;
 use super::error::RequestError;
-use super::faults::{self, Action, Dropped};
+use super::faults::{self, Dropped, QuotaGate};
+use super::flavor::headers;
+use super::flavor::routes::{authenticates_before_routing, Route};
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, QueryContext};
-use super::recorder::{RecordedRequest, Seen};
+use super::recorder::RecordedRequest;
 use super::render::render;
 use super::reply::HttpReply;
-use super::request_id;
 use super::rest;
+use super::served::{Seen, Served};
 use super::status;
 use super::write::{self, Encoding, WriteApi};
-use super::Flavor;
 use crate::store::Store;
 
 /// What every request of a server shares.
@@ -37,63 +37,6 @@ pub struct State {
     pub store: Arc<Store>,
     pub auth: Authenticator,
     pub started: SystemTime,
-}
-
-/// The endpoint a path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Write(WriteApi),
-    Query,
-    Buckets,
-    Orgs,
-    Ping,
-    Health,
-    Ready,
-    Status,
-    NotFound,
-}
-
-fn route(flavor: Flavor, path: &str) -> Route {
-    let v2_api = matches!(flavor, Flavor::V2 | Flavor::Cloud);
-    match path {
-        "/write" => Route::Write(WriteApi::V1),
-        "/api/v2/write" => Route::Write(WriteApi::V2),
-        "/api/v3/write_lp" if flavor == Flavor::V3 => Route::Write(WriteApi::V3),
-        "/query" => Route::Query,
-        "/ping" => Route::Ping,
-        "/health" => Route::Health,
-        "/ready" if v2_api => Route::Ready,
-        "/status" if flavor == Flavor::V1 => Route::Status,
-        p if v2_api && (p == "/api/v2/buckets" || p.starts_with("/api/v2/buckets/")) => {
-            Route::Buckets
-        }
-        p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
-        _ => Route::NotFound,
-    }
-}
-
-/// Methods a route answers; `None` for routes whose handler checks methods itself.
-fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static str]> {
-    Some(match (flavor, route) {
-        (Flavor::V1, Route::Write(WriteApi::V1)) => &["OPTIONS", "POST"],
-        (_, Route::Write(_)) => &["POST"],
-        (Flavor::V1, Route::Query) => &["GET", "OPTIONS", "POST"],
-        (_, Route::Query) => &["GET", "POST"],
-        (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
-        (_, Route::Health | Route::Ready) => &["GET"],
-        _ => return None,
-    })
-}
-
-/// Which credentials a route takes; `None` when it is open.
-fn auth_scheme(flavor: Flavor, route: Route) -> Option<Scheme> {
-    match (flavor, route) {
-        (Flavor::V3, _) => Some(Scheme::Any),
-        (_, Route::Ping | Route::Health | Route::Ready | Route::Status) => None,
-        (Flavor::V1, _) => Some(Scheme::V1),
-        (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
-        _ => Some(Scheme::TokenOnly),
-    }
 }
 
 /// The parts of a request the handlers read.
@@ -121,27 +64,22 @@ pub async fn handle(
         headers: parts.headers,
     };
     let flavor = state.config.flavor;
-    // 1.x's handler (not its router) sets the request id, so 404 and 405 answers go without.
-    let routed = route(flavor, &head.path);
-    // InfluxDB 3 makes a fresh id for every answer.
-    let request_id = match flavor {
-        Flavor::V1 => (routed != Route::NotFound
-            && allowed_methods(flavor, routed).map_or(true, |m| m.contains(&head.method.as_str())))
-        .then(|| request_id::echoed_or_v1(&head.headers)),
-        Flavor::V3 => Some(request_id::new_uuid_v7()),
-        Flavor::V2 | Flavor::Cloud => None,
-    };
-    let mut seen = Seen::default();
-    let mut principal = Principal::Anonymous;
-    let mut body = Some(body);
-    let mut reply = dispatch(&state, &head, &mut body, &mut principal, &mut seen).await;
-    if body.is_some() && expects_continue(&head.headers) {
+    let route = Route::of(flavor, &head.path);
+    let routed = route.answers(flavor, head.method.as_str());
+    let request_id = headers::request_id(flavor, routed, &head.headers);
+    let (principal, served) = dispatch(&state, &head, route, body).await;
+    let Served {
+        mut reply,
+        mut unread,
+        mut seen,
+    } = served;
+    if unread.is_some() && expects_continue(&head.headers) {
         // The client waits for `100 Continue` before sending the body; answering without
         // reading it (so without that interim answer) and closing is what Go's server does.
-        body = None;
+        unread = None;
         reply.headers.push(("Connection".into(), "close".into()));
     }
-    if let Some(unread) = body {
+    if let Some(unread) = unread {
         let mut kept = BytesMut::new();
         let keep = state.config.recorder.is_some().then_some(&mut kept);
         if !drain(
@@ -156,15 +94,14 @@ pub async fn handle(
         }
         seen.body = kept.freeze();
     }
-    if let Some(faults) = &state.config.faults {
-        faults.sleep(&seen.plan).await;
-    }
-    // Only the read endpoints take parameters (credentials among them) from a form body.
-    seen.form = !matches!(routed, Route::Write(_)) && is_form(&head.headers);
-    if flavor == Flavor::V1 {
-        reformat_v1_error(&mut reply, &head);
-    }
-    add_common_headers(&state, &mut reply, request_id.as_deref());
+    seen.form = route.takes_form_parameters() && is_form(&head.headers);
+    headers::reformat_error(flavor, &mut reply, &head.headers, &head.params);
+    headers::add_common(
+        flavor,
+        state.config.version(),
+        &mut reply,
+        request_id.as_deref(),
+    );
     if let Some(logger) = &state.config.request_logger {
         let uri = parts
             .uri
@@ -201,121 +138,132 @@ pub async fn handle(
     Ok(to_response(reply))
 }
 
+/// Authenticates and routes the request, then serves it; gives who asked and what was served.
 async fn dispatch(
     state: &Arc<State>,
     head: &Head,
-    body: &mut Option<Incoming>,
-    principal: &mut Principal,
-    seen: &mut Seen,
-) -> HttpReply {
+    route: Route,
+    body: Incoming,
+) -> (Principal, Served) {
     let flavor = state.config.flavor;
-    let route = route(flavor, &head.path);
-    let scheme = auth_scheme(flavor, route);
-    // 1.x's router answers unknown paths and methods before authentication; 2.x and 3.x
-    // authenticate first.
-    if flavor != Flavor::V1 {
-        if let Some(scheme) = scheme {
-            match state.auth.authenticate(scheme, &head.params, &head.headers) {
-                Ok(p) => *principal = p,
-                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
-            }
+    let body = Some(body);
+    let authenticate = || match route.auth_scheme(flavor) {
+        Some(scheme) => state
+            .auth
+            .authenticate(scheme, &head.params, &head.headers)
+            .map_err(RequestError::Unauthorized),
+        None => Ok(Principal::Anonymous),
+    };
+    let mut principal = Principal::Anonymous;
+    if authenticates_before_routing(flavor) {
+        match authenticate() {
+            Ok(p) => principal = p,
+            Err(error) => return (principal, refuse(state, error, body)),
         }
     }
     if route == Route::NotFound {
-        return refuse(state, RequestError::NotFound);
+        return (principal, refuse(state, RequestError::NotFound, body));
     }
-    if let Some(allow) = allowed_methods(flavor, route) {
+    if let Some(allow) = route.allowed_methods(flavor) {
         if !allow.contains(&head.method.as_str()) {
-            return refuse(state, RequestError::MethodNotAllowed { allow });
+            let error = RequestError::MethodNotAllowed { allow };
+            return (principal, refuse(state, error, body));
         }
         if head.method == Method::OPTIONS {
-            return HttpReply::no_content();
+            return (principal, Served::answer(HttpReply::no_content(), body));
         }
     }
-    if flavor == Flavor::V1 {
-        if let Some(scheme) = scheme {
-            match state.auth.authenticate(scheme, &head.params, &head.headers) {
-                Ok(p) => *principal = p,
-                Err(failure) => return refuse(state, RequestError::Unauthorized(failure)),
-            }
+    if !authenticates_before_routing(flavor) {
+        match authenticate() {
+            Ok(p) => principal = p,
+            Err(error) => return (principal, refuse(state, error, body)),
         }
     }
-    match route {
-        Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
+    let served = match route {
+        Route::Write(api) => serve_write(state, api, head, body, &principal).await,
         Route::Query | Route::Buckets | Route::Orgs => {
-            serve_read(state, route, head, body, principal, seen).await
+            serve_read(state, route, head, body, &principal).await
         }
-        Route::Ping => status::ping(&state.config, &head.params),
-        Route::Status => HttpReply::no_content(),
-        Route::Health => status::health(&state.config),
-        Route::Ready => status::ready(state.started),
-        Route::NotFound => refuse(state, RequestError::NotFound),
-    }
+        Route::Ping => Served::answer(status::ping(&state.config, &head.params), body),
+        Route::Status => Served::answer(HttpReply::no_content(), body),
+        Route::Health => Served::answer(status::health(&state.config), body),
+        Route::Ready => Served::answer(status::ready(state.started), body),
+        Route::NotFound => refuse(state, RequestError::NotFound, body),
+    };
+    (principal, served)
 }
 
 /// The answer to a refused request that is not a write.
-fn refuse(state: &State, error: RequestError) -> HttpReply {
-    render(state.config.answering(None), &error)
+fn refuse(state: &State, error: RequestError, unread: Option<Incoming>) -> Served {
+    Served::answer(render(state.config.answering(None), &error), unread)
 }
 
-/// Reads the body within the size limit and the read timeout.
+/// Reads the body within the size limit and the read timeout. A body refused for its declared
+/// length is handed back unread, so that it is drained or the connection closed after the
+/// answer.
 async fn read_limited(
     state: &State,
     head: &Head,
-    body: &mut Option<Incoming>,
-) -> Result<Bytes, RequestError> {
+    body: Option<Incoming>,
+) -> Result<Bytes, (RequestError, Option<Incoming>)> {
     let limit = state.config.body_limit();
     let too_large = RequestError::TooLarge { limit };
     let declared = content_length(&head.headers);
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(too_large);
+        return Err((too_large, body));
     }
-    let Some(body) = body.take() else {
-        return Err(too_large);
+    let Some(body) = body else {
+        return Err((too_large, None));
     };
     match read_body_within(state.config.read_timeout, body, declared, limit).await {
         Ok(raw) => Ok(raw),
-        Err(BodyError::TooLarge) => Err(too_large),
-        Err(BodyError::Io(message)) => Err(RequestError::BodyRead(message)),
+        Err(BodyError::TooLarge) => Err((too_large, None)),
+        Err(BodyError::Io(message)) => Err((RequestError::BodyRead(message), None)),
     }
 }
 
+/// The write route, through the faults when they are set.
 async fn serve_write(
     state: &Arc<State>,
     api: WriteApi,
     head: &Head,
-    body: &mut Option<Incoming>,
+    body: Option<Incoming>,
     principal: &Principal,
-    seen: &mut Seen,
-) -> HttpReply {
+) -> Served {
+    let Some(faults) = &state.config.faults else {
+        return write_route(state, api, head, body, principal, None).await;
+    };
+    let declared = content_length(&head.headers);
+    faults::around_write(
+        faults,
+        &state.config,
+        api,
+        declared,
+        body,
+        async |body, gate| write_route(state, api, head, body, principal, gate).await,
+    )
+    .await
+}
+
+/// A write: the request normalised, the body read (and passed through the quota), then
+/// stored off the reactor.
+async fn write_route(
+    state: &Arc<State>,
+    api: WriteApi,
+    head: &Head,
+    body: Option<Incoming>,
+    principal: &Principal,
+    quota: Option<QuotaGate>,
+) -> Served {
     let encoding = Encoding::of(
         state.config.flavor,
         head.headers
             .get(CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    seen.gzip = encoding == Encoding::Gzip;
-    let plan = state
-        .config
-        .faults
-        .as_ref()
-        .map(|faults| faults.plan_write())
-        .unwrap_or_default();
-    seen.fault = plan.fault();
-    seen.plan = plan;
-    let quota = match &seen.plan.action {
-        Action::Proceed { quota } => *quota,
-        injected => {
-            if let Some(body) = body.take() {
-                let limit = state.config.body_limit();
-                let declared = content_length(&head.headers);
-                if let Ok(raw) = read_body(body, declared, limit).await {
-                    seen.body = raw;
-                }
-            }
-            seen.dropped = *injected == Action::Drop;
-            return faults::injected_reply(state.config.flavor, api, injected);
-        }
+    let mut seen = Seen {
+        gzip: encoding == Encoding::Gzip,
+        ..Seen::default()
     };
     let refuse = |error: RequestError| render(state.config.answering(Some(api)), &error);
     let target = write::Target {
@@ -330,22 +278,18 @@ async fn serve_write(
     }));
     let plan = match normalized {
         Ok(Ok(plan)) => plan,
-        Ok(Err(error)) => return refuse(error),
-        Err(_) => return HttpReply::text(500, "internal error\n"),
+        Ok(Err(error)) => return Served::new(refuse(error), body, seen),
+        Err(_) => return Served::new(HttpReply::text(500, "internal error\n"), body, seen),
     };
     let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(error) => return refuse(error),
+        Err((error, unread)) => return Served::new(refuse(error), unread, seen),
     };
     seen.body = raw.clone();
     let (mut raw, mut encoding) = (raw, encoding);
-    if let (true, Some(faults)) = (quota, &state.config.faults) {
-        let limit = state.config.decompressed_limit();
-        match faults::check_quota(faults.clone(), raw.clone(), seen.gzip, limit).await {
-            Err(over) => {
-                seen.fault = Some("quota");
-                return faults::quota_reply(state.config.flavor, api, &over);
-            }
+    if let Some(quota) = quota {
+        match quota.admit(&raw, seen.gzip).await {
+            Err(reply) => return Served::new(reply, None, seen),
             // The quota inflated the body to count its points; the write takes it as it is.
             Ok(Some(inflated)) => (raw, encoding) = (inflated, Encoding::Identity),
             Ok(None) => {}
@@ -364,7 +308,7 @@ async fn serve_write(
     // Merges of small runs that the write made due run after it is answered, off its latency.
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.compact_pending());
-    reply
+    Served::new(reply, None, seen)
 }
 
 /// `/query` and the 2.x REST APIs: the body (a urlencoded form adds parameters) then the
@@ -373,15 +317,17 @@ async fn serve_read(
     state: &Arc<State>,
     route: Route,
     head: &Head,
-    body: &mut Option<Incoming>,
+    body: Option<Incoming>,
     principal: &Principal,
-    seen: &mut Seen,
-) -> HttpReply {
+) -> Served {
     let raw = match read_limited(state, head, body).await {
         Ok(raw) => raw,
-        Err(error) => return refuse(state, error),
+        Err((error, unread)) => return refuse(state, error, unread),
     };
-    seen.body = raw.clone();
+    let seen = Seen {
+        body: raw.clone(),
+        ..Seen::default()
+    };
     let mut params = head.params.clone();
     if is_form(&head.headers) && head.method == Method::POST {
         params.extend_from(&String::from_utf8_lossy(&raw));
@@ -390,7 +336,7 @@ async fn serve_read(
     let principal = principal.clone();
     let method = head.method.to_string();
     let path = head.path.clone();
-    run_blocking(move || {
+    let reply = run_blocking(move || {
         let ctx = QueryContext {
             store: &state.store,
             flavor: state.config.flavor,
@@ -403,7 +349,8 @@ async fn serve_read(
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })
-    .await
+    .await;
+    Served::new(reply, None, seen)
 }
 
 /// Runs parsing/storing work off the reactor; a panic becomes a 500, not a dropped connection.
@@ -411,90 +358,6 @@ async fn run_blocking(work: impl FnOnce() -> HttpReply + Send + 'static) -> Http
     match tokio::task::spawn_blocking(work).await {
         Ok(reply) => reply,
         Err(_) => HttpReply::text(500, "internal error\n"),
-    }
-}
-
-fn add_common_headers(state: &State, reply: &mut HttpReply, request_id: Option<&str>) {
-    let flavor = state.config.flavor;
-    // 1.x's handler sets the JSON content type before it knows the answer, so its 204s
-    // (writes, pings) carry it too.
-    if flavor == Flavor::V1
-        && request_id.is_some()
-        && reply.status == 204
-        && !reply.has_header("Content-Type")
-    {
-        reply
-            .headers
-            .push(("Content-Type".into(), "application/json".into()));
-    }
-    if let Some(id) = request_id {
-        reply.headers.push(("Request-Id".into(), id.into()));
-    }
-    reply
-        .headers
-        .push(("X-Influxdb-Build".into(), flavor.build().into()));
-    reply
-        .headers
-        .push(("X-Influxdb-Version".into(), state.config.version().into()));
-    if let Some(id) = request_id {
-        reply.headers.push(("X-Request-Id".into(), id.into()));
-    }
-    // 1.x sets X-Influxdb-Error on every failure but 401, whoever built the body.
-    if flavor == Flavor::V1
-        && reply.status >= 400
-        && reply.status != 401
-        && !reply.has_header("X-Influxdb-Error")
-    {
-        if let Some(message) = &reply.error {
-            let text = super::reply::header_text(message, 1024);
-            reply.headers.push(("X-Influxdb-Error".into(), text));
-        }
-    }
-}
-
-/// 1.x writes its errors through the response writer the request asks for: `Accept: text/csv`
-/// (or `application/csv`) gives `error\n<msg>\n`, `?pretty=true` indents the JSON.
-fn reformat_v1_error(reply: &mut HttpReply, head: &Head) {
-    let accept = head
-        .headers
-        .get(hyper::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let csv = accept
-        .split(',')
-        .next()
-        .is_some_and(|a| matches!(a.trim(), "text/csv" | "application/csv"));
-    let pretty = head.params.get("pretty") == "true";
-    if !(csv || pretty) || reply.status < 400 {
-        return;
-    }
-    let Some(message) = reply.error.clone() else {
-        return;
-    };
-    let (content_type, body) = if csv {
-        ("text/csv", format!("error\n{}\n", csv_field(&message)))
-    } else {
-        (
-            "application/json",
-            format!("{{\n    \"error\": {}\n}}\n", super::json::string(&message)),
-        )
-    };
-    reply.body = body.into_bytes();
-    for (name, value) in &mut reply.headers {
-        if name.eq_ignore_ascii_case("content-type") {
-            *value = content_type.to_string();
-        }
-    }
-}
-
-/// A CSV field as Go's `encoding/csv` writes it.
-fn csv_field(field: &str) -> String {
-    let quote =
-        field == "\\." || field.contains([',', '"', '\r', '\n']) || field.starts_with([' ', '\t']);
-    if quote {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
     }
 }
 
@@ -513,23 +376,4 @@ fn to_response(reply: HttpReply) -> Response<Full<Bytes>> {
         headers.append(name, value);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_per_flavor() {
-        assert_eq!(route(Flavor::V1, "/api/v3/write_lp"), Route::NotFound);
-        assert_eq!(
-            route(Flavor::V3, "/api/v3/write_lp"),
-            Route::Write(WriteApi::V3)
-        );
-        assert_eq!(route(Flavor::V1, "/api/v2/buckets"), Route::NotFound);
-        assert_eq!(route(Flavor::V2, "/api/v2/buckets/abc"), Route::Buckets);
-        assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
-        assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
-        assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
-    }
 }

@@ -4,7 +4,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::params::Params;
 use super::reply::HttpReply;
-use super::{json, Flavor, ServerConfig};
+use super::{Flavor, ServerConfig};
+use crate::text::go_json as json;
 use crate::text::{format_go_duration, format_rfc3339_nano};
 
 /// `/ping`: 1.x 204 (200 with the version when `verbose`), 3.x 200 with a JSON body, 2.x 204.

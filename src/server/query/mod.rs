@@ -11,7 +11,6 @@ mod ast;
 mod authorize;
 mod condition;
 mod execute;
-pub(crate) mod json;
 mod lexer;
 mod parser;
 mod pattern;
@@ -24,6 +23,7 @@ mod timestamps;
 
 pub use crate::server::reply::HttpReply;
 use crate::store::Store;
+use crate::text::go_json::Json;
 
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
@@ -47,7 +47,7 @@ pub struct QueryContext<'a> {
 }
 
 /// A JSON answer ending with a newline, as Go's encoder and InfluxDB 1.x write them.
-pub(crate) fn reply_json(status: u16, json: &json::Json, pretty: bool) -> HttpReply {
+pub(crate) fn reply_json(status: u16, json: &Json, pretty: bool) -> HttpReply {
     let mut body = if pretty {
         json.to_pretty("    ")
     } else {

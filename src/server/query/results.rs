@@ -1,8 +1,8 @@
 //! Statement results and their JSON form, field for field as InfluxDB's `query.Result` and
 //! `models.Row` marshal (empty parts omitted, tags sorted by key).
 
-use super::json::Json;
 use crate::text::format_rfc3339_nano;
+use crate::text::go_json::Json;
 
 /// One cell of a result row.
 #[derive(Debug, Clone, PartialEq)]

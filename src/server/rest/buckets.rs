@@ -5,12 +5,12 @@
 use super::orgs::{query_escape, DEFAULT_ORG};
 use super::registry;
 use crate::server::bucket::{bucket_id, is_id, org_id, split_bucket};
-use crate::server::query::json::Json;
 use crate::server::query::shard_group_duration;
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
 use crate::server::reply::HttpReply;
 use crate::store::Store;
+use crate::text::go_json::Json;
 use crate::text::{format_rfc3339_nano, now_ns};
 
 const PREFIX: &str = "/api/v2/buckets";

@@ -3,10 +3,10 @@
 
 use super::registry;
 use crate::server::bucket::{is_id, org_id};
-use crate::server::query::json::Json;
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
 use crate::server::reply::HttpReply;
+use crate::text::go_json::Json;
 use crate::text::{format_rfc3339_nano, now_ns};
 
 /// The organization listed when no filter is given.

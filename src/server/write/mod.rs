@@ -16,12 +16,13 @@ use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
 use super::render::render;
 use super::reply::HttpReply;
 use super::reply::{v1_error, v1_error_bytes, v2_error, v2_error_bytes, v2_error_with};
+use super::Flavor;
 use super::ServerConfig;
-use super::{json, Flavor};
 use crate::columnar::{parse_batch, ParseOptions};
 use crate::line_protocol::{line_text, ErrorKind, FieldType, ParseError, ParserOptions, Rejection};
 use crate::precision::Precision;
 use crate::store::{Store, StoreError, WriteOptions, WriteResult};
+use crate::text::go_json as json;
 use crate::text::now_ns as now_nanos;
 
 /// Which write endpoint a request came to.

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod headers;
+pub mod routes;
+
 /// The InfluxDB product a server reproduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Flavor {

@@ -17,11 +17,14 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use super::gzip;
-use super::query::HttpReply;
+use crate::server::gzip;
+use crate::server::query::HttpReply;
+use crate::server::write::WriteApi;
+use crate::server::Flavor;
 
-use super::write::WriteApi;
-use super::Flavor;
+mod around_write;
+
+pub use around_write::{around_write, QuotaGate};
 
 /// An error answer to inject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,7 +456,7 @@ pub fn quota_reply(flavor: Flavor, api: WriteApi, over: &OverQuota) -> HttpReply
 }
 
 fn shaped_error(flavor: Flavor, api: WriteApi, status: u16, message: &str) -> HttpReply {
-    super::render::shaped(flavor, Some(api), status, message)
+    crate::server::render::shaped(flavor, Some(api), status, message)
 }
 
 /// What the product says with that status.
