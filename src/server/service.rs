@@ -18,6 +18,7 @@ use super::body::{
 use super::config::SharedConfig;
 use super::error::RequestError;
 use super::faults::{self, Action, Dropped};
+use super::flux;
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, QueryContext};
@@ -44,6 +45,7 @@ pub struct State {
 enum Route {
     Write(WriteApi),
     Query,
+    FluxQuery,
     Buckets,
     Orgs,
     Ping,
@@ -60,6 +62,7 @@ fn route(flavor: Flavor, path: &str) -> Route {
         "/api/v2/write" => Route::Write(WriteApi::V2),
         "/api/v3/write_lp" if flavor == Flavor::V3 => Route::Write(WriteApi::V3),
         "/query" => Route::Query,
+        "/api/v2/query" if v2_api => Route::FluxQuery,
         "/ping" => Route::Ping,
         "/health" => Route::Health,
         "/ready" if v2_api => Route::Ready,
@@ -79,6 +82,7 @@ fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static st
         (_, Route::Write(_)) => &["POST"],
         (Flavor::V1, Route::Query) => &["GET", "OPTIONS", "POST"],
         (_, Route::Query) => &["GET", "POST"],
+        (_, Route::FluxQuery) => &["POST"],
         (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
         (_, Route::Health | Route::Ready) => &["GET"],
         _ => return None,
@@ -242,7 +246,7 @@ async fn dispatch(
     }
     match route {
         Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
-        Route::Query | Route::Buckets | Route::Orgs => {
+        Route::Query | Route::FluxQuery | Route::Buckets | Route::Orgs => {
             serve_read(state, route, head, body, principal, seen).await
         }
         Route::Ping => status::ping(&state.config, &head.params),
@@ -390,6 +394,13 @@ async fn serve_read(
     let principal = principal.clone();
     let method = head.method.to_string();
     let path = head.path.clone();
+    let content_type = head
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let answering = state.config.answering(None);
     run_blocking(move || {
         let ctx = QueryContext {
             store: &state.store,
@@ -400,6 +411,10 @@ async fn serve_read(
         match route {
             Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
             Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::FluxQuery => {
+                flux::answer(&state.store, &principal, &params, &content_type, &raw)
+                    .unwrap_or_else(|error| render(answering, &error))
+            }
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })
