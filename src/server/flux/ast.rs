@@ -65,6 +65,9 @@ pub enum Expr {
     Pipe(Box<Expr>, Box<Expr>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a and b and …` or `a or b or …` (`BinOp::And` / `BinOp::Or`), kept flat so that long
+    /// generated predicates do not make deep trees.
+    Chain(BinOp, Vec<Expr>),
     Function(Vec<Param>, Box<Expr>),
     /// `if c then a else b`
     Conditional(Box<Expr>, Box<Expr>, Box<Expr>),

@@ -287,17 +287,15 @@ impl<'a> Interpreter<'a> {
                 let value = self.eval(operand, locals, row)?;
                 unary(*op, value)?
             }
-            Expr::Binary(BinOp::And, left, right) => {
-                if !truthy(&self.eval(left, locals, row)?)? {
-                    return Ok(Val::Value(Value::Bool(false)));
+            Expr::Chain(op, terms) => {
+                // `and` stops at the first false term, `or` at the first true one.
+                let stop_at = *op == BinOp::Or;
+                for term in terms {
+                    if truthy(&self.eval(term, locals, row)?)? == stop_at {
+                        return Ok(Val::Value(Value::Bool(stop_at)));
+                    }
                 }
-                Val::Value(Value::Bool(truthy(&self.eval(right, locals, row)?)?))
-            }
-            Expr::Binary(BinOp::Or, left, right) => {
-                if truthy(&self.eval(left, locals, row)?)? {
-                    return Ok(Val::Value(Value::Bool(true)));
-                }
-                Val::Value(Value::Bool(truthy(&self.eval(right, locals, row)?)?))
+                Val::Value(Value::Bool(!stop_at))
             }
             Expr::Binary(op, left, right) => {
                 let left = self.eval(left, locals, row)?;
@@ -638,9 +636,7 @@ fn ends_in_yield(expr: &Expr) -> bool {
 /// The measurement a predicate requires (`r._measurement == "m"` among its `and`-ed terms).
 fn pinned_measurement(body: &Expr, param: &str) -> Option<String> {
     match body {
-        Expr::Binary(BinOp::And, left, right) => {
-            pinned_measurement(left, param).or_else(|| pinned_measurement(right, param))
-        }
+        Expr::Chain(BinOp::And, terms) => terms.iter().find_map(|t| pinned_measurement(t, param)),
         Expr::Binary(BinOp::Eq, left, right) => {
             let is_measurement = |e: &Expr| {
                 matches!(e, Expr::Member(object, name)
@@ -1052,7 +1048,9 @@ fn check_expr(
             }
             check_expr(body, &mut inner, yields)
         }
-        Expr::Array(items) => items.iter().try_for_each(|i| check_expr(i, known, yields)),
+        Expr::Array(items) | Expr::Chain(_, items) => {
+            items.iter().try_for_each(|i| check_expr(i, known, yields))
+        }
         Expr::Record(fields) => fields
             .iter()
             .try_for_each(|(_, v)| check_expr(v, known, yields)),

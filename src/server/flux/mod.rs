@@ -22,6 +22,9 @@ mod table;
 mod value;
 mod window;
 
+#[cfg(test)]
+mod api_tests;
+
 pub use error::FluxError;
 
 use super::auth::Principal;

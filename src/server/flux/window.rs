@@ -33,11 +33,18 @@ pub fn aggregate_window(tables: Vec<Table>, spec: &WindowSpec) -> FluxResult<Vec
     }
     let mut out = Vec::with_capacity(tables.len());
     for table in tables {
+        // The bounds are the key's, or the columns' (of the first row) once regrouped.
         let bound = |label: &str| match table.key.iter().find(|(l, _)| l == label) {
             Some((_, Value::Time(t))) => Ok(*t),
-            _ => Err(FluxError::Runtime(format!(
-                "aggregateWindow: missing time bound column \"{label}\"; use range() first"
-            ))),
+            _ => match table
+                .index(label)
+                .and_then(|i| table.rows.first().map(|r| &r[i]))
+            {
+                Some(Value::Time(t)) => Ok(*t),
+                _ => Err(FluxError::Runtime(format!(
+                    "aggregateWindow: missing time bound column \"{label}\"; use range() first"
+                ))),
+            },
         };
         let (start, stop) = (bound("_start")?, bound("_stop")?);
         let time = table.require("_time")?;
@@ -239,6 +246,9 @@ mod tests {
     fn windows_need_range_bounds() {
         let mut t = series(&[(1, 1.0)]);
         t.key.clear();
+        t.columns.truncate(2);
+        t.columns[0].label = "x".into();
+        t.columns[1].label = "y".into();
         assert!(aggregate_window(vec![t], &spec(Reducer::Mean, true)).is_err());
     }
 }
