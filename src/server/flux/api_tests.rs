@@ -111,6 +111,19 @@ fn range_takes_durations_integers_and_now() {
         "from(bucket: \"db\") |> range(start: 1700000010, stop: 1700000020)",
     );
     assert_eq!(rows(&seconds).len(), 2);
+    let years = run(
+        &store,
+        "from(bucket: \"db\") |> range(start: -10y, stop: 1mo)",
+    );
+    assert_eq!(rows(&years).len(), 9);
+    let month = run(
+        &store,
+        "option now = () => 2023-12-14T22:13:25Z\nfrom(bucket: \"db\") |> range(start: -1mo)",
+    );
+    assert!(
+        month.contains(",2023-11-14T22:13:25Z,2023-12-14T22:13:25Z,"),
+        "{month}"
+    );
     let until_now = run(
         &store,
         "from(bucket: \"db\") |> range(start: 0, stop: now())",

@@ -53,6 +53,7 @@ pub enum Expr {
     Float(f64),
     Str(String),
     Duration(i64),
+    Months(i64),
     Time(i64),
     Regex(String),
     Array(Vec<Expr>),

@@ -20,6 +20,7 @@ use super::value::{compare, ColType, Value};
 use super::window::{aggregate_window, WindowSpec};
 use crate::server::auth::Principal;
 use crate::store::Store;
+use crate::text::{civil_from_days, days_from_civil, days_in_month};
 
 /// The functions the subset runs; any other call is refused before anything runs.
 const BUILTINS: &[&str] = &[
@@ -56,6 +57,8 @@ const NS_PER_SECOND: i64 = 1_000_000_000;
 pub enum Val {
     Value(Value),
     Duration(i64),
+    /// A calendar duration in months (`-1y`); only time bounds take it.
+    Months(i64),
     Regex(Rc<Regex>),
     Array(Vec<Val>),
     Record(Vec<(String, Val)>),
@@ -215,6 +218,7 @@ impl<'a> Interpreter<'a> {
             Expr::Float(f) => Val::Value(Value::Float(*f)),
             Expr::Str(s) => Val::Value(Value::Str(s.clone())),
             Expr::Duration(d) => Val::Duration(*d),
+            Expr::Months(m) => Val::Months(*m),
             Expr::Time(t) => Val::Value(Value::Time(*t)),
             Expr::Regex(source) => Val::Regex(Rc::new(Regex::new(source).map_err(|e| {
                 FluxError::Compile(format!("invalid regular expression /{source}/: {e}"))
@@ -712,6 +716,19 @@ fn rerange(tables: Vec<Table>, start: i64, stop: i64) -> Vec<Table> {
         .collect()
 }
 
+/// `t` moved by whole calendar months, the day clamped to the month's length.
+fn add_months(t: i64, months: i64) -> i64 {
+    const NS_PER_DAY: i64 = 86_400 * NS_PER_SECOND;
+    let (days, within) = (t.div_euclid(NS_PER_DAY), t.rem_euclid(NS_PER_DAY));
+    let (year, month, day) = civil_from_days(days);
+    let index = (year * 12 + month - 1).saturating_add(months);
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+    let day = day.min(days_in_month(year, month));
+    days_from_civil(year, month, day)
+        .saturating_mul(NS_PER_DAY)
+        .saturating_add(within)
+}
+
 fn truthy(value: &Val) -> FluxResult<bool> {
     match value {
         Val::Value(Value::Bool(b)) => Ok(*b),
@@ -731,6 +748,7 @@ fn unary(op: UnaryOp, value: Val) -> FluxResult<Val> {
         (UnaryOp::Neg, Val::Value(Value::Int(i))) => Val::Value(Value::Int(i.wrapping_neg())),
         (UnaryOp::Neg, Val::Value(Value::Float(f))) => Val::Value(Value::Float(-f)),
         (UnaryOp::Neg, Val::Duration(d)) => Val::Duration(d.wrapping_neg()),
+        (UnaryOp::Neg, Val::Months(m)) => Val::Months(m.wrapping_neg()),
         (UnaryOp::Neg, Val::Value(Value::Null)) => Val::Value(Value::Null),
         (UnaryOp::Neg, _) => return Err(FluxError::Runtime("cannot negate this value".into())),
     })
@@ -740,7 +758,7 @@ fn type_name(value: &Val) -> &'static str {
     match value {
         Val::Value(Value::Null) => "null",
         Val::Value(v) => v.col_type().map_or("null", ColType::name),
-        Val::Duration(_) => "duration",
+        Val::Duration(_) | Val::Months(_) => "duration",
         Val::Regex(_) => "regexp",
         Val::Array(_) => "array",
         Val::Record(_) => "record",
@@ -932,6 +950,10 @@ impl Args {
         match self.take(name) {
             None => Ok(None),
             Some(Val::Duration(d)) => Ok(Some(d)),
+            Some(Val::Months(_)) => Err(FluxError::unsupported(format!(
+                "a calendar duration (mo, y) as {}({name}:)",
+                self.function
+            ))),
             Some(_) => Err(self.wrong(name, "a duration")),
         }
     }
@@ -942,6 +964,7 @@ impl Args {
             None => Ok(None),
             Some(Val::Value(Value::Time(t))) => Ok(Some(t)),
             Some(Val::Duration(d)) => Ok(Some(now.saturating_add(d))),
+            Some(Val::Months(months)) => Ok(Some(add_months(now, months))),
             Some(Val::Value(Value::Int(seconds))) => {
                 Ok(Some(seconds.saturating_mul(NS_PER_SECOND)))
             }

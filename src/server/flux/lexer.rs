@@ -21,6 +21,8 @@ pub enum Tok {
     Str(String),
     /// Nanoseconds.
     Duration(i64),
+    /// Calendar months (`1mo`, `2y`), which have no fixed length.
+    Months(i64),
     /// Nanoseconds since the epoch.
     Time(i64),
     Regex(String),
@@ -196,6 +198,7 @@ impl Lexer<'_> {
     /// A duration literal: magnitude and unit pairs, summed.
     fn duration(&mut self) -> FluxResult<Tok> {
         let mut total: i64 = 0;
+        let mut months: i64 = 0;
         loop {
             let start = self.pos;
             while let Some(c) = self.peek().filter(char::is_ascii_digit) {
@@ -222,9 +225,12 @@ impl Lexer<'_> {
                 "d" => D,
                 "w" => W,
                 "mo" | "y" => {
-                    return Err(FluxError::unsupported(format!(
-                        "the calendar duration unit {unit:?}"
-                    )))
+                    let per = if unit == "y" { 12 } else { 1 };
+                    months = magnitude
+                        .checked_mul(per)
+                        .and_then(|m| months.checked_add(m))
+                        .ok_or_else(|| self.error("duration is too large"))?;
+                    continue;
                 }
                 _ => return Err(self.error(&format!("invalid duration unit {unit:?}"))),
             };
@@ -233,7 +239,13 @@ impl Lexer<'_> {
                 .and_then(|d| total.checked_add(d))
                 .ok_or_else(|| self.error("duration is too large"))?;
         }
-        Ok(Tok::Duration(total))
+        match (months, total) {
+            (0, total) => Ok(Tok::Duration(total)),
+            (months, 0) => Ok(Tok::Months(months)),
+            _ => Err(FluxError::unsupported(
+                "a duration mixing calendar (mo, y) and fixed units",
+            )),
+        }
     }
 
     fn string(&mut self) -> FluxResult<Tok> {
@@ -355,7 +367,8 @@ mod tests {
     fn bad_input_is_an_error_with_a_position() {
         let error = tokenize("x = \"open").unwrap_err();
         assert!(error.message().contains("@1:"), "{error:?}");
-        assert!(tokenize("1mo").is_err());
+        assert_eq!(toks("1y2mo"), vec![Tok::Months(14), Tok::Eof]);
+        assert!(tokenize("1y1d").is_err());
         assert!(tokenize("#").is_err());
         assert!(tokenize("99999999999999999999").is_err());
         assert!(tokenize("2021-13-01T00:00:00Z").is_err());

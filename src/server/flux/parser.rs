@@ -310,6 +310,7 @@ impl Parser {
                 (true, Expr::Int(i)) => Expr::Int(-i),
                 (true, Expr::Float(f)) => Expr::Float(-f),
                 (true, Expr::Duration(d)) => Expr::Duration(-d),
+                (true, Expr::Months(m)) => Expr::Months(-m),
                 (true, operand) => Expr::Unary(UnaryOp::Neg, Box::new(operand)),
             });
         }
@@ -437,6 +438,7 @@ impl Parser {
             Tok::Float(f) => Expr::Float(f),
             Tok::Str(s) => Expr::Str(s),
             Tok::Duration(d) => Expr::Duration(d),
+            Tok::Months(m) => Expr::Months(m),
             Tok::Time(t) => Expr::Time(t),
             Tok::Regex(r) => Expr::Regex(r),
             _ => return Err(self.unexpected("an expression")),

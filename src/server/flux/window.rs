@@ -9,6 +9,9 @@ use super::error::{FluxError, FluxResult};
 use super::table::{Column, Table};
 use super::value::{ColType, Value};
 
+/// Windows created for the range of one table, at most (each is an output row).
+const MAX_EMPTY_WINDOWS: usize = 100_000;
+
 pub struct WindowSpec {
     pub every: i64,
     pub offset: i64,
@@ -62,18 +65,21 @@ pub fn aggregate_window(tables: Vec<Table>, spec: &WindowSpec) -> FluxResult<Vec
             _ => i64::MIN,
         });
         if spec.create_empty && start < stop {
-            let mut lo = align(start);
+            let first = align(start);
+            let count = (i128::from(stop) - i128::from(first)) / i128::from(spec.every) + 1;
+            if count > MAX_EMPTY_WINDOWS as i128 {
+                return Err(FluxError::Runtime(format!(
+                    "aggregateWindow: the range holds {count} windows of {}; influxlp creates at most {MAX_EMPTY_WINDOWS} per table (narrow the range, widen every, or set createEmpty: false)",
+                    crate::text::format_go_duration(spec.every)
+                )));
+            }
+            let mut lo = first;
             while lo < stop {
                 windows.push((
                     lo.max(start),
                     lo.saturating_add(spec.every).min(stop),
                     Vec::new(),
                 ));
-                if windows.len() > 10_000_000 {
-                    return Err(FluxError::Runtime(
-                        "aggregateWindow: too many windows".into(),
-                    ));
-                }
                 lo = lo.saturating_add(spec.every);
             }
         }
@@ -229,6 +235,14 @@ mod tests {
             ]
         );
         let sparse = aggregate_window(vec![t.clone()], &spec(Reducer::Count, false)).unwrap();
+        let mut tiny = spec(Reducer::Count, true);
+        tiny.every = 1;
+        let mut wide = series(&[(1, 1.0)]);
+        wide.key[1].1 = Value::Time(i64::MAX);
+        assert!(
+            aggregate_window(vec![wide], &tiny).is_err(),
+            "bounded, not billions of rows"
+        );
         assert_eq!(sparse[0].rows.len(), 2);
         let last = aggregate_window(vec![t], &spec(Reducer::Last, false)).unwrap();
         assert_eq!(
