@@ -10,12 +10,11 @@ import urllib.request
 from datetime import datetime, timezone
 
 import influxdb_client
+import influxlp
 import pytest
 from influxdb_client import Point
 from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
-
-import influxlp
 
 TOKEN = "flux-token"
 ORG = "my-org"
@@ -26,7 +25,8 @@ LINES = (
     "cpu,host=b usage=4,n=3i 1700000020000000000\n"
     'mem,host=a free=7u,ok=true,note="hi, there" 1700000030000000000\n'
 )
-CPU = f'from(bucket: "my-bucket") |> range(start: {START}) |> filter(fn: (r) => r._measurement == "cpu")'
+BUCKET = f'from(bucket: "my-bucket") |> range(start: {START})'
+CPU = BUCKET + ' |> filter(fn: (r) => r._measurement == "cpu")'
 
 
 @pytest.fixture
@@ -74,9 +74,10 @@ def test_query_reads_tables_and_records(server):
 
 
 def test_types_survive_the_round_trip(server):
-    script = f'from(bucket: "my-bucket") |> range(start: {START}) |> filter(fn: (r) => r._measurement == "mem")'
+    script = BUCKET + ' |> filter(fn: (r) => r._measurement == "mem")'
     with client_of(server) as client:
-        records = {r.get_field(): r.get_value() for t in client.query_api().query(script) for r in t.records}
+        tables = client.query_api().query(script)
+    records = {r.get_field(): r.get_value() for t in tables for r in t.records}
     assert records == {"free": 7, "ok": True, "note": "hi, there"}
 
 
@@ -102,9 +103,10 @@ def test_query_stream_csv_raw_and_data_frame(server):
 def test_aggregates_windows_and_multiple_yields(server):
     script = (
         f'data = from(bucket: "my-bucket") |> range(start: {START}, stop: 2023-11-14T22:14:00Z)\n'
-        'data |> filter(fn: (r) => r._field == "usage") |> group() |> mean() |> yield(name: "mean")\n'
+        'data |> filter(fn: (r) => r._field == "usage") |> group() |> mean()'
+        ' |> yield(name: "mean")\n'
         'data |> filter(fn: (r) => r._field == "usage" and r.host == "a")'
-        " |> aggregateWindow(every: 20s, fn: sum, createEmpty: false) |> yield(name: \"windows\")\n"
+        ' |> aggregateWindow(every: 20s, fn: sum, createEmpty: false) |> yield(name: "windows")\n'
     )
     with client_of(server) as client:
         tables = client.query_api().query(script)
@@ -120,8 +122,9 @@ def test_aggregates_windows_and_multiple_yields(server):
 def test_sort_limit_keep_rename_group(server):
     script = (
         CPU
-        + ' |> filter(fn: (r) => r._field == "usage") |> group() |> sort(columns: ["_value"], desc: true)'
-        + ' |> limit(n: 2) |> keep(columns: ["_value", "host"]) |> rename(columns: {host: "server"})'
+        + ' |> filter(fn: (r) => r._field == "usage") |> group()'
+        + ' |> sort(columns: ["_value"], desc: true) |> limit(n: 2)'
+        + ' |> keep(columns: ["_value", "host"]) |> rename(columns: {host: "server"})'
     )
     with client_of(server) as client:
         records = [r.values for t in client.query_api().query(script) for r in t.records]
@@ -142,14 +145,16 @@ def test_points_written_by_the_client_read_back(server):
 def test_empty_results_and_raw_flux_bodies(server):
     status, headers, body = post(
         server,
-        b'from(bucket: "my-bucket") |> range(start: 0) |> filter(fn: (r) => r._measurement == "none")',
+        b'from(bucket: "my-bucket") |> range(start: 0)'
+        b' |> filter(fn: (r) => r._measurement == "none")',
         "application/vnd.flux",
     )
     assert (status, body) == (200, b"\r\n")
     assert headers["Content-Type"] == "text/csv; charset=utf-8"
     status, _, body = post(server, (CPU + " |> count()").encode(), "application/vnd.flux")
     # Without a dialect 2.x writes no annotations and the result name in each row.
-    assert body.startswith(b",result,table,_start,_stop,_field,_measurement,host,_value\r\n,_result,0,")
+    header = b",result,table,_start,_stop,_field,_measurement,host,_value\r\n"
+    assert body.startswith(header + b",_result,0,")
     query = {"query": CPU + " |> count()", "dialect": {"annotations": ["group"], "header": False}}
     status, _, body = post(server, json.dumps(query).encode(), "application/json")
     assert body.startswith(b"#group,false,false,true,true,true,true,true,false\r\n,_result,0,")
@@ -161,7 +166,8 @@ def test_refusals_use_the_2x_error_shape(server):
         with pytest.raises(ApiException) as unsupported:
             api.query(CPU + " |> map(fn: (r) => r)")
         assert unsupported.value.status == 400
-        assert json.loads(unsupported.value.body)["message"] == "function map() is not supported by influxlp"
+        message = json.loads(unsupported.value.body)["message"]
+        assert message == "function map() is not supported by influxlp"
         with pytest.raises(ApiException) as missing:
             api.query('from(bucket: "nope") |> range(start: 0)')
         assert missing.value.status == 404
