@@ -158,6 +158,25 @@ fn pivot_keep_drop_rename() {
 }
 
 #[test]
+fn buckets_and_schema_fields_as_cols() {
+    let store = sample();
+    let listed = run(&store, "buckets()");
+    assert_eq!(
+        headers(&listed),
+        [",result,table,name,id,organizationID,retentionPolicy,retentionPeriod"]
+    );
+    assert_eq!(rows(&listed)[0][3], "db");
+    let pivoted = run(
+        &store,
+        &format!("import \"influxdata/influxdb/schema\"\n{CPU} |> schema.fieldsAsCols()"),
+    );
+    assert_eq!(
+        headers(&pivoted),
+        [",result,table,_start,_stop,_time,_measurement,host,n,usage"]
+    );
+}
+
+#[test]
 fn group_sort_limit_tail() {
     let store = sample();
     let grouped = run(&store, &format!("{CPU} |> filter(fn: (r) => r._field == \"usage\") |> group() |> sort(columns: [\"_value\"], desc: true)"));

@@ -46,6 +46,8 @@ const BUILTINS: &[&str] = &[
     "aggregateWindow",
     "yield",
     "now",
+    "buckets",
+    "schema.fieldsAsCols",
 ];
 
 /// The name a result gets without `yield(name:)`.
@@ -106,16 +108,19 @@ pub struct Outcome {
 pub struct Interpreter<'a> {
     store: &'a Store,
     principal: &'a Principal,
+    /// The ID of the request's organization, which `buckets()` lists as the owner.
+    org_id: String,
     now: i64,
     globals: HashMap<String, Val>,
     results: Vec<(String, Vec<Table>)>,
 }
 
 impl<'a> Interpreter<'a> {
-    pub fn new(store: &'a Store, principal: &'a Principal, now: i64) -> Self {
+    pub fn new(store: &'a Store, principal: &'a Principal, org_id: &str, now: i64) -> Self {
         Interpreter {
             store,
             principal,
+            org_id: org_id.to_string(),
             now,
             globals: HashMap::new(),
             results: Vec::new(),
@@ -243,6 +248,15 @@ impl<'a> Interpreter<'a> {
                                 .index(name)
                                 .map_or(Value::Null, |i| row.values[i].clone()),
                         ));
+                    }
+                }
+                // A package member (`schema.fieldsAsCols`) when no variable has the name.
+                if let Expr::Ident(package) = &**object {
+                    let qualified = format!("{package}.{name}");
+                    if !locals.contains_key(package) && !self.globals.contains_key(package) {
+                        if let Some(builtin) = BUILTINS.iter().find(|b| **b == qualified) {
+                            return Ok(Val::Builtin(builtin));
+                        }
                     }
                 }
                 match self.eval(object, locals, row)? {
@@ -393,6 +407,23 @@ impl<'a> Interpreter<'a> {
             "now" => {
                 args.finish()?;
                 Ok(Val::Value(Value::Time(self.now)))
+            }
+            "buckets" => {
+                args.finish()?;
+                stream(vec![super::read::buckets(
+                    self.store,
+                    self.principal,
+                    &self.org_id,
+                )])
+            }
+            "schema.fieldsAsCols" => {
+                args.finish()?;
+                let spec = PivotSpec {
+                    row_key: vec!["_time".into()],
+                    column_key: vec!["_field".into()],
+                    value_column: "_value".into(),
+                };
+                stream(pivot(tables_in(self)?, &spec)?)
             }
             "from" => {
                 let bucket = match (args.string("bucket")?, args.string("bucketID")?) {
@@ -1036,9 +1067,10 @@ fn check_expr(
                         Expr::Ident(o) => o.clone(),
                         _ => "…".into(),
                     };
-                    return Err(FluxError::unsupported(format!(
-                        "function {object}.{name}()"
-                    )));
+                    let qualified = format!("{object}.{name}");
+                    if !BUILTINS.contains(&qualified.as_str()) {
+                        return Err(FluxError::unsupported(format!("function {qualified}()")));
+                    }
                 }
                 other => check_expr(other, known, yields)?,
             }

@@ -28,11 +28,14 @@ mod api_tests;
 pub use error::FluxError;
 
 use super::auth::Principal;
-use super::bucket::is_id;
+use super::bucket::{is_id, org_id};
 use super::error::RequestError;
 use super::params::Params;
 use super::reply::HttpReply;
 use crate::store::Store;
+
+/// The organization `query_flux` answers for (as the default organization of `/api/v2/orgs`).
+const DEFAULT_ORG: &str = "influxlp";
 use crate::text::now_ns;
 
 /// Parses and runs a script against the store, returning the annotated CSV or the failure
@@ -40,13 +43,14 @@ use crate::text::now_ns;
 pub fn run_query(
     store: &Store,
     principal: &Principal,
+    org_id: &str,
     content_type: &str,
     body: &[u8],
 ) -> Result<String, FluxError> {
     let request = request::parse_request(content_type, body)?;
     let program = parser::parse(&request.query)?;
     let now = request.now.unwrap_or_else(now_ns);
-    let outcome = interpret::Interpreter::new(store, principal, now).run(&program)?;
+    let outcome = interpret::Interpreter::new(store, principal, org_id, now).run(&program)?;
     csv::encode(&request.dialect, &outcome.results, outcome.error.as_ref())
 }
 
@@ -59,7 +63,8 @@ pub fn parse_flux(src: &str) -> Result<(), FluxError> {
 /// of the fuzz target and of embedding code.
 pub fn query_flux(store: &Store, script: &str, now: i64) -> Result<String, String> {
     let program = parser::parse(script).map_err(|e| e.message())?;
-    let outcome = interpret::Interpreter::new(store, &Principal::AllAccess, now)
+    let org = org_id(DEFAULT_ORG);
+    let outcome = interpret::Interpreter::new(store, &Principal::AllAccess, &org, now)
         .run(&program)
         .map_err(|e| e.message())?;
     let dialect = csv::Dialect {
@@ -91,7 +96,12 @@ pub fn answer(
         let wrong_length = org_id.len() != 16;
         return Err(RequestError::OrgIdInvalid { wrong_length });
     }
-    let text = run_query(store, principal, content_type, body).map_err(RequestError::Flux)?;
+    let org = if org.is_empty() {
+        org_id.to_string()
+    } else {
+        self::org_id(org)
+    };
+    let text = run_query(store, principal, &org, content_type, body).map_err(RequestError::Flux)?;
     let mut reply = HttpReply::new(200);
     reply
         .headers

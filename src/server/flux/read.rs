@@ -9,6 +9,7 @@ use super::table::{Column, Table};
 use super::value::{ColType, Value};
 use crate::columnar::{Role, TableView, Value as Cell};
 use crate::server::auth::Principal;
+use crate::server::bucket::bucket_id;
 use crate::server::write::find_bucket;
 use crate::store::{Store, TableQuery};
 
@@ -29,6 +30,43 @@ pub fn resolve(store: &Store, principal: &Principal, bucket: &str) -> FluxResult
         db: found.db,
         rp: found.rp,
     })
+}
+
+/// `buckets()`: one table listing the store's buckets as 2.x names them (`db` for a database's
+/// default retention policy, `db/rp` otherwise), with the columns 2.x gives.
+pub fn buckets(store: &Store, principal: &Principal, org_id: &str) -> Table {
+    let columns = vec![
+        Column::new("name", ColType::String),
+        Column::new("id", ColType::String),
+        Column::new("organizationID", ColType::String),
+        Column::new("retentionPolicy", ColType::String),
+        Column::new("retentionPeriod", ColType::Int),
+    ];
+    let mut rows = Vec::new();
+    for db in store.databases() {
+        if !principal.can_read(&db) {
+            continue;
+        }
+        for policy in store.retention_policies(&db).unwrap_or_default() {
+            let name = if policy.default {
+                db.clone()
+            } else {
+                format!("{db}/{}", policy.name)
+            };
+            rows.push(vec![
+                Value::Str(name),
+                Value::Str(bucket_id(&db, &policy.name)),
+                Value::Str(org_id.to_string()),
+                Value::Str(String::new()),
+                Value::Int(policy.duration_ns.unwrap_or(0)),
+            ]);
+        }
+    }
+    Table {
+        columns,
+        key: Vec::new(),
+        rows,
+    }
 }
 
 /// A series and field: what one table of the read holds.
@@ -191,6 +229,9 @@ mod tests {
         assert_eq!(tables[3].columns[3].ty, ColType::UInt);
         assert_eq!(read(&store, &source, 0, 30, Some("mem")).unwrap().len(), 1);
         assert!(read(&store, &source, 5, 5, None).unwrap().is_empty());
+        let listed = buckets(&store, &Principal::Anonymous, "0123456789abcdef");
+        assert_eq!(listed.rows.len(), 1);
+        assert_eq!(listed.rows[0][0], Value::Str("db".into()));
         assert!(matches!(
             resolve(&store, &Principal::Anonymous, "nope"),
             Err(FluxError::BucketNotFound(_))
