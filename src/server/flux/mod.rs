@@ -10,6 +10,7 @@ mod ast;
 mod columns;
 mod csv;
 mod error;
+mod extern_ast;
 mod group;
 mod interpret;
 mod lexer;
@@ -48,7 +49,8 @@ pub fn run_query(
     body: &[u8],
 ) -> Result<String, FluxError> {
     let request = request::parse_request(content_type, body)?;
-    let program = parser::parse(&request.query)?;
+    let mut program = request.prelude;
+    program.extend(parser::parse(&request.query)?);
     let now = request.now.unwrap_or_else(now_ns);
     let outcome = interpret::Interpreter::new(store, principal, org_id, now).run(&program)?;
     csv::encode(&request.dialect, &outcome.results, outcome.error.as_ref())

@@ -2,8 +2,10 @@
 //! runs at, from an `application/json` body (`{"query", "type", "dialect", "now"}`) or a raw
 //! `application/vnd.flux` one.
 
+use super::ast::Statement;
 use super::csv::{Annotation, Dialect};
 use super::error::{FluxError, FluxResult};
+use super::extern_ast;
 use crate::server::query::parse_time_string;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +14,8 @@ pub struct QueryRequest {
     pub dialect: Dialect,
     /// `now` of the request, nanoseconds; `None` for the server's clock.
     pub now: Option<i64>,
+    /// Statements from the request's `extern` AST (a query's parameters), run first.
+    pub prelude: Vec<Statement>,
 }
 
 pub fn parse_request(content_type: &str, body: &[u8]) -> FluxResult<QueryRequest> {
@@ -29,6 +33,7 @@ pub fn parse_request(content_type: &str, body: &[u8]) -> FluxResult<QueryRequest
             query: query.to_string(),
             dialect: Dialect::default(),
             now: None,
+            prelude: Vec::new(),
         });
     }
     let json: serde_json::Value = serde_json::from_slice(body)
@@ -70,10 +75,15 @@ pub fn parse_request(content_type: &str, body: &[u8]) -> FluxResult<QueryRequest
         None | Some(serde_json::Value::Null) => Dialect::default(),
         Some(dialect) => parse_dialect(dialect)?,
     };
+    let prelude = match object.get("extern") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(file) => extern_ast::statements(file)?,
+    };
     Ok(QueryRequest {
         query,
         dialect,
         now,
+        prelude,
     })
 }
 
