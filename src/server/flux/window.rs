@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::aggregate::{aggregate_table, Reducer};
+use super::aggregate::Reducer;
 use super::error::{FluxError, FluxResult};
 use super::table::{Column, Table};
 use super::value::{ColType, Value};
@@ -116,10 +116,7 @@ pub fn aggregate_window(tables: Vec<Table>, spec: &WindowSpec) -> FluxResult<Vec
             } else {
                 let values: Vec<&Value> = members.iter().map(|&r| &table.rows[r][value]).collect();
                 let aggregated = spec.reducer.aggregate(&values);
-                let mut one = aggregate_table(&table, &spec.column, value_type, aggregated);
-                let mut row = one.rows.remove(0);
-                let columns = with_time(&one.columns, &mut row, &spec.time_dst, stamp);
-                (columns, row)
+                aggregate_row(&table, spec, value_type, aggregated, stamp)
             };
             let (columns, row) = piece;
             match &mut result {
@@ -138,6 +135,38 @@ pub fn aggregate_window(tables: Vec<Table>, spec: &WindowSpec) -> FluxResult<Vec
         }
     }
     Ok(out)
+}
+
+/// An aggregate window's row. Columns keep the table's order, as InfluxDB's windowed
+/// aggregate read gives them (`_start, _stop, _time, _value, _field, _measurement, tags`): the
+/// key columns, the aggregated column, and `timeDst` (last when the table had none).
+fn aggregate_row(
+    table: &Table,
+    spec: &WindowSpec,
+    value_type: ColType,
+    aggregated: Value,
+    stamp: i64,
+) -> (Vec<Column>, Vec<Value>) {
+    let mut columns = Vec::new();
+    let mut row = Vec::new();
+    for column in &table.columns {
+        let label = column.label.as_str();
+        if label == spec.time_dst {
+            columns.push(Column::new(label, ColType::Time));
+            row.push(Value::Time(stamp));
+        } else if label == spec.column {
+            columns.push(Column::new(label, value_type));
+            row.push(aggregated.clone());
+        } else if let Some((_, value)) = table.key.iter().find(|(l, _)| l == label) {
+            columns.push(column.clone());
+            row.push(value.clone());
+        }
+    }
+    if table.index(&spec.time_dst).is_none() {
+        columns.push(Column::new(spec.time_dst.clone(), ColType::Time));
+        row.push(Value::Time(stamp));
+    }
+    (columns, row)
 }
 
 /// A window with no rows under a selector: the key values and nulls.
@@ -219,11 +248,11 @@ mod tests {
         let t = series(&[(1, 1.0), (5, 3.0), (31, 7.0)]);
         let out = aggregate_window(vec![t.clone()], &spec(Reducer::Mean, true)).unwrap();
         let labels: Vec<&str> = out[0].columns.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(labels, ["_start", "_stop", "_value", "_time"]);
+        assert_eq!(labels, ["_start", "_stop", "_time", "_value"]);
         let rows: Vec<(Value, Value)> = out[0]
             .rows
             .iter()
-            .map(|r| (r[2].clone(), r[3].clone()))
+            .map(|r| (r[3].clone(), r[2].clone()))
             .collect();
         assert_eq!(
             rows,
