@@ -546,5 +546,8 @@ mod tests {
         assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
+        assert_eq!(route(Flavor::V2, "/api/v2/query"), Route::FluxQuery);
+        assert_eq!(route(Flavor::Cloud, "/api/v2/query"), Route::FluxQuery);
+        assert_eq!(route(Flavor::V1, "/api/v2/query"), Route::NotFound);
     }
 }
