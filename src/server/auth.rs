@@ -29,6 +29,13 @@ impl Principal {
         }
     }
 
+    pub fn can_read(&self, db: &str) -> bool {
+        match self {
+            Principal::Anonymous | Principal::AllAccess => true,
+            Principal::User(user) => user.can_read(db),
+        }
+    }
+
     pub fn user(&self) -> Option<&User> {
         match self {
             Principal::User(user) => Some(user),

@@ -3,6 +3,7 @@
 //! A new failure is a new variant here and one arm in `render`.
 
 use super::auth::AuthFailure;
+use super::flux::FluxError;
 use super::gzip::GzipFailure;
 use crate::store::StoreError;
 
@@ -45,4 +46,6 @@ pub enum RequestError {
     NotUtf8(String),
     /// The store refused the write as a whole.
     Store(StoreError),
+    /// A Flux query that does not parse, is outside the subset, or fails before any output.
+    Flux(FluxError),
 }

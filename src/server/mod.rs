@@ -13,6 +13,7 @@ mod config;
 mod error;
 mod faults;
 mod flavor;
+mod flux;
 mod gzip;
 mod lifecycle;
 mod log;
@@ -39,6 +40,7 @@ pub use config::{
 };
 pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
+pub use flux::{parse_flux, query_flux};
 pub use lifecycle::Server;
 // InfluxQL statements, for the export reader's `# DDL` section.
 pub use log::{RequestLog, RequestLogger};

@@ -116,6 +116,7 @@ pub fn render(to: Answering, error: &RequestError) -> HttpReply {
             shaped(400, &format!("body content is not valid utf8: {message}"))
         }
         RequestError::Store(error) => store_error(flavor, api, error),
+        RequestError::Flux(error) => v2_error(error.code(), &error.message()),
     }
 }
 

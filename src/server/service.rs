@@ -19,6 +19,7 @@ use super::error::RequestError;
 use super::faults::{self, Dropped, QuotaGate};
 use super::flavor::headers;
 use super::flavor::routes::{authenticates_before_routing, Route};
+use super::flux;
 use super::log::{redact_password, RequestLog};
 use super::params::Params;
 use super::query::{self, QueryContext};
@@ -181,7 +182,7 @@ async fn dispatch(
     }
     let served = match route {
         Route::Write(api) => serve_write(state, api, head, body, &principal).await,
-        Route::Query | Route::Buckets | Route::Orgs => {
+        Route::Query | Route::FluxQuery | Route::Buckets | Route::Orgs => {
             serve_read(state, route, head, body, &principal).await
         }
         Route::Ping => Served::answer(status::ping(&state.config, &head.params), body),
@@ -336,6 +337,13 @@ async fn serve_read(
     let principal = principal.clone();
     let method = head.method.to_string();
     let path = head.path.clone();
+    let content_type = head
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let answering = state.config.answering(None);
     let reply = run_blocking(move || {
         let ctx = QueryContext {
             store: &state.store,
@@ -346,6 +354,10 @@ async fn serve_read(
         match route {
             Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
             Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::FluxQuery => {
+                flux::answer(&state.store, &principal, &params, &content_type, &raw)
+                    .unwrap_or_else(|error| render(answering, &error))
+            }
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })

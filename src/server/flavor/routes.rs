@@ -10,6 +10,8 @@ use crate::server::write::WriteApi;
 pub enum Route {
     Write(WriteApi),
     Query,
+    /// 2.x's Flux endpoint, `/api/v2/query`.
+    FluxQuery,
     Buckets,
     Orgs,
     Ping,
@@ -28,6 +30,7 @@ impl Route {
             "/api/v2/write" => Route::Write(WriteApi::V2),
             "/api/v3/write_lp" if flavor == Flavor::V3 => Route::Write(WriteApi::V3),
             "/query" => Route::Query,
+            "/api/v2/query" if v2_api => Route::FluxQuery,
             "/ping" => Route::Ping,
             "/health" => Route::Health,
             "/ready" if v2_api => Route::Ready,
@@ -47,6 +50,7 @@ impl Route {
             (_, Route::Write(_)) => &["POST"],
             (Flavor::V1, Route::Query) => &["GET", "OPTIONS", "POST"],
             (_, Route::Query) => &["GET", "POST"],
+            (_, Route::FluxQuery) => &["POST"],
             (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
             (_, Route::Health | Route::Ready) => &["GET"],
             _ => return None,
@@ -101,6 +105,9 @@ mod tests {
         assert_eq!(Route::of(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(Route::of(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(Route::of(Flavor::V2, "/ready"), Route::Ready);
+        assert_eq!(Route::of(Flavor::V2, "/api/v2/query"), Route::FluxQuery);
+        assert_eq!(Route::of(Flavor::Cloud, "/api/v2/query"), Route::FluxQuery);
+        assert_eq!(Route::of(Flavor::V1, "/api/v2/query"), Route::NotFound);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
 pub use ast::{quote_ident, PolicySpec, Statement, StatementKind};
 pub(crate) use show::shard_group_duration;
+pub(crate) use timestamps::parse_time_string;
 
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's
 /// `# DDL` section goes through it too.

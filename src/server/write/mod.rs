@@ -219,13 +219,14 @@ fn write_v1(ctx: &WriteContext, plan: &WriteRequest, body: &[u8]) -> HttpReply {
 }
 
 /// A bucket resolved to a database and retention policy.
-struct Bucket {
-    db: String,
-    rp: String,
+pub(crate) struct Bucket {
+    pub db: String,
+    pub rp: String,
 }
 
-/// Finds `name` (`db/rp`, `db/`, `db`, or a bucket ID) among the store's buckets.
-fn find_bucket(store: &Store, name: &str, rp_param: Option<&str>) -> Option<Bucket> {
+/// Finds `name` (`db/rp`, `db/`, `db`, or a bucket ID) among the store's buckets; Flux's
+/// `from(bucket:)` resolves its bucket here too.
+pub(crate) fn find_bucket(store: &Store, name: &str, rp_param: Option<&str>) -> Option<Bucket> {
     if is_id(name) {
         for db in store.databases() {
             for policy in store.retention_policies(&db).unwrap_or_default() {
