@@ -34,14 +34,7 @@ pub fn show_databases(session: &Session) -> Vec<Series> {
 /// The shard group duration InfluxDB derives from a retention duration
 /// (`meta.shardGroupDuration`).
 pub(crate) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
-    const HOUR: i64 = 3_600_000_000_000;
-    const DAY: i64 = 24 * HOUR;
-    match duration_ns {
-        None | Some(0) => 7 * DAY,
-        Some(d) if d >= 180 * DAY => 7 * DAY,
-        Some(d) if d >= 2 * DAY => DAY,
-        Some(_) => HOUR,
-    }
+    crate::store::shard_group_duration(duration_ns)
 }
 
 fn database_of<'s>(session: &'s Session, explicit: Option<&'s str>) -> Result<&'s str, String> {
