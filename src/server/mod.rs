@@ -47,4 +47,5 @@ pub use query::quote_ident;
 pub use query::{parse_influxql, PolicySpec, StatementKind};
 pub use recorder::{RecordedRequest, Recorder, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES};
 pub use reply::HttpReply;
+pub use rest::delete_predicate::{parse_delete_predicate, DeletePredicate, TagRule};
 pub use user::User;

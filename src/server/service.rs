@@ -46,6 +46,7 @@ enum Route {
     Query,
     Buckets,
     Orgs,
+    Delete,
     Ping,
     Health,
     Ready,
@@ -68,6 +69,7 @@ fn route(flavor: Flavor, path: &str) -> Route {
             Route::Buckets
         }
         p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
+        "/api/v2/delete" if v2_api => Route::Delete,
         _ => Route::NotFound,
     }
 }
@@ -81,6 +83,7 @@ fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static st
         (_, Route::Query) => &["GET", "POST"],
         (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
         (_, Route::Health | Route::Ready) => &["GET"],
+        (_, Route::Delete) => &["POST"],
         _ => return None,
     })
 }
@@ -242,7 +245,7 @@ async fn dispatch(
     }
     match route {
         Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
-        Route::Query | Route::Buckets | Route::Orgs => {
+        Route::Query | Route::Buckets | Route::Orgs | Route::Delete => {
             serve_read(state, route, head, body, principal, seen).await
         }
         Route::Ping => status::ping(&state.config, &head.params),
@@ -400,6 +403,10 @@ async fn serve_read(
         match route {
             Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
             Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Delete => {
+                let can_write = |db: &str| principal.can_write(db);
+                rest::handle_delete(&ctx, &can_write, params.pairs(), &raw)
+            }
             _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
         }
     })

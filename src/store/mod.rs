@@ -32,6 +32,7 @@ pub(crate) use write::field_type_conflicts;
 pub use api::{
     FieldKey, RetentionPolicyInfo, Store, StoreError, TableQuery, WriteOptions, WriteResult,
 };
+#[cfg(test)]
 pub(crate) use catalog::shard_group_duration;
 pub use delete::{rows_matching_tags, Deletion, RowSelector, TagMatch};
 pub use export::{database_ddl, ExportError, ExportOptions, ExportSummary};
