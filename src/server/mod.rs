@@ -17,6 +17,7 @@ mod gzip;
 mod json;
 mod lifecycle;
 mod log;
+mod metrics;
 mod oneshot;
 mod params;
 mod partial;

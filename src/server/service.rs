@@ -19,6 +19,7 @@ use super::config::SharedConfig;
 use super::error::RequestError;
 use super::faults::{self, Action, Dropped};
 use super::log::{redact_password, RequestLog};
+use super::metrics::Metrics;
 use super::params::Params;
 use super::query::{self, QueryContext};
 use super::recorder::{RecordedRequest, Seen};
@@ -37,6 +38,7 @@ pub struct State {
     pub store: Arc<Store>,
     pub auth: Authenticator,
     pub started: SystemTime,
+    pub metrics: Metrics,
 }
 
 /// The endpoint a path names.
@@ -47,6 +49,7 @@ enum Route {
     Buckets,
     Orgs,
     Delete,
+    Metrics,
     Ping,
     Health,
     Ready,
@@ -70,6 +73,8 @@ fn route(flavor: Flavor, path: &str) -> Route {
         }
         p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
         "/api/v2/delete" if v2_api => Route::Delete,
+        // InfluxDB Cloud does not expose its metrics.
+        "/metrics" if flavor != Flavor::Cloud => Route::Metrics,
         _ => Route::NotFound,
     }
 }
@@ -84,6 +89,7 @@ fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static st
         (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
         (_, Route::Health | Route::Ready) => &["GET"],
         (_, Route::Delete) => &["POST"],
+        (_, Route::Metrics) => &["GET"],
         _ => return None,
     })
 }
@@ -92,7 +98,7 @@ fn allowed_methods(flavor: Flavor, route: Route) -> Option<&'static [&'static st
 fn auth_scheme(flavor: Flavor, route: Route) -> Option<Scheme> {
     match (flavor, route) {
         (Flavor::V3, _) => Some(Scheme::Any),
-        (_, Route::Ping | Route::Health | Route::Ready | Route::Status) => None,
+        (_, Route::Ping | Route::Health | Route::Ready | Route::Status | Route::Metrics) => None,
         (Flavor::V1, _) => Some(Scheme::V1),
         (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
         _ => Some(Scheme::TokenOnly),
@@ -161,6 +167,12 @@ pub async fn handle(
     }
     if let Some(faults) = &state.config.faults {
         faults.sleep(&seen.plan).await;
+    }
+    if !seen.dropped {
+        let method = head.method.as_str();
+        state
+            .metrics
+            .request(method, &head.path, reply.status, seen.body.len());
     }
     // Only the read endpoints take parameters (credentials among them) from a form body.
     seen.form = !matches!(routed, Route::Write(_)) && is_form(&head.headers);
@@ -248,6 +260,11 @@ async fn dispatch(
         Route::Query | Route::Buckets | Route::Orgs | Route::Delete => {
             serve_read(state, route, head, body, principal, seen).await
         }
+        Route::Metrics => HttpReply::json(
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            state.metrics.render(state.store.memory_usage()),
+        ),
         Route::Ping => status::ping(&state.config, &head.params),
         Route::Status => HttpReply::no_content(),
         Route::Health => status::health(&state.config),
@@ -360,6 +377,7 @@ async fn serve_write(
         let ctx = write::WriteContext {
             store: &writer.store,
             config: &writer.config,
+            metrics: &writer.metrics,
         };
         write::execute(&ctx, &plan, &principal, &raw, &encoding)
     })
