@@ -17,8 +17,14 @@ fn counts_requests_points_bytes_and_errors_without_auth() {
     let (server, _) = start_with_auth(Flavor::V2);
     let write = "/api/v2/write?bucket=db&org=o";
     let body = "cpu v=1 1\ncpu v=2 2\n";
-    assert_eq!(post_as(&server, write, "Token all-access", body).status, 204);
-    assert_eq!(post_as(&server, write, "Token all-access", "cpu v=\"x\" 3\n").status, 422);
+    assert_eq!(
+        post_as(&server, write, "Token all-access", body).status,
+        204
+    );
+    assert_eq!(
+        post_as(&server, write, "Token all-access", "cpu v=\"x\" 3\n").status,
+        422
+    );
     assert_eq!(post(&server, write, body).status, 401);
     let metrics = get(&server, "/metrics");
     assert_eq!(metrics.status, 200);
@@ -44,11 +50,17 @@ fn counts_requests_points_bytes_and_errors_without_auth() {
     // The unauthenticated write's body is never read, so not counted.
     let sent = (body.len() + "cpu v=\"x\" 3\n".len()) as f64;
     assert_eq!(
-        sample(&text, "http_write_request_bytes{endpoint=\"/api/v2/write\"} "),
+        sample(
+            &text,
+            "http_write_request_bytes{endpoint=\"/api/v2/write\"} "
+        ),
         Some(sent)
     );
     assert_eq!(
-        sample(&text, "http_write_errors_total{endpoint=\"/api/v2/write\"} "),
+        sample(
+            &text,
+            "http_write_errors_total{endpoint=\"/api/v2/write\"} "
+        ),
         Some(2.0)
     );
     assert!(sample(&text, "influxlp_store_memory_bytes ").unwrap() > 0.0);

@@ -262,3 +262,27 @@ def test_metrics_are_open_and_count_writes(servers):
     )
     assert samples['http_write_request_bytes{endpoint="/api/v2/write"}'] > 0
     assert samples["process_resident_memory_bytes"] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Store.delete: the same core from Python
+# --------------------------------------------------------------------------------------------
+
+
+def test_store_delete_removes_what_table_shows():
+    store = influxlp.Store()
+    store.write(
+        b"cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=a v=3 3\nmem,host=a f=1 1\n", db="db"
+    )
+    shown = store.table("cpu", db="db", start=2, stop=4, tags={"host": "a"}).num_rows
+    assert shown == 1
+    assert store.delete("cpu", db="db", start=2, stop=4, tags={"host": "a"}) == shown
+    assert store.table("cpu", db="db", start=2, stop=4, tags={"host": "a"}).num_rows == 0
+    assert store.count(db="db") == 3
+    assert store.delete(db="db", tags={"host": "a"}) == 2
+    assert store.series(db="db") == ["cpu,host=b"]
+    assert store.measurements("db") == ["cpu"]
+    assert store.delete(db="db", stop=datetime.datetime(1970, 1, 2, tzinfo=datetime.UTC)) == 1
+    assert store.measurements("db") == []
+    with pytest.raises(influxlp.DatabaseNotFoundError):
+        store.delete(db="nosuch")
