@@ -37,7 +37,7 @@ pub(crate) use catalog::shard_group_duration;
 pub use delete::{rows_matching_tags, Deletion, RowSelector, TagMatch};
 pub use export::{database_ddl, ExportError, ExportOptions, ExportSummary};
 pub use file::{FileWriteError, FileWriteOptions};
-pub use policies::{PolicyChange, PolicyDetails};
+pub use policies::{shard_duration_for, PolicyChange, PolicyDetails};
 
 #[cfg(test)]
 mod api_tests;

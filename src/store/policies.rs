@@ -32,7 +32,7 @@ pub struct PolicyDetails {
 
 /// influxd's `normalisedShardDuration`: 0 derives it from the duration, less than an hour is an
 /// hour.
-fn normalised_shard_duration(shard: i64, duration: Option<i64>) -> i64 {
+pub fn shard_duration_for(shard: i64, duration: Option<i64>) -> i64 {
     if shard == 0 {
         shard_group_duration(duration)
     } else if shard < MIN_POLICY_DURATION_NS {
@@ -74,7 +74,7 @@ impl Store {
                 policy.replication = replication;
             }
             if let Some(shard) = change.shard_duration {
-                policy.shard_duration = normalised_shard_duration(shard, policy.duration);
+                policy.shard_duration = shard_duration_for(shard, policy.duration);
             }
             if policy
                 .duration

@@ -6,13 +6,13 @@
 //! condition the series must meet. So `time < 15 OR host = 'b'` deletes `host = 'b'` before 15,
 //! as influxd does.
 
-use super::ast::{BinaryOp, Expr, PolicyChanges, Source};
+use super::ast::{BinaryOp, Expr, PolicyChanges, PolicySpec, Source};
 use super::condition::{Condition, ConditionError};
 use super::execute::{store_error, unsupported, Session};
 use super::pattern::Pattern;
 use super::results::Series;
 use crate::columnar::{MeasurementTable, TableView};
-use crate::store::{PolicyChange, StoreError};
+use crate::store::{shard_duration_for, PolicyChange, StoreError};
 
 fn strip_parens(mut expr: &Expr) -> &Expr {
     while let Expr::Paren(inner) = expr {
@@ -225,5 +225,53 @@ pub fn drop_retention_policy(
         .store
         .drop_retention_policy(database, name)
         .map_err(store_error)?;
+    Ok(Vec::new())
+}
+
+/// `CREATE RETENTION POLICY`, keeping its `SHARD DURATION` and `REPLICATION`: a new policy whose
+/// duration is below its shard duration is refused before it exists; creating an existing policy
+/// again succeeds only with the same settings (`retention policy already exists`).
+pub fn create_retention_policy(
+    session: &Session,
+    name: &str,
+    database: &str,
+    spec: &PolicySpec,
+    default: bool,
+) -> Result<Vec<Series>, String> {
+    let store = session.store;
+    let duration = spec.duration.filter(|d| *d != 0);
+    let shard = spec
+        .shard_duration
+        .map(|shard| shard_duration_for(shard, duration));
+    let replication = spec.replication.map(|n| n as u32);
+    if let (Some(duration), Some(shard)) = (duration, shard) {
+        if duration < shard {
+            return Err("retention policy duration must be greater than the shard duration".into());
+        }
+    }
+    let existing = store
+        .policy_details(database)
+        .ok()
+        .and_then(|policies| policies.into_iter().find(|p| p.name == name));
+    if let Some(existing) = &existing {
+        let differs = shard.is_some_and(|s| s != existing.shard_duration_ns)
+            || replication.is_some_and(|r| r != existing.replication);
+        if differs {
+            return Err("retention policy already exists".into());
+        }
+    }
+    store
+        .create_retention_policy(database, name, duration, default)
+        .map_err(store_error)?;
+    if existing.is_none() && (shard.is_some() || replication.is_some()) {
+        let change = PolicyChange {
+            shard_duration: spec.shard_duration,
+            replication,
+            ..PolicyChange::default()
+        };
+        store
+            .alter_retention_policy(database, name, &change)
+            .map_err(store_error)?;
+    }
     Ok(Vec::new())
 }

@@ -282,6 +282,34 @@ fn alter_and_drop_retention_policies_as_influxd() {
 }
 
 #[test]
+fn create_keeps_shard_duration_and_replication_as_influxd() {
+    let store = store();
+    let run_ok = |q: &str| assert_eq!(run(&store, q), ok(), "{q}");
+    run_ok("CREATE RETENTION POLICY x3 ON d DURATION 2h REPLICATION 3 SHARD DURATION 30m");
+    run_ok("CREATE RETENTION POLICY x4 ON d DURATION 2d REPLICATION 1 SHARD DURATION 3h DEFAULT");
+    assert_eq!(
+        run(&store, "SHOW RETENTION POLICIES ON d").1,
+        r#"{"results":[{"statement_id":0,"series":[{"columns":["name","duration","shardGroupDuration","replicaN","default"],"values":[["autogen","0s","168h0m0s",1,false],["x3","2h0m0s","1h0m0s",3,false],["x4","48h0m0s","3h0m0s",1,true]]}]}]}"#
+    );
+    run_ok("CREATE RETENTION POLICY x3 ON d DURATION 2h REPLICATION 3 SHARD DURATION 30m");
+    assert_eq!(
+        run(
+            &store,
+            "CREATE RETENTION POLICY x3 ON d DURATION 2h REPLICATION 2"
+        ),
+        failed("retention policy already exists")
+    );
+    assert_eq!(
+        run(
+            &store,
+            "CREATE RETENTION POLICY x5 ON d DURATION 2h REPLICATION 1 SHARD DURATION 1d"
+        ),
+        failed("retention policy duration must be greater than the shard duration")
+    );
+    assert_eq!(store.retention_policies("d").unwrap().len(), 3);
+}
+
+#[test]
 fn privileges_and_flavors() {
     let store = store();
     let writer = User {

@@ -100,12 +100,7 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
             default,
         } => not_in_v2(session, "CREATE RETENTION POLICY").and_then(|()| {
             check_policy_duration(spec.duration)?;
-            let duration = spec.duration.filter(|d| *d != 0);
-            session
-                .store
-                .create_retention_policy(database, name, duration, *default)
-                .map_err(store_error)?;
-            Ok(Vec::new())
+            admin::create_retention_policy(session, name, database, spec, *default)
         }),
         StatementKind::DropMeasurement { name } => session
             .database

@@ -10,6 +10,7 @@ use super::lexer::{duration_error, duration_ns, Lexer, Pos, Token, TokenKind};
 use super::pattern::Pattern;
 
 mod admin;
+mod unsupported;
 
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,7 +277,9 @@ impl<'a> Parser<'a> {
             "DROP" => self.drop(),
             "DELETE" => self.delete_statement(),
             "ALTER" => self.alter(),
-            "EXPLAIN" | "GRANT" | "REVOKE" | "SET" | "KILL" => self.unsupported(&keyword),
+            "EXPLAIN" => self.explain(),
+            "KILL" => self.kill(),
+            "GRANT" | "REVOKE" | "SET" => self.unsupported(&keyword),
             _ => found(&token, STATEMENT_KEYWORDS),
         }
     }
@@ -328,8 +331,13 @@ impl<'a> Parser<'a> {
                 }
                 Ok(StatementKind::ShowSeries(self.show_keys(true)?))
             }
-            "CONTINUOUS" | "DIAGNOSTICS" | "GRANTS" | "QUERIES" | "SHARD" | "SHARDS" | "STATS"
-            | "SUBSCRIPTIONS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
+            "STATS" | "DIAGNOSTICS" => self.show_for_module(&format!("SHOW {keyword}")),
+            "SHARD" => self.show_shard_groups(),
+            "CONTINUOUS" => self.show_continuous_queries(),
+            "QUERIES" | "SHARDS" | "SUBSCRIPTIONS" => Ok(StatementKind::Unsupported {
+                what: format!("SHOW {keyword}"),
+            }),
+            "GRANTS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
             _ => found(
                 &token,
                 &[
@@ -542,7 +550,7 @@ impl<'a> Parser<'a> {
             "CONTINUOUS" => self.unsupported("DROP CONTINUOUS QUERY"),
             "RETENTION" => self.drop_retention_policy(),
             "SERIES" => self.drop_series(),
-            "SHARD" => self.unsupported("DROP SHARD"),
+            "SHARD" => self.drop_shard(),
             "SUBSCRIPTION" => self.unsupported("DROP SUBSCRIPTION"),
             "USER" => self.unsupported("DROP USER"),
             _ => found(
@@ -1114,7 +1122,7 @@ mod tests {
     fn unsupported_statements_are_recognised() {
         for (q, what) in [
             ("SHOW USERS", "SHOW USERS"),
-            ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS"),
+            ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS QUERIES"),
             (
                 "CREATE USER bob WITH PASSWORD 'x' WITH ALL PRIVILEGES",
                 "CREATE USER",
@@ -1122,7 +1130,10 @@ mod tests {
             ("GRANT ALL ON db TO bob", "GRANT"),
             ("SHOW SERIES CARDINALITY", "SHOW SERIES CARDINALITY"),
             ("SHOW FIELD KEY CARDINALITY", "SHOW FIELD KEY CARDINALITY"),
-            ("KILL QUERY 1", "KILL"),
+            ("KILL QUERY 1", "KILL QUERY"),
+            ("EXPLAIN ANALYZE SELECT * FROM cpu", "EXPLAIN"),
+            ("DROP SHARD 1", "DROP SHARD"),
+            ("SHOW STATS FOR 'runtime'", "SHOW STATS"),
         ] {
             assert_eq!(
                 one(q),
