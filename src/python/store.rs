@@ -18,8 +18,8 @@ use super::time::optional_nanoseconds;
 use crate::columnar::ParseOptions;
 use crate::dataset::{load_store, save_store};
 use crate::store::{
-    self as core, ExportError, ExportOptions, FileWriteError, FileWriteOptions, StoreError,
-    TableQuery, WriteOptions,
+    self as core, Deletion, ExportError, ExportOptions, FileWriteError, FileWriteOptions,
+    StoreError, TableQuery, TagMatch, WriteOptions,
 };
 
 /// Nanoseconds per second, for retention policy durations given in seconds.
@@ -349,6 +349,46 @@ impl Store {
         rp: Option<&str>,
     ) -> PyResult<()> {
         raise(py, self.inner.drop_measurement(measurement, db, rp))
+    }
+
+    /// Deletes the points `table()` returns for the same measurement, time range (`start`
+    /// inclusive, `stop` exclusive) and tag equalities; `measurement=None` is every measurement
+    /// and `rp=None` every retention policy, as InfluxQL's `DELETE`. Series left without points
+    /// disappear from the listings. Returns the number of points removed.
+    #[pyo3(signature = (measurement=None, *, db, rp=None, start=None, stop=None, tags=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn delete(
+        &self,
+        py: Python<'_>,
+        measurement: Option<String>,
+        db: &str,
+        rp: Option<String>,
+        start: Option<Bound<'_, PyAny>>,
+        stop: Option<Bound<'_, PyAny>>,
+        tags: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<usize> {
+        let tags = match tags {
+            Some(tags) => tags
+                .iter()
+                .map(|(k, v)| {
+                    Ok(TagMatch::eq(
+                        &k.extract::<String>()?,
+                        &v.extract::<String>()?,
+                    ))
+                })
+                .collect::<PyResult<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let deletion = Deletion {
+            db: db.to_string(),
+            rp,
+            start: optional_nanoseconds(start.as_ref())?.unwrap_or(i64::MIN),
+            stop: optional_nanoseconds(stop.as_ref())?
+                .map_or(i64::MAX, |stop| stop.saturating_sub(1)),
+            measurement,
+            tags,
+        };
+        raise(py, py.detach(|| self.inner.delete(&deletion)))
     }
 
     /// Removes every database.

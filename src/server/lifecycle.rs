@@ -128,6 +128,7 @@ pub(crate) fn shared_state(config: ServerConfig, store: Arc<Store>) -> Arc<State
         config: Arc::new(config),
         store,
         started: SystemTime::now(),
+        metrics: Default::default(),
     })
 }
 

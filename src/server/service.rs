@@ -21,6 +21,7 @@ use super::flavor::headers;
 use super::flavor::routes::{authenticates_before_routing, Route};
 use super::flux;
 use super::log::{redact_password, RequestLog};
+use super::metrics::Metrics;
 use super::params::Params;
 use super::query::{self, QueryContext};
 use super::recorder::RecordedRequest;
@@ -38,6 +39,7 @@ pub struct State {
     pub store: Arc<Store>,
     pub auth: Authenticator,
     pub started: SystemTime,
+    pub metrics: Metrics,
 }
 
 /// The parts of a request the handlers read.
@@ -94,6 +96,12 @@ pub async fn handle(
             reply.headers.push(("Connection".into(), "close".into()));
         }
         seen.body = kept.freeze();
+    }
+    if !seen.dropped {
+        let method = head.method.as_str();
+        state
+            .metrics
+            .request(method, &head.path, reply.status, seen.body.len());
     }
     seen.form = route.takes_form_parameters() && is_form(&head.headers);
     headers::reformat_error(flavor, &mut reply, &head.headers, &head.params);
@@ -182,8 +190,13 @@ async fn dispatch(
     }
     let served = match route {
         Route::Write(api) => serve_write(state, api, head, body, &principal).await,
-        Route::Query | Route::FluxQuery | Route::Buckets | Route::Orgs => {
+        Route::Query | Route::FluxQuery | Route::Buckets | Route::Orgs | Route::Delete => {
             serve_read(state, route, head, body, &principal).await
+        }
+        Route::Metrics => {
+            let text = state.metrics.render(state.store.memory_usage());
+            let content_type = "text/plain; version=0.0.4; charset=utf-8";
+            Served::answer(HttpReply::json(200, content_type, text), body)
         }
         Route::Ping => Served::answer(status::ping(&state.config, &head.params), body),
         Route::Status => Served::answer(HttpReply::no_content(), body),
@@ -302,6 +315,7 @@ async fn write_route(
         let ctx = write::WriteContext {
             store: &writer.store,
             config: &writer.config,
+            metrics: &writer.metrics,
         };
         write::execute(&ctx, &plan, &principal, &raw, &encoding)
     })
@@ -354,6 +368,10 @@ async fn serve_read(
         match route {
             Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
             Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Delete => {
+                let can_write = |db: &str| principal.can_write(db);
+                rest::handle_delete(&ctx, &can_write, params.pairs(), &raw)
+            }
             Route::FluxQuery => {
                 flux::answer(&state.store, &principal, &params, &content_type, &raw)
                     .unwrap_or_else(|error| render(answering, &error))

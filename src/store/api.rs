@@ -188,7 +188,7 @@ impl Store {
     }
 
     /// Changes the catalog under the commit lock.
-    fn change<T>(
+    pub(super) fn change<T>(
         &self,
         f: impl FnOnce(&mut Catalog) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

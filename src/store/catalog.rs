@@ -38,6 +38,13 @@ pub(crate) struct RetentionPolicy {
     pub duration: Option<i64>,
     /// Keyed by name; `Arc<str>` keys keep the copy a commit makes of this map cheap.
     pub measurements: BTreeMap<Arc<str>, Arc<Measurement>>,
+    /// Shard group duration (ns), derived from the duration at creation, changed by `ALTER`.
+    pub shard_duration: i64,
+    /// Replication factor (`replicaN`): kept and shown, nothing else on a single node.
+    pub replication: u32,
+    /// What 2.x keeps about the bucket this policy is: its description and organization ID.
+    pub description: Option<String>,
+    pub org_id: Option<String>,
 }
 
 impl RetentionPolicy {
@@ -46,6 +53,10 @@ impl RetentionPolicy {
             name: name.to_string(),
             duration,
             measurements: BTreeMap::new(),
+            shard_duration: shard_group_duration(duration),
+            replication: 1,
+            description: None,
+            org_id: None,
         }
     }
 }
@@ -144,6 +155,20 @@ impl Catalog {
                     .map(move |m| (db.as_str(), &**policy, m))
             })
         })
+    }
+}
+
+/// The shard group duration InfluxDB derives from a retention duration
+/// (`meta.shardGroupDuration`): a week for infinite or half a year and more, a day from two
+/// days, else an hour.
+pub(crate) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
+    const HOUR: i64 = 3_600_000_000_000;
+    const DAY: i64 = 24 * HOUR;
+    match duration_ns {
+        None | Some(0) => 7 * DAY,
+        Some(d) if d >= 180 * DAY => 7 * DAY,
+        Some(d) if d >= 2 * DAY => DAY,
+        Some(_) => HOUR,
     }
 }
 

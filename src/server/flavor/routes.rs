@@ -14,6 +14,10 @@ pub enum Route {
     FluxQuery,
     Buckets,
     Orgs,
+    /// 2.x's delete API.
+    Delete,
+    /// Prometheus metrics.
+    Metrics,
     Ping,
     Health,
     Ready,
@@ -39,6 +43,9 @@ impl Route {
                 Route::Buckets
             }
             p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
+            "/api/v2/delete" if v2_api => Route::Delete,
+            // InfluxDB Cloud does not expose its metrics.
+            "/metrics" if flavor != Flavor::Cloud => Route::Metrics,
             _ => Route::NotFound,
         }
     }
@@ -53,6 +60,8 @@ impl Route {
             (_, Route::FluxQuery) => &["POST"],
             (_, Route::Ping | Route::Status) => &["GET", "HEAD"],
             (_, Route::Health | Route::Ready) => &["GET"],
+            (_, Route::Delete) => &["POST"],
+            (_, Route::Metrics) => &["GET"],
             _ => return None,
         })
     }
@@ -69,7 +78,9 @@ impl Route {
     pub fn auth_scheme(self, flavor: Flavor) -> Option<Scheme> {
         match (flavor, self) {
             (Flavor::V3, _) => Some(Scheme::Any),
-            (_, Route::Ping | Route::Health | Route::Ready | Route::Status) => None,
+            (_, Route::Ping | Route::Health | Route::Ready | Route::Status | Route::Metrics) => {
+                None
+            }
             (Flavor::V1, _) => Some(Scheme::V1),
             (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
             _ => Some(Scheme::TokenOnly),

@@ -279,7 +279,9 @@ fn select_errors_and_empty_answers() {
     );
     assert_eq!(
         get(&store, &[("db", "db"), ("q", "DELETE FROM m")]),
-        ok(r#"{"results":[{"statement_id":0,"error":"DELETE is not supported by influxlp"}]}"#)
+        ok(
+            r#"{"results":[{"statement_id":0,"messages":[{"level":"warning","text":"deprecated use of 'DELETE FROM m' in a read only context, please use a POST request instead"}]}]}"#
+        )
     );
 }
 
@@ -775,13 +777,17 @@ fn buckets_are_listed_found_created_and_deleted() {
         ),
         (201, Some(7200))
     );
+    // A database's default policy takes the retention too, its shard duration derived from it.
     let request = r#"{"name":"ret","retentionRules":[{"type":"expire","everySeconds":7200}]}"#;
-    let (status, refused) = buckets(&store, "POST", "/api/v2/buckets", &[], request);
+    let (status, created) = buckets(&store, "POST", "/api/v2/buckets", &[], request);
     assert_eq!(
-        (status, refused["code"].as_str()),
-        (501, Some("not implemented"))
+        (
+            status,
+            created["retentionRules"][0]["everySeconds"].as_i64(),
+            created["retentionRules"][0]["shardGroupDurationSeconds"].as_i64()
+        ),
+        (201, Some(7200), Some(3600))
     );
-    assert!(!store.databases().contains(&"ret".to_string()));
     let request =
         r#"{"name":"other/short","retentionRules":[{"type":"expire","everySeconds":60}]}"#;
     assert_eq!(

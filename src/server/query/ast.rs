@@ -46,6 +46,27 @@ pub enum StatementKind {
     },
     ShowSeries(ShowKeys),
     Select(Box<Select>),
+    /// `DELETE [FROM sources] [WHERE condition]`.
+    Delete {
+        sources: Vec<Source>,
+        condition: Option<Expr>,
+    },
+    /// `DROP SERIES [FROM sources] [WHERE condition]`.
+    DropSeries {
+        sources: Vec<Source>,
+        condition: Option<Expr>,
+    },
+    /// `ALTER RETENTION POLICY name ON database ...`.
+    AlterRetentionPolicy {
+        name: String,
+        database: String,
+        changes: PolicyChanges,
+    },
+    /// `DROP RETENTION POLICY name ON database`.
+    DropRetentionPolicy {
+        name: String,
+        database: String,
+    },
     /// Valid InfluxQL that influxlp does not execute; `what` names the statement kind.
     Unsupported {
         what: String,
@@ -60,6 +81,16 @@ pub struct PolicySpec {
     pub replication: Option<i64>,
     pub shard_duration: Option<i64>,
     pub name: Option<String>,
+}
+
+/// The options of `ALTER RETENTION POLICY`; `None` where the statement leaves a setting alone.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyChanges {
+    /// Nanoseconds; `Some(0)` is `INF`.
+    pub duration: Option<i64>,
+    pub replication: Option<i64>,
+    pub shard_duration: Option<i64>,
+    pub default: bool,
 }
 
 /// `SHOW MEASUREMENTS [ON db] [WITH MEASUREMENT = m | =~ /re/] [WHERE ...] [LIMIT n] [OFFSET n]`.
@@ -298,6 +329,10 @@ impl StatementKind {
                 | StatementKind::DropDatabase { .. }
                 | StatementKind::CreateRetentionPolicy { .. }
                 | StatementKind::DropMeasurement { .. }
+                | StatementKind::Delete { .. }
+                | StatementKind::DropSeries { .. }
+                | StatementKind::AlterRetentionPolicy { .. }
+                | StatementKind::DropRetentionPolicy { .. }
         )
     }
 }

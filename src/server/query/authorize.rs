@@ -12,6 +12,8 @@ enum Required {
     Admin,
     /// READ on these databases (an empty name when none was given).
     Read(Vec<String>),
+    /// WRITE on this database (`DELETE`, `DROP SERIES`).
+    Write(String),
 }
 
 fn required(statement: &Statement, default_db: &str) -> Required {
@@ -21,6 +23,12 @@ fn required(statement: &Statement, default_db: &str) -> Required {
         | StatementKind::DropDatabase { .. }
         | StatementKind::CreateRetentionPolicy { .. }
         | StatementKind::DropMeasurement { .. } => Required::Admin,
+        StatementKind::AlterRetentionPolicy { .. } | StatementKind::DropRetentionPolicy { .. } => {
+            Required::Admin
+        }
+        StatementKind::Delete { .. } | StatementKind::DropSeries { .. } => {
+            Required::Write(default_db.to_string())
+        }
         StatementKind::ShowDatabases | StatementKind::Unsupported { .. } => Required::Nothing,
         StatementKind::ShowRetentionPolicies { database } => {
             Required::Read(vec![db_or_default(database)])
@@ -62,6 +70,14 @@ pub fn authorize(user: &User, statements: &[Statement], default_db: &str) -> Res
                     "{} not authorized to execute statement '{statement}', requires admin privilege",
                     user.name
                 ));
+            }
+            Required::Write(db) => {
+                if !user.can_write(&db) {
+                    return Err(format!(
+                        "{} not authorized to execute statement '{statement}', requires WRITE on {db}",
+                        user.name
+                    ));
+                }
             }
             Required::Read(databases) => {
                 if let Some(db) = databases.iter().find(|db| !user.can_read(db)) {

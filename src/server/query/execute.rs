@@ -1,6 +1,7 @@
 //! Statement execution: the session a query runs in, InfluxDB's stop-at-first-error order,
 //! database and retention policy management, and dispatch of SHOW statements and SELECTs.
 
+use super::admin;
 use super::ast::{Statement, StatementKind};
 use super::results::StatementResult;
 use super::select::execute_select;
@@ -99,12 +100,7 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
             default,
         } => not_in_v2(session, "CREATE RETENTION POLICY").and_then(|()| {
             check_policy_duration(spec.duration)?;
-            let duration = spec.duration.filter(|d| *d != 0);
-            session
-                .store
-                .create_retention_policy(database, name, duration, *default)
-                .map_err(store_error)?;
-            Ok(Vec::new())
+            admin::create_retention_policy(session, name, database, spec, *default)
         }),
         StatementKind::DropMeasurement { name } => session
             .database
@@ -128,6 +124,20 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
         }
         StatementKind::ShowSeries(show) => show_series(session, show),
         StatementKind::Select(select) => execute_select(session, select),
+        StatementKind::Delete { sources, condition } => not_in_v2(session, "DELETE")
+            .and_then(|()| admin::delete_series(session, sources, condition.as_ref(), false)),
+        StatementKind::DropSeries { sources, condition } => not_in_v2(session, "DROP SERIES")
+            .and_then(|()| admin::delete_series(session, sources, condition.as_ref(), true)),
+        StatementKind::AlterRetentionPolicy {
+            name,
+            database,
+            changes,
+        } => not_in_v2(session, "ALTER RETENTION POLICY")
+            .and_then(|()| admin::alter_retention_policy(session, name, database, changes)),
+        StatementKind::DropRetentionPolicy { name, database } => {
+            not_in_v2(session, "DROP RETENTION POLICY")
+                .and_then(|()| admin::drop_retention_policy(session, name, database))
+        }
         StatementKind::Unsupported { what } => Err(unsupported(what)),
     };
     match outcome {

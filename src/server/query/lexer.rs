@@ -173,6 +173,8 @@ pub struct Lexer<'a> {
     at: usize,
     line: usize,
     column: usize,
+    /// The last token was a bare word: InfluxQL's scanner consumed the end of input after it.
+    after_bare_word: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -182,6 +184,7 @@ impl<'a> Lexer<'a> {
             at: 0,
             line: 1,
             column: 1,
+            after_bare_word: false,
         }
     }
 
@@ -248,10 +251,28 @@ impl<'a> Lexer<'a> {
 
     /// The next token, whitespace and comments skipped.
     pub fn next_token(&mut self) -> Token {
+        let before = self.at;
         self.skip_whitespace_and_comments();
-        let pos = self.pos();
+        let mut pos = self.pos();
         let start = self.at;
         let (kind, text) = self.scan();
+        if kind == TokenKind::Eof && (self.after_bare_word || self.at > before) {
+            // InfluxQL's reader counts the end of input once as a character; a bare word or
+            // whitespace consumes it, so EOF is then reported one character further
+            // (influxd 1.6.7: `SHOW` fails at char 6, `... host =` at the character after `=`).
+            pos.column += 1;
+        }
+        let quoted = self.src[start..].starts_with(['\'', '"']);
+        if quoted
+            && matches!(
+                kind,
+                TokenKind::Str | TokenKind::BadString | TokenKind::BadEscape
+            )
+        {
+            // InfluxQL's string scanner takes its position from the character before the quote.
+            pos.column = pos.column.saturating_sub(1).max(1);
+        }
+        self.after_bare_word = kind == TokenKind::Ident;
         Token {
             kind,
             text,
@@ -365,25 +386,14 @@ impl<'a> Lexer<'a> {
                 self.bump();
             }
         }
-        if !decimal && self.duration_unit_len().is_some() {
-            // A duration: one or more `<digits><unit>` groups (`1h30m`).
-            while let Some(unit_len) = self.duration_unit_len() {
-                for _ in 0..unit_len {
-                    self.bump();
-                }
-                let rest = &self.src[self.at..];
-                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-                if digits == 0 {
-                    break;
-                }
-                let save = (self.at, self.line, self.column);
-                for _ in 0..digits {
-                    self.bump();
-                }
-                if self.duration_unit_len().is_none() {
-                    (self.at, self.line, self.column) = save;
-                    break;
-                }
+        if !decimal && matches!(self.peek_char(), Some(c) if c.is_ascii_alphabetic() || c == 'µ') {
+            // InfluxQL's rule: digits then a letter make a duration token of the letters, digits
+            // and letters that follow (`1h30m`, also `1x`, which then is an invalid duration).
+            while matches!(self.peek_char(), Some(c) if c.is_ascii_alphabetic() || c == 'µ') {
+                self.bump();
+            }
+            while matches!(self.peek_char(), Some(c) if c.is_ascii_alphanumeric() || c == 'µ') {
+                self.bump();
             }
             return (TokenKind::Duration, self.src[start..self.at].to_string());
         }
@@ -398,16 +408,6 @@ impl<'a> Lexer<'a> {
     /// The length in characters of a duration unit at the cursor, if one is there and is not
     /// the start of a longer word (so `5mb` stays a number followed by an identifier... as
     /// InfluxQL's scanner also only looks at the unit characters themselves).
-    fn duration_unit_len(&self) -> Option<usize> {
-        let rest = &self.src[self.at..];
-        for unit in ["ns", "ms", "µ", "u", "s", "m", "h", "d", "w"] {
-            if rest.starts_with(unit) {
-                return Some(unit.chars().count());
-            }
-        }
-        None
-    }
-
     /// A regular expression after its opening `/`, given as the token the caller consumed.
     pub fn regex(&mut self, slash: &Token) -> Token {
         let mut value = String::new();
@@ -433,6 +433,17 @@ impl<'a> Lexer<'a> {
 }
 
 /// The value of a duration literal in nanoseconds (`None` when it overflows).
+/// Why a duration literal has no value, in InfluxQL's words: units it does not know (or a
+/// missing number) make it invalid, a value beyond 64 bits overflows.
+pub fn duration_error(literal: &str) -> &'static str {
+    let valid = duration_ns(&literal.replace(|c: char| c.is_ascii_digit(), "0")).is_some();
+    if valid {
+        "overflowed duration"
+    } else {
+        "invalid duration"
+    }
+}
+
 pub fn duration_ns(literal: &str) -> Option<i64> {
     let mut total: i64 = 0;
     let mut rest = literal;
@@ -553,8 +564,7 @@ mod tests {
                 (Duration, "4ns".into()),
                 (Duration, "7d".into()),
                 (Duration, "1w".into()),
-                (Integer, "5".into()),
-                (Ident, "x".into()),
+                (Duration, "5x".into()),
             ]
         );
         assert_eq!(duration_ns("1h30m"), Some(5_400_000_000_000));

@@ -5,6 +5,9 @@
 //! and retention policy management, the SHOW statements, raw SELECTs); other valid InfluxQL is
 //! answered with a statement error saying influxlp does not support it.
 
+mod admin;
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod api_tests;
 mod ast;
@@ -28,7 +31,6 @@ use crate::text::go_json::Json;
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
 pub use ast::{quote_ident, PolicySpec, Statement, StatementKind};
-pub(crate) use show::shard_group_duration;
 pub(crate) use timestamps::parse_time_string;
 
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's

@@ -6,8 +6,11 @@
 use std::fmt;
 
 use super::ast::*;
-use super::lexer::{duration_ns, Lexer, Pos, Token, TokenKind};
+use super::lexer::{duration_error, duration_ns, Lexer, Pos, Token, TokenKind};
 use super::pattern::Pattern;
+
+mod admin;
+mod unsupported;
 
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,7 +242,7 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Duration => match duration_ns(&token.text) {
                 Some(ns) => Ok(ns),
-                None => error_at("overflowed duration", token.pos),
+                None => error_at(duration_error(&token.text), token.pos),
             },
             TokenKind::Ident if token.is_keyword("INF") => Ok(0),
             _ => found(&token, &["duration"]),
@@ -272,9 +275,11 @@ impl<'a> Parser<'a> {
             "SHOW" => self.show(),
             "CREATE" => self.create(),
             "DROP" => self.drop(),
-            "DELETE" | "EXPLAIN" | "GRANT" | "REVOKE" | "ALTER" | "SET" | "KILL" => {
-                self.unsupported(&keyword)
-            }
+            "DELETE" => self.delete_statement(),
+            "ALTER" => self.alter(),
+            "EXPLAIN" => self.explain(),
+            "KILL" => self.kill(),
+            "GRANT" | "REVOKE" | "SET" => self.unsupported(&keyword),
             _ => found(&token, STATEMENT_KEYWORDS),
         }
     }
@@ -326,8 +331,13 @@ impl<'a> Parser<'a> {
                 }
                 Ok(StatementKind::ShowSeries(self.show_keys(true)?))
             }
-            "CONTINUOUS" | "DIAGNOSTICS" | "GRANTS" | "QUERIES" | "SHARD" | "SHARDS" | "STATS"
-            | "SUBSCRIPTIONS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
+            "STATS" | "DIAGNOSTICS" => self.show_for_module(&format!("SHOW {keyword}")),
+            "SHARD" => self.show_shard_groups(),
+            "CONTINUOUS" => self.show_continuous_queries(),
+            "QUERIES" | "SHARDS" | "SUBSCRIPTIONS" => Ok(StatementKind::Unsupported {
+                what: format!("SHOW {keyword}"),
+            }),
+            "GRANTS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
             _ => found(
                 &token,
                 &[
@@ -538,9 +548,9 @@ impl<'a> Parser<'a> {
                 name: self.ident()?,
             }),
             "CONTINUOUS" => self.unsupported("DROP CONTINUOUS QUERY"),
-            "RETENTION" => self.unsupported("DROP RETENTION POLICY"),
-            "SERIES" => self.unsupported("DROP SERIES"),
-            "SHARD" => self.unsupported("DROP SHARD"),
+            "RETENTION" => self.drop_retention_policy(),
+            "SERIES" => self.drop_series(),
+            "SHARD" => self.drop_shard(),
             "SUBSCRIPTION" => self.unsupported("DROP SUBSCRIPTION"),
             "USER" => self.unsupported("DROP USER"),
             _ => found(
@@ -882,7 +892,7 @@ impl<'a> Parser<'a> {
             },
             TokenKind::Duration => match duration_ns(&token.text) {
                 Some(ns) => Ok(Expr::Duration(ns)),
-                None => error_at("overflowed duration", token.pos),
+                None => error_at(duration_error(&token.text), token.pos),
             },
             _ => found(token, &["number"]),
         }
@@ -1111,10 +1121,8 @@ mod tests {
     #[test]
     fn unsupported_statements_are_recognised() {
         for (q, what) in [
-            ("DELETE FROM cpu WHERE time < now()", "DELETE"),
             ("SHOW USERS", "SHOW USERS"),
-            ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS"),
-            ("DROP SERIES FROM cpu", "DROP SERIES"),
+            ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS QUERIES"),
             (
                 "CREATE USER bob WITH PASSWORD 'x' WITH ALL PRIVILEGES",
                 "CREATE USER",
@@ -1122,7 +1130,10 @@ mod tests {
             ("GRANT ALL ON db TO bob", "GRANT"),
             ("SHOW SERIES CARDINALITY", "SHOW SERIES CARDINALITY"),
             ("SHOW FIELD KEY CARDINALITY", "SHOW FIELD KEY CARDINALITY"),
-            ("KILL QUERY 1", "KILL"),
+            ("KILL QUERY 1", "KILL QUERY"),
+            ("EXPLAIN ANALYZE SELECT * FROM cpu", "EXPLAIN"),
+            ("DROP SHARD 1", "DROP SHARD"),
+            ("SHOW STATS FOR 'runtime'", "SHOW STATS"),
         ] {
             assert_eq!(
                 one(q),
@@ -1312,7 +1323,7 @@ mod tests {
         );
         assert_eq!(
             error("CREATE DATABASE"),
-            "found EOF, expected identifier at line 1, char 16"
+            "found EOF, expected identifier at line 1, char 17"
         );
         assert_eq!(
             error("CREATE DATABASE my-db"),
@@ -1336,7 +1347,7 @@ mod tests {
         );
         assert_eq!(
             error("CREATE RETENTION POLICY r ON d DURATION 1x REPLICATION 1"),
-            "found 1, expected duration at line 1, char 41"
+            "invalid duration at line 1, char 41"
         );
         assert_eq!(
             error("CREATE RETENTION POLICY r ON d DURATION 1h REPLICATION 0"),
@@ -1344,11 +1355,11 @@ mod tests {
         );
         assert_eq!(
             error("CREATE DATABASE x WITH"),
-            "found EOF, expected DURATION, NAME, REPLICATION, SHARD at line 1, char 23"
+            "found EOF, expected DURATION, NAME, REPLICATION, SHARD at line 1, char 24"
         );
         assert_eq!(
             error("SELECT * FROM cpu WHERE host = 'a"),
-            "found a, expected identifier, string, number, bool at line 1, char 32"
+            "found a, expected identifier, string, number, bool at line 1, char 31"
         );
         assert_eq!(
             error("SELECT * FROM cpu LIMIT 99999999999999999999"),
@@ -1363,7 +1374,7 @@ mod tests {
         );
         assert_eq!(
             error("SELECT * FROM cpu WHERE"),
-            "found EOF, expected identifier, string, number, bool at line 1, char 24"
+            "found EOF, expected identifier, string, number, bool at line 1, char 25"
         );
     }
 }

@@ -31,19 +31,6 @@ pub fn show_databases(session: &Session) -> Vec<Series> {
     }]
 }
 
-/// The shard group duration InfluxDB derives from a retention duration
-/// (`meta.shardGroupDuration`).
-pub(crate) fn shard_group_duration(duration_ns: Option<i64>) -> i64 {
-    const HOUR: i64 = 3_600_000_000_000;
-    const DAY: i64 = 24 * HOUR;
-    match duration_ns {
-        None | Some(0) => 7 * DAY,
-        Some(d) if d >= 180 * DAY => 7 * DAY,
-        Some(d) if d >= 2 * DAY => DAY,
-        Some(_) => HOUR,
-    }
-}
-
 fn database_of<'s>(session: &'s Session, explicit: Option<&'s str>) -> Result<&'s str, String> {
     explicit
         .or(session.database)
@@ -55,15 +42,15 @@ pub fn show_retention_policies(
     database: Option<&str>,
 ) -> Result<Vec<Series>, String> {
     let db = database_of(session, database)?;
-    let policies = session.store.retention_policies(db).map_err(store_error)?;
+    let policies = session.store.policy_details(db).map_err(store_error)?;
     let values = policies
         .into_iter()
         .map(|rp| {
             vec![
                 Cell::Str(rp.name),
                 Cell::Str(format_go_duration(rp.duration_ns.unwrap_or(0))),
-                Cell::Str(format_go_duration(shard_group_duration(rp.duration_ns))),
-                Cell::Integer(1),
+                Cell::Str(format_go_duration(rp.shard_duration_ns)),
+                Cell::Integer(i64::from(rp.replication)),
                 Cell::Bool(rp.default),
             ]
         })
@@ -377,6 +364,7 @@ mod tests {
 
     #[test]
     fn shard_group_durations_follow_influxdb() {
+        use crate::store::shard_group_duration;
         const HOUR: i64 = 3_600_000_000_000;
         assert_eq!(format_go_duration(shard_group_duration(None)), "168h0m0s");
         assert_eq!(

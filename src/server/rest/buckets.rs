@@ -5,11 +5,10 @@
 use super::orgs::{query_escape, DEFAULT_ORG};
 use super::registry;
 use crate::server::bucket::{bucket_id, is_id, org_id, split_bucket};
-use crate::server::query::shard_group_duration;
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
 use crate::server::reply::HttpReply;
-use crate::store::Store;
+use crate::store::{PolicyChange, Store, StoreError};
 use crate::text::go_json::Json;
 use crate::text::{format_rfc3339_nano, now_ns};
 
@@ -21,20 +20,25 @@ const NS_PER_SECOND: i64 = 1_000_000_000;
 
 /// A database + retention policy seen as a bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Bucket {
-    id: String,
-    name: String,
-    db: String,
-    rp: String,
+pub(super) struct Bucket {
+    pub id: String,
+    pub name: String,
+    pub db: String,
+    pub rp: String,
     duration_ns: Option<i64>,
+    shard_duration_ns: i64,
     default: bool,
+    description: Option<String>,
+    /// The organization it was created in; `None` for databases made otherwise (writes,
+    /// InfluxQL), which belong to whichever organization asks.
+    org_id: Option<String>,
 }
 
 /// Every bucket of the store, sorted by name.
 fn all_buckets(store: &Store) -> Vec<Bucket> {
     let mut buckets = Vec::new();
     for db in store.databases() {
-        let Ok(policies) = store.retention_policies(&db) else {
+        let Ok(policies) = store.policy_details(&db) else {
             continue;
         };
         for rp in policies {
@@ -49,7 +53,10 @@ fn all_buckets(store: &Store) -> Vec<Bucket> {
                 db: db.clone(),
                 rp: rp.name,
                 duration_ns: rp.duration_ns,
+                shard_duration_ns: rp.shard_duration_ns,
                 default: rp.default,
+                description: rp.description,
+                org_id: rp.org_id,
             });
         }
     }
@@ -57,12 +64,24 @@ fn all_buckets(store: &Store) -> Vec<Bucket> {
     buckets
 }
 
+/// The bucket of organization `org` that `wanted` picks.
+pub(super) fn find_bucket(
+    store: &Store,
+    org: &str,
+    wanted: impl Fn(&Bucket) -> bool,
+) -> Option<Bucket> {
+    all_buckets(store)
+        .into_iter()
+        .find(|b| b.org_id.as_deref().map_or(true, |o| o == org) && wanted(b))
+}
+
 fn bucket_json(bucket: &Bucket, org: &str) -> Json {
     let id = &bucket.id;
+    let org = bucket.org_id.as_deref().unwrap_or(org);
     let created = format_rfc3339_nano(registry::first_seen(id, now_ns()));
     // 2.x always lists one rule; `everySeconds` 0 is infinite retention.
     let every = bucket.duration_ns.unwrap_or(0) / NS_PER_SECOND;
-    let shard = shard_group_duration(bucket.duration_ns) / NS_PER_SECOND;
+    let shard = bucket.shard_duration_ns / NS_PER_SECOND;
     let rule = Json::object([
         ("type", Json::str("expire")),
         ("everySeconds", Json::Int(every)),
@@ -79,17 +98,24 @@ fn bucket_json(bucket: &Bucket, org: &str) -> Json {
             Json::Str(format!("/api/v2/write?org={org}&bucket={id}")),
         ),
     ]);
-    Json::object([
+    let mut members = vec![
         ("id", Json::str(id)),
         ("orgID", Json::str(org)),
         ("type", Json::str("user")),
+    ];
+    // `omitempty` in 2.x's JSON.
+    if let Some(description) = bucket.description.as_deref().filter(|d| !d.is_empty()) {
+        members.push(("description", Json::str(description)));
+    }
+    members.extend([
         ("name", Json::str(&bucket.name)),
         ("retentionRules", Json::Array(vec![rule])),
         ("createdAt", Json::Str(created.clone())),
         ("updatedAt", Json::Str(created)),
         ("links", links),
         ("labels", Json::Array(Vec::new())),
-    ])
+    ]);
+    Json::object(members)
 }
 
 use crate::server::params::first_set as param;
@@ -141,10 +167,7 @@ pub fn serve(
         (_, id) if id.contains('/') => v2_error("not found", "path not found"),
         ("GET", id) => find(ctx, id, params),
         ("DELETE", id) => delete(ctx, id, params),
-        ("PATCH", _) => v2_error(
-            "not implemented",
-            "updating buckets is not supported by influxlp",
-        ),
+        ("PATCH", id) => update(ctx, id, params, body),
         _ => v2_error("method not allowed", "allow: DELETE, GET, PATCH"),
     }
 }
@@ -169,6 +192,10 @@ fn list(ctx: &QueryContext, params: &[(String, String)]) -> HttpReply {
     let mut buckets: Vec<Bucket> = all_buckets(ctx.store)
         .into_iter()
         .filter(|b| can_see(ctx, b))
+        .filter(|b| {
+            let named = param(params, "org").is_some() || param(params, "orgID").is_some();
+            !named || b.org_id.as_deref().map_or(true, |o| o == org)
+        })
         .collect();
     if let Some(name) = param(params, "name") {
         buckets.retain(|b| b.name == name);
@@ -225,40 +252,90 @@ fn find(ctx: &QueryContext, id: &str, params: &[(String, String)]) -> HttpReply 
     }
 }
 
-/// The retention of a create request: the first `expire` rule, in nanoseconds (`None` infinite).
-fn requested_retention(request: &serde_json::Value) -> Result<Option<i64>, HttpReply> {
-    let Some(rules) = request.get("retentionRules").and_then(|r| r.as_array()) else {
-        return Ok(None);
+/// The one retention rule of a create or update request (2.x takes at most one), checked as
+/// 2.x checks it: `everySeconds` and `shardGroupDurationSeconds` in nanoseconds, each `None`
+/// when the rule does not give it.
+type Rule = (Option<i64>, Option<i64>);
+
+fn requested_rule(request: &serde_json::Value) -> Result<Rule, HttpReply> {
+    let rules = match request.get("retentionRules") {
+        None | Some(serde_json::Value::Null) => return Ok((None, None)),
+        Some(serde_json::Value::Array(rules)) => rules,
+        Some(_) => return Err(v2_error("invalid", "retentionRules must be an array")),
     };
-    let Some(rule) = rules
-        .iter()
-        .find(|r| r.get("type").and_then(|t| t.as_str()).unwrap_or("expire") == "expire")
-    else {
-        return Ok(None);
+    if rules.len() > 1 {
+        return Err(v2_error(
+            "unprocessable entity",
+            "buckets cannot have more than one retention rule at this time",
+        ));
+    }
+    let Some(rule) = rules.first() else {
+        return Ok((None, None));
     };
-    let seconds = rule
-        .get("everySeconds")
-        .and_then(|s| s.as_i64())
-        .unwrap_or(0);
-    if seconds < 0 {
+    let seconds = |key: &str| -> Result<Option<i64>, HttpReply> {
+        match rule.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => value
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| v2_error("invalid", &format!("{key} must be an integer"))),
+        }
+    };
+    let every = seconds("everySeconds")?;
+    let shard = seconds("shardGroupDurationSeconds")?;
+    if every.is_some_and(|s| s < 0) {
         return Err(v2_error(
             "unprocessable entity",
             "expiration seconds cannot be negative",
         ));
     }
-    if seconds == 0 {
-        return Ok(None);
+    if shard.is_some_and(|s| s < 0) {
+        return Err(v2_error(
+            "unprocessable entity",
+            "shard-group duration seconds cannot be negative",
+        ));
     }
-    if seconds < 3600 {
+    if every.is_some_and(|s| s != 0 && s < 3600) {
         return Err(v2_error(
             "unprocessable entity",
             "expiration seconds must be greater than or equal to one hour",
         ));
     }
-    seconds
-        .checked_mul(NS_PER_SECOND)
-        .map(Some)
-        .ok_or_else(|| v2_error("unprocessable entity", "expiration seconds is too large"))
+    let ns = |s: Option<i64>| -> Result<Option<i64>, HttpReply> {
+        s.map(|s| {
+            s.checked_mul(NS_PER_SECOND)
+                .ok_or_else(|| v2_error("unprocessable entity", "expiration seconds is too large"))
+        })
+        .transpose()
+    };
+    Ok((ns(every)?, ns(shard)?))
+}
+
+/// A store refusal in 2.x's shape.
+fn store_refusal(error: StoreError) -> HttpReply {
+    match error {
+        StoreError::Invalid(message) => v2_error("unprocessable entity", &message),
+        StoreError::DatabaseNotFound(_) | StoreError::RetentionPolicyNotFound(_) => {
+            bucket_not_found()
+        }
+        other => v2_error("internal error", &other.to_string()),
+    }
+}
+
+/// The organization a new bucket goes to: the body's `orgID`, else the request's `org`/`orgID`.
+fn organization_of_new_bucket(
+    request: &serde_json::Value,
+    params: &[(String, String)],
+) -> Result<String, HttpReply> {
+    match request
+        .get("orgID")
+        .and_then(|o| o.as_str())
+        .filter(|o| !o.is_empty())
+    {
+        Some(id) if is_id(id) => Ok(id.to_string()),
+        Some(_) => Err(v2_error("invalid", "invalid orgID")),
+        None => Ok(org_of(params)),
+    }
 }
 
 fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpReply {
@@ -273,14 +350,9 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
     else {
         return v2_error("invalid", "bucket name is required");
     };
-    let org = match request
-        .get("orgID")
-        .and_then(|o| o.as_str())
-        .filter(|o| !o.is_empty())
-    {
-        Some(id) if is_id(id) => id.to_string(),
-        Some(_) => return v2_error("invalid", "invalid orgID"),
-        None => org_of(params),
+    let org = match organization_of_new_bucket(&request, params) {
+        Ok(org) => org,
+        Err(reply) => return reply,
     };
     if !is_admin(ctx) {
         return v2_error(
@@ -288,24 +360,14 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
             &format!("write:orgs/{org}/buckets is unauthorized"),
         );
     }
-    let duration = match requested_retention(&request) {
-        Ok(duration) => duration,
+    let (duration, shard_duration) = match requested_rule(&request) {
+        Ok(rule) => rule,
         Err(reply) => return reply,
     };
+    let description = request.get("description").and_then(|d| d.as_str());
     let (db, rp) = split_bucket(name);
     if db.is_empty() {
         return v2_error("invalid", "bucket name is required");
-    }
-    if rp.is_none() && duration.is_some() {
-        // The store creates every database with an infinite default policy and cannot change
-        // a policy's duration afterwards.
-        return v2_error(
-            "not implemented",
-            &format!(
-                "a retention period on bucket {name} (a database's default policy) is not supported by influxlp; \
-                 name the bucket {name}/<policy>"
-            ),
-        );
     }
     let store = ctx.store;
     let db_exists = store.databases().iter().any(|d| d == db);
@@ -326,28 +388,40 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
         if !db_exists {
             store.create_database(db)?;
         }
-        match rp {
-            None => Ok(()),
-            Some(rp) => store.create_retention_policy(db, rp, duration, false),
+        let policy = match rp {
+            Some(rp) => {
+                store.create_retention_policy(db, rp, duration, false)?;
+                rp.to_string()
+            }
+            None => {
+                let default = store.retention_policies(db)?;
+                let default = default.iter().find(|p| p.default);
+                default.map(|p| p.name.clone()).unwrap_or_default()
+            }
+        };
+        // Without a shard duration, one is derived from the retention (0), as 2.x does.
+        let change = PolicyChange {
+            duration: if rp.is_none() { duration } else { None },
+            shard_duration: shard_duration.or(duration.map(|_| 0)),
+            ..PolicyChange::default()
+        };
+        if change != PolicyChange::default() {
+            store.alter_retention_policy(db, &policy, &change)?;
         }
+        store.set_bucket_metadata(db, &policy, description, Some(&org))?;
+        Ok::<String, StoreError>(policy)
     })();
-    match created {
-        Ok(()) => {}
-        Err(crate::store::StoreError::Invalid(message)) => return v2_error("invalid", &message),
-        Err(other) => return v2_error("internal error", &other.to_string()),
-    }
-    let wanted = match rp {
-        Some(rp) => bucket_id(db, rp),
-        None => String::new(),
-    };
-    let bucket = all_buckets(store).into_iter().find(|b| {
-        if rp.is_some() {
-            b.id == wanted
-        } else {
-            b.db == db && b.default
+    let policy = match created {
+        Ok(policy) => policy,
+        Err(error) => {
+            if !db_exists {
+                let _ = store.drop_database(db);
+            }
+            return store_refusal(error);
         }
-    });
-    match bucket {
+    };
+    let wanted = bucket_id(db, &policy);
+    match all_buckets(store).into_iter().find(|b| b.id == wanted) {
         Some(bucket) => {
             registry::forget(&bucket.id);
             reply_json(201, &bucket_json(&bucket, &org), false)
@@ -356,6 +430,60 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
     }
 }
 
+/// `PATCH /api/v2/buckets/{id}`: description and retention rule; a name may be given only
+/// as the bucket's own (a bucket's name is its database and policy, and its ID derives from it).
+fn update(ctx: &QueryContext, id: &str, params: &[(String, String)], body: &[u8]) -> HttpReply {
+    if !is_id(id) {
+        return v2_error("invalid", "id must have a length of 16 bytes");
+    }
+    let request: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        Ok(_) | Err(_) => return v2_error("invalid", "malformed bucket update"),
+    };
+    let Some(bucket) = all_buckets(ctx.store).into_iter().find(|b| b.id == id) else {
+        return bucket_not_found();
+    };
+    if !is_admin(ctx) {
+        return v2_error(
+            "forbidden",
+            &format!("write:orgs/{}/buckets/{id} is unauthorized", org_of(params)),
+        );
+    }
+    if let Some(name) = request.get("name").and_then(|n| n.as_str()) {
+        if name != bucket.name {
+            return v2_error(
+                "not implemented",
+                "renaming buckets is not supported by influxlp",
+            );
+        }
+    }
+    let (duration, shard_duration) = match requested_rule(&request) {
+        Ok(rule) => rule,
+        Err(reply) => return reply,
+    };
+    let change = PolicyChange {
+        duration,
+        shard_duration: shard_duration.or(duration.map(|_| 0)),
+        ..PolicyChange::default()
+    };
+    let description = request.get("description").and_then(|d| d.as_str());
+    let applied = ctx
+        .store
+        .alter_retention_policy(&bucket.db, &bucket.rp, &change)
+        .and_then(|()| {
+            ctx.store
+                .set_bucket_metadata(&bucket.db, &bucket.rp, description, None)
+        });
+    if let Err(error) = applied {
+        return store_refusal(error);
+    }
+    match all_buckets(ctx.store).into_iter().find(|b| b.id == id) {
+        Some(bucket) => reply_json(200, &bucket_json(&bucket, &org_of(params)), false),
+        None => bucket_not_found(),
+    }
+}
+
+/// Deleting a bucket drops its database (the default policy's bucket) or its policy.
 fn delete(ctx: &QueryContext, id: &str, params: &[(String, String)]) -> HttpReply {
     if !is_id(id) {
         return v2_error("invalid", "id must have a length of 16 bytes");
@@ -369,13 +497,12 @@ fn delete(ctx: &QueryContext, id: &str, params: &[(String, String)]) -> HttpRepl
             &format!("write:orgs/{}/buckets/{id} is unauthorized", org_of(params)),
         );
     }
-    if !bucket.default {
-        return v2_error(
-            "not implemented",
-            "deleting a bucket of a database's non-default retention policy is not supported by influxlp",
-        );
-    }
-    match ctx.store.drop_database(&bucket.db) {
+    let dropped = if bucket.default {
+        ctx.store.drop_database(&bucket.db)
+    } else {
+        ctx.store.drop_retention_policy(&bucket.db, &bucket.rp)
+    };
+    match dropped {
         Ok(()) => {
             registry::forget(id);
             HttpReply::no_content()

@@ -12,6 +12,7 @@ use super::auth::Principal;
 use super::bucket::{bucket_id, is_id, split_bucket};
 use super::error::RequestError;
 use super::gzip::{self, GzipError};
+use super::metrics::Metrics;
 use super::partial::{partial_reason, summarise_dropped, BEYOND_RETENTION};
 use super::render::render;
 use super::reply::HttpReply;
@@ -41,6 +42,19 @@ pub enum WriteApi {
 pub struct WriteContext<'a> {
     pub store: &'a Store,
     pub config: &'a ServerConfig,
+    pub metrics: &'a Metrics,
+}
+
+impl WriteContext<'_> {
+    /// Writes into the store and counts what was stored and dropped.
+    fn store_write(&self, body: &[u8], options: &WriteOptions) -> Result<WriteResult, StoreError> {
+        let result = self.store.write(body, options);
+        if let Ok(written) = &result {
+            self.metrics
+                .points(written.points_written, written.points_dropped);
+        }
+        result
+    }
 }
 
 /// The answer to a refused write, as the flavor and endpoint word it.
@@ -184,7 +198,7 @@ fn write_v1(ctx: &WriteContext, plan: &WriteRequest, body: &[u8]) -> HttpReply {
         );
     }
     let options = write_options(ctx, plan, &plan.db, plan.rp.as_deref(), false);
-    let result = match ctx.store.write(body, &options) {
+    let result = match ctx.store_write(body, &options) {
         Ok(result) => result,
         Err(error @ StoreError::RetentionPolicyNotFound(_)) => {
             return match nothing_parsed(plan, body) {
@@ -297,7 +311,7 @@ fn write_v2(
         return refuse(ctx, plan.api, RequestError::Forbidden { user: None, db });
     }
     let options = write_options(ctx, plan, &bucket.db, Some(&bucket.rp), false);
-    let outcome = match ctx.store.write(body, &options) {
+    let outcome = match ctx.store_write(body, &options) {
         Ok(result) => result,
         // 2.x refuses the whole body when any line is malformed (the store then lists them).
         Err(StoreError::Rejected(errors)) if flavor == Flavor::V2 => {
@@ -425,7 +439,7 @@ fn write_v3(ctx: &WriteContext, plan: &WriteRequest, body: &[u8]) -> HttpReply {
         return refuse(ctx, plan.api, RequestError::NotUtf8(error.to_string()));
     }
     let options = write_options(ctx, plan, &plan.db, None, !plan.accept_partial);
-    let outcome = match ctx.store.write(body, &options) {
+    let outcome = match ctx.store_write(body, &options) {
         Ok(outcome) => outcome,
         Err(StoreError::Rejected(errors)) if !errors.is_empty() => {
             return v3_rejected(ctx, plan.api, &errors[0], body)
