@@ -14,6 +14,7 @@ mod error;
 mod faults;
 mod flavor;
 mod gzip;
+mod identity;
 mod json;
 mod lifecycle;
 mod log;

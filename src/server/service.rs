@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
-use super::auth::{Authenticator, Principal, Scheme};
+use super::auth::{self, Authenticator, Principal, Scheme};
 use super::body::{
     content_length, drain, expects_continue, is_form, read_body, read_body_within, BodyError,
 };
@@ -46,6 +46,12 @@ enum Route {
     Query,
     Buckets,
     Orgs,
+    Users,
+    Me,
+    Authorizations,
+    Setup,
+    /// `/api/v2/signin` and `/api/v2/signout`.
+    Signin,
     Ping,
     Health,
     Ready,
@@ -68,8 +74,19 @@ fn route(flavor: Flavor, path: &str) -> Route {
             Route::Buckets
         }
         p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
+        p if v2_api && under(p, "/api/v2/users") => Route::Users,
+        p if v2_api && under(p, "/api/v2/me") => Route::Me,
+        p if v2_api && under(p, "/api/v2/authorizations") => Route::Authorizations,
+        "/api/v2/setup" if v2_api => Route::Setup,
+        "/api/v2/signin" | "/api/v2/signout" if v2_api => Route::Signin,
         _ => Route::NotFound,
     }
+}
+
+/// Whether `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Methods a route answers; `None` for routes whose handler checks methods itself.
@@ -90,6 +107,8 @@ fn auth_scheme(flavor: Flavor, route: Route) -> Option<Scheme> {
     match (flavor, route) {
         (Flavor::V3, _) => Some(Scheme::Any),
         (_, Route::Ping | Route::Health | Route::Ready | Route::Status) => None,
+        // Onboarding is open until done; sign-in and sign-out read their own credentials.
+        (_, Route::Setup | Route::Signin) => None,
         (Flavor::V1, _) => Some(Scheme::V1),
         (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
         _ => Some(Scheme::TokenOnly),
@@ -242,9 +261,14 @@ async fn dispatch(
     }
     match route {
         Route::Write(api) => serve_write(state, api, head, body, principal, seen).await,
-        Route::Query | Route::Buckets | Route::Orgs => {
-            serve_read(state, route, head, body, principal, seen).await
-        }
+        Route::Query
+        | Route::Buckets
+        | Route::Orgs
+        | Route::Users
+        | Route::Me
+        | Route::Authorizations
+        | Route::Setup
+        | Route::Signin => serve_read(state, route, head, body, principal, seen).await,
         Route::Ping => status::ping(&state.config, &head.params),
         Route::Status => HttpReply::no_content(),
         Route::Health => status::health(&state.config),
@@ -390,17 +414,38 @@ async fn serve_read(
     let principal = principal.clone();
     let method = head.method.to_string();
     let path = head.path.clone();
+    let basic = auth::basic_credentials(&head.headers);
+    let session = auth::session_key(&head.headers);
     run_blocking(move || {
+        // A token is checked by InfluxQL's authorizer as a user with its privileges.
+        let query_user = match &principal {
+            Principal::Token(_) => principal.query_user(&state.store.databases()),
+            _ => None,
+        };
         let ctx = QueryContext {
             store: &state.store,
             flavor: state.config.flavor,
-            user: principal.user(),
+            user: query_user.as_ref().or(principal.user()),
             auth_enabled: state.auth.enabled(),
+            identity: state.auth.identity(),
         };
+        let caller = rest::Caller {
+            principal: &principal,
+            basic,
+            session,
+        };
+        let (pairs, method) = (params.pairs(), method.as_str());
         match route {
-            Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
-            Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
-            _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
+            Route::Buckets => rest::handle_buckets(&ctx, method, &path, pairs, &raw),
+            Route::Orgs => rest::handle_orgs(&ctx, &caller, method, &path, pairs, &raw),
+            Route::Users => rest::handle_users(&ctx, &caller, method, &path, pairs, &raw),
+            Route::Me => rest::handle_me(&ctx, &caller, method, &path, &raw),
+            Route::Authorizations => {
+                rest::handle_authorizations(&ctx, &caller, method, &path, pairs, &raw)
+            }
+            Route::Setup => rest::handle_setup(&ctx, method, &path, &raw),
+            Route::Signin => rest::handle_signin(&ctx, &caller, method, &path),
+            _ => query::handle_query(&ctx, method, pairs, &raw),
         }
     })
     .await

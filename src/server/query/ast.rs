@@ -46,6 +46,8 @@ pub enum StatementKind {
     },
     ShowSeries(ShowKeys),
     Select(Box<Select>),
+    /// User administration (1.x).
+    User(super::user_statements::UserStatement),
     /// Valid InfluxQL that influxlp does not execute; `what` names the statement kind.
     Unsupported {
         what: String,
@@ -298,7 +300,7 @@ impl StatementKind {
                 | StatementKind::DropDatabase { .. }
                 | StatementKind::CreateRetentionPolicy { .. }
                 | StatementKind::DropMeasurement { .. }
-        )
+        ) || matches!(self, StatementKind::User(statement) if statement.is_write())
     }
 }
 
@@ -366,6 +368,7 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
+            StatementKind::User(statement) => write!(f, "{statement}"),
             _ => f.write_str(&self.text),
         }
     }

@@ -20,7 +20,8 @@ fn required(statement: &Statement, default_db: &str) -> Required {
         StatementKind::CreateDatabase { .. }
         | StatementKind::DropDatabase { .. }
         | StatementKind::CreateRetentionPolicy { .. }
-        | StatementKind::DropMeasurement { .. } => Required::Admin,
+        | StatementKind::DropMeasurement { .. }
+        | StatementKind::User(_) => Required::Admin,
         StatementKind::ShowDatabases | StatementKind::Unsupported { .. } => Required::Nothing,
         StatementKind::ShowRetentionPolicies { database } => {
             Required::Read(vec![db_or_default(database)])

@@ -29,6 +29,8 @@ pub struct Session<'a> {
     pub restricted_to: Option<&'a User>,
     /// A GET request: statements that change something carry InfluxDB's read-only warning.
     pub read_only: bool,
+    /// The server's users, for the user administration statements.
+    pub identity: &'a crate::server::identity::Identity,
 }
 
 /// The result error for valid InfluxQL that influxlp does not run. It is a statement error
@@ -128,6 +130,11 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
         }
         StatementKind::ShowSeries(show) => show_series(session, show),
         StatementKind::Select(select) => execute_select(session, select),
+        StatementKind::User(statement) => match session.flavor {
+            Flavor::V1 => statement.execute(session.identity, session.store),
+            Flavor::V2 | Flavor::Cloud => Err(format!("not implemented: {}", statement.what())),
+            Flavor::V3 => Err(unsupported(statement.what())),
+        },
         StatementKind::Unsupported { what } => Err(unsupported(what)),
     };
     match outcome {

@@ -9,6 +9,8 @@ use super::ast::*;
 use super::lexer::{duration_ns, Lexer, Pos, Token, TokenKind};
 use super::pattern::Pattern;
 
+mod users;
+
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InfluxQlError {
@@ -272,9 +274,10 @@ impl<'a> Parser<'a> {
             "SHOW" => self.show(),
             "CREATE" => self.create(),
             "DROP" => self.drop(),
-            "DELETE" | "EXPLAIN" | "GRANT" | "REVOKE" | "ALTER" | "SET" | "KILL" => {
-                self.unsupported(&keyword)
-            }
+            "GRANT" => self.grant_or_revoke(true),
+            "REVOKE" => self.grant_or_revoke(false),
+            "SET" => self.set_password(),
+            "DELETE" | "EXPLAIN" | "ALTER" | "KILL" => self.unsupported(&keyword),
             _ => found(&token, STATEMENT_KEYWORDS),
         }
     }
@@ -326,8 +329,12 @@ impl<'a> Parser<'a> {
                 }
                 Ok(StatementKind::ShowSeries(self.show_keys(true)?))
             }
-            "CONTINUOUS" | "DIAGNOSTICS" | "GRANTS" | "QUERIES" | "SHARD" | "SHARDS" | "STATS"
-            | "SUBSCRIPTIONS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
+            "USERS" => Ok(StatementKind::User(
+                super::user_statements::UserStatement::ShowUsers,
+            )),
+            "GRANTS" => self.show_grants(),
+            "CONTINUOUS" | "DIAGNOSTICS" | "QUERIES" | "SHARD" | "SHARDS" | "STATS"
+            | "SUBSCRIPTIONS" => self.unsupported(&format!("SHOW {keyword}")),
             _ => found(
                 &token,
                 &[
@@ -484,7 +491,7 @@ impl<'a> Parser<'a> {
                 })
             }
             "CONTINUOUS" => self.unsupported("CREATE CONTINUOUS QUERY"),
-            "USER" => self.unsupported("CREATE USER"),
+            "USER" => self.create_user(),
             "SUBSCRIPTION" => self.unsupported("CREATE SUBSCRIPTION"),
             _ => found(
                 &token,
@@ -542,7 +549,7 @@ impl<'a> Parser<'a> {
             "SERIES" => self.unsupported("DROP SERIES"),
             "SHARD" => self.unsupported("DROP SHARD"),
             "SUBSCRIPTION" => self.unsupported("DROP SUBSCRIPTION"),
-            "USER" => self.unsupported("DROP USER"),
+            "USER" => self.drop_user(),
             _ => found(
                 &token,
                 &[
@@ -1112,14 +1119,8 @@ mod tests {
     fn unsupported_statements_are_recognised() {
         for (q, what) in [
             ("DELETE FROM cpu WHERE time < now()", "DELETE"),
-            ("SHOW USERS", "SHOW USERS"),
             ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS"),
             ("DROP SERIES FROM cpu", "DROP SERIES"),
-            (
-                "CREATE USER bob WITH PASSWORD 'x' WITH ALL PRIVILEGES",
-                "CREATE USER",
-            ),
-            ("GRANT ALL ON db TO bob", "GRANT"),
             ("SHOW SERIES CARDINALITY", "SHOW SERIES CARDINALITY"),
             ("SHOW FIELD KEY CARDINALITY", "SHOW FIELD KEY CARDINALITY"),
             ("KILL QUERY 1", "KILL"),

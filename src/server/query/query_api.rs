@@ -91,6 +91,7 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
         now: now_ns(),
         restricted_to,
         read_only: method.eq_ignore_ascii_case("GET"),
+        identity: ctx.identity,
     };
     let results = run_statements(&session, &statements);
     let epoch = Epoch::from_param(param(params, "epoch"));

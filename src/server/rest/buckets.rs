@@ -103,9 +103,7 @@ fn org_of(params: &[(String, String)]) -> String {
     if is_id(name) {
         return name.to_string();
     }
-    let id = org_id(name);
-    registry::remember_org(&id, name);
-    id
+    org_id(name)
 }
 
 /// Whether the request's user may see / change a bucket (everyone when authentication is off
@@ -278,7 +276,10 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
         .and_then(|o| o.as_str())
         .filter(|o| !o.is_empty())
     {
-        Some(id) if is_id(id) => id.to_string(),
+        Some(id) if is_id(id) => match ctx.identity.org_by_id(id) {
+            Some(org) => org.id,
+            None => return v2_error("not found", "organization not found"),
+        },
         Some(_) => return v2_error("invalid", "invalid orgID"),
         None => org_of(params),
     };
