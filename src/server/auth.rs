@@ -22,6 +22,9 @@ pub enum Principal {
     User(Arc<User>),
     /// A 2.x API token: exactly its authorization's permissions.
     Token(Arc<Authorization>),
+    /// 1.x with authentication on but no admin user: influxd then authenticates nobody, and
+    /// the only thing allowed is creating the first admin.
+    Nobody,
 }
 
 impl Principal {
@@ -30,6 +33,7 @@ impl Principal {
             Principal::Anonymous | Principal::AllAccess => true,
             Principal::User(user) => user.can_write(db),
             Principal::Token(auth) => auth.allows_db(Action::Write, db),
+            Principal::Nobody => false,
         }
     }
 
@@ -38,6 +42,7 @@ impl Principal {
             Principal::Anonymous | Principal::AllAccess => true,
             Principal::User(user) => user.can_read(db),
             Principal::Token(auth) => auth.allows_db(Action::Read, db),
+            Principal::Nobody => false,
         }
     }
 
@@ -48,6 +53,7 @@ impl Principal {
             Principal::Anonymous | Principal::AllAccess => true,
             Principal::User(user) => user.admin,
             Principal::Token(auth) => auth.is_operator(),
+            Principal::Nobody => false,
         }
     }
 
@@ -84,7 +90,7 @@ impl Principal {
     /// becomes a user with its read and write privileges on each of `databases`.
     pub fn query_user(&self, databases: &[String]) -> Option<User> {
         match self {
-            Principal::Anonymous | Principal::AllAccess => None,
+            Principal::Anonymous | Principal::AllAccess | Principal::Nobody => None,
             Principal::User(user) => Some((**user).clone()),
             Principal::Token(auth) => {
                 let on = |allowed: fn(&Principal, &str) -> bool| {
@@ -192,6 +198,9 @@ impl Authenticator {
     ) -> Result<Principal, AuthFailure> {
         if !self.enabled() {
             return Ok(Principal::Anonymous);
+        }
+        if scheme == Scheme::V1 && self.identity.awaiting_admin() {
+            return Ok(Principal::Nobody);
         }
         let presented = match read_credentials(scheme, params, headers) {
             // The 2.x API also takes the session cookie of a signed-in user.
@@ -415,6 +424,7 @@ mod tests {
                 Principal::AllAccess => Some("*".into()),
                 Principal::Anonymous => None,
                 Principal::Token(auth) => auth.user_name.clone(),
+                Principal::Nobody => Some("-".into()),
             })
     }
 

@@ -66,6 +66,8 @@ struct State {
     auth_required: bool,
     /// `POST /api/v2/setup` has run (or the configuration set the server up).
     onboarded: bool,
+    /// Tokens with every privilege were configured (they count as an admin).
+    admin_tokens: bool,
 }
 
 impl Default for Identity {
@@ -84,6 +86,10 @@ impl Identity {
             orgs: vec![Org::new(org_id(DEFAULT_ORG), DEFAULT_ORG, "", now)],
             auth_required: config.auth_enabled(),
             onboarded: config.auth_enabled(),
+            admin_tokens: config
+                .tokens
+                .iter()
+                .any(|(_, user)| user.as_ref().map_or(true, |u| u.admin)),
             ..State::default()
         };
         for user in &config.users {
@@ -97,6 +103,13 @@ impl Identity {
     /// Whether requests must carry credentials.
     pub fn auth_required(&self) -> bool {
         self.state.read().auth_required
+    }
+
+    /// 1.x's bootstrap state: authentication is on but no admin exists, so the only request
+    /// influxd serves is one creating the first admin user.
+    pub fn awaiting_admin(&self) -> bool {
+        let state = self.state.read();
+        state.auth_required && !state.admin_tokens && !state.accounts.iter().any(|a| a.user.admin)
     }
 
     /// Whether `POST /api/v2/setup` may still run.

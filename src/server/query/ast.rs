@@ -291,6 +291,17 @@ pub fn format_influxql_duration(ns: i64) -> String {
 }
 
 impl StatementKind {
+    /// `CREATE USER … WITH ALL PRIVILEGES`.
+    pub fn creates_admin(&self) -> bool {
+        matches!(
+            self,
+            StatementKind::User(super::user_statements::UserStatement::CreateUser {
+                admin: true,
+                ..
+            })
+        )
+    }
+
     /// Whether InfluxDB treats the statement as changing data or schema (the read-only warning
     /// on GET, admin privilege when authorizing).
     pub fn is_write(&self) -> bool {

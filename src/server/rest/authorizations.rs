@@ -204,7 +204,7 @@ fn owner(ctx: &QueryContext, principal: &Principal) -> Option<String> {
     match principal {
         Principal::Token(auth) => auth.user_id.clone(),
         Principal::User(user) => ctx.identity.account_by_name(&user.name).map(|a| a.id),
-        Principal::Anonymous | Principal::AllAccess => None,
+        Principal::Anonymous | Principal::AllAccess | Principal::Nobody => None,
     }
 }
 

@@ -90,7 +90,7 @@ fn signed_in(ctx: &QueryContext, principal: &Principal) -> Result<Account, HttpR
             .as_deref()
             .and_then(|id| ctx.identity.account_by_id(id)),
         Principal::User(user) => ctx.identity.account_by_name(&user.name),
-        Principal::Anonymous | Principal::AllAccess => {
+        Principal::Anonymous | Principal::AllAccess | Principal::Nobody => {
             return Err(v2_error("unauthorized", "unauthorized access"))
         }
     };
