@@ -113,9 +113,11 @@ fn list(
         ),
         (None, None) => None,
     };
+    // An `orgID` filters as it is (an unknown one finds nothing); an `org` name must exist.
     let org_id = match (param(params, "orgID"), param(params, "org")) {
+        (Some(id), _) => Some(path_id(id)?),
+        (None, Some(name)) => Some(identity.find_org(Some(name), None).map_err(refused)?.id),
         (None, None) => None,
-        (id, name) => Some(identity.find_org(name, id).map_err(refused)?.id),
     };
     let token = param(params, "token");
     let auths: Vec<Json> = identity
