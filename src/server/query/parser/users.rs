@@ -208,4 +208,49 @@ mod tests {
         );
         assert!(error("SET PASSWORD bob = 'x'").starts_with("found bob, expected FOR"));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn privilege() -> impl Strategy<Value = Privilege> {
+            prop_oneof![
+                Just(Privilege::Read),
+                Just(Privilege::Write),
+                Just(Privilege::All)
+            ]
+        }
+
+        /// Statements whose printed form holds everything (no password).
+        fn statement() -> impl Strategy<Value = UserStatement> {
+            // Any name: the printer quotes and escapes what needs it.
+            let name = "[a-zA-Z_][a-zA-Z0-9_ \"\\\\.-]{0,12}";
+            prop_oneof![
+                name.prop_map(|name| UserStatement::DropUser { name }),
+                Just(UserStatement::ShowUsers),
+                name.prop_map(|user| UserStatement::ShowGrants { user }),
+                (any::<bool>(), name)
+                    .prop_map(|(grant, user)| UserStatement::Admin { grant, user }),
+                (any::<bool>(), privilege(), name, name).prop_map(
+                    |(grant, privilege, database, user)| UserStatement::Privilege {
+                        grant,
+                        privilege,
+                        database,
+                        user
+                    }
+                ),
+            ]
+        }
+
+        proptest! {
+            /// Printing a statement as influxd does and parsing it back gives it again.
+            #[test]
+            fn print_then_parse_is_identity(statement in statement()) {
+                let text = statement.to_string();
+                let parsed = parse_query(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!(parsed.len(), 1);
+                prop_assert_eq!(&parsed[0].kind, &StatementKind::User(statement), "{}", text);
+            }
+        }
+    }
 }
