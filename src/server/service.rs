@@ -77,7 +77,8 @@ fn route(flavor: Flavor, path: &str) -> Route {
         p if v2_api && under(p, "/api/v2/users") => Route::Users,
         p if v2_api && under(p, "/api/v2/me") => Route::Me,
         p if v2_api && under(p, "/api/v2/authorizations") => Route::Authorizations,
-        "/api/v2/setup" if v2_api => Route::Setup,
+        // Cloud is never onboarded by its users: it has no setup endpoint.
+        "/api/v2/setup" if flavor == Flavor::V2 => Route::Setup,
         "/api/v2/signin" | "/api/v2/signout" if v2_api => Route::Signin,
         _ => Route::NotFound,
     }
@@ -576,5 +577,11 @@ mod tests {
         assert_eq!(route(Flavor::Cloud, "/api/v2/orgs"), Route::Orgs);
         assert_eq!(route(Flavor::V1, "/ready"), Route::NotFound);
         assert_eq!(route(Flavor::V2, "/ready"), Route::Ready);
+        assert_eq!(route(Flavor::V2, "/api/v2/setup"), Route::Setup);
+        assert_eq!(route(Flavor::Cloud, "/api/v2/setup"), Route::NotFound);
+        assert_eq!(route(Flavor::V2, "/api/v2/users/abc"), Route::Users);
+        assert_eq!(route(Flavor::V2, "/api/v2/usersx"), Route::NotFound);
+        assert_eq!(route(Flavor::V1, "/api/v2/me"), Route::NotFound);
+        assert_eq!(route(Flavor::Cloud, "/api/v2/signout"), Route::Signin);
     }
 }
