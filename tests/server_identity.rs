@@ -36,17 +36,17 @@ const OK: &str = r#"{"results":[{"statement_id":0}]}"#;
 
 #[test]
 fn v1_user_administration_as_influxd_answers() {
-    // Authentication on with one user who is no admin: influxd's bootstrap state.
+    // Authentication on, and the only admin dropped: influxd's bootstrap state.
     let (server, store) = start(ServerConfig {
         flavor: Flavor::V1,
-        users: vec![User {
-            name: "reader".into(),
-            password: "pw".into(),
-            ..User::default()
-        }],
+        users: vec![User::admin("root", "pw")],
         databases: vec!["db".into()],
         ..ServerConfig::default()
     });
+    assert_eq!(
+        query(&server, "DROP USER root", "?u=root&p=pw"),
+        (200, OK.into())
+    );
     let bootstrap =
         r#"{"error":"error authorizing query: create admin user first or disable authentication"}"#;
     assert_eq!(
@@ -77,7 +77,6 @@ fn v1_user_administration_as_influxd_answers() {
         )
     );
     let a = "?u=admin&p=secret";
-    assert_eq!(query(&server, "DROP USER reader", a), (200, OK.into()));
     let cases: &[(&str, &str, u16, &str)] = &[
         ("CREATE DATABASE db", a, 200, OK),
         ("CREATE DATABASE other", a, 200, OK),
@@ -538,6 +537,27 @@ fn v2_onboarding_tokens_users_orgs_and_sessions() {
         .status,
         404
     );
+}
+
+#[test]
+fn v1_configured_users_without_an_admin_are_taken_as_meant() {
+    let (server, store) = start(ServerConfig {
+        flavor: Flavor::V1,
+        users: vec![User {
+            name: "writer".into(),
+            password: "pw".into(),
+            write: vec!["db".into()],
+            ..User::default()
+        }],
+        databases: vec!["db".into()],
+        ..ServerConfig::default()
+    });
+    assert_eq!(write(&server, "db=db&u=writer&p=pw"), (204, String::new()));
+    assert_eq!(
+        query(&server, "SHOW USERS", "?u=writer&p=pw"),
+        (403, r#"{"error":"error authorizing query: writer not authorized to execute statement 'SHOW USERS', requires admin privilege"}"#.into())
+    );
+    assert_eq!(store.count(Some("m"), Some("db"), None).unwrap(), 1);
 }
 
 #[test]

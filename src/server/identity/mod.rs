@@ -68,6 +68,9 @@ struct State {
     onboarded: bool,
     /// Tokens with every privilege were configured (they count as an admin).
     admin_tokens: bool,
+    /// Users or tokens were configured without any admin: the configuration is taken as
+    /// meant, and influxd's no-admin bootstrap state is not entered.
+    configured_without_admin: bool,
 }
 
 impl Default for Identity {
@@ -82,14 +85,17 @@ impl Identity {
     /// is done.
     pub fn new(config: &ServerConfig) -> Self {
         let now = now_ns();
+        let admin_tokens = config
+            .tokens
+            .iter()
+            .any(|(_, user)| user.as_ref().map_or(true, |u| u.admin));
+        let admin_users = config.users.iter().any(|u| u.admin);
         let mut state = State {
             orgs: vec![Org::new(org_id(DEFAULT_ORG), DEFAULT_ORG, "", now)],
             auth_required: config.auth_enabled(),
             onboarded: config.auth_enabled(),
-            admin_tokens: config
-                .tokens
-                .iter()
-                .any(|(_, user)| user.as_ref().map_or(true, |u| u.admin)),
+            admin_tokens,
+            configured_without_admin: config.auth_enabled() && !admin_tokens && !admin_users,
             ..State::default()
         };
         for user in &config.users {
@@ -105,11 +111,14 @@ impl Identity {
         self.state.read().auth_required
     }
 
-    /// 1.x's bootstrap state: authentication is on but no admin exists, so the only request
-    /// influxd serves is one creating the first admin user.
+    /// 1.x's bootstrap state: authentication is on but no admin exists (the last one was
+    /// dropped or revoked), so the only request influxd serves is one creating an admin user.
     pub fn awaiting_admin(&self) -> bool {
         let state = self.state.read();
-        state.auth_required && !state.admin_tokens && !state.accounts.iter().any(|a| a.user.admin)
+        state.auth_required
+            && !state.admin_tokens
+            && !state.configured_without_admin
+            && !state.accounts.iter().any(|a| a.user.admin)
     }
 
     /// Whether `POST /api/v2/setup` may still run.
