@@ -283,10 +283,26 @@ mod tests {
         );
         identity.set_password(&alice.id, "long enough").unwrap();
         assert!(identity.user_by_password("alice", "long enough").is_some());
+        let token = identity
+            .create_authorization(
+                super::super::NewAuthorization {
+                    org_id: crate::server::bucket::org_id(super::super::DEFAULT_ORG),
+                    user_id: Some(alice.id.clone()),
+                    active: true,
+                    ..Default::default()
+                },
+                |_| None,
+            )
+            .unwrap()
+            .token
+            .clone();
+        assert!(identity.authorization_by_token(&token).is_some());
         identity
             .update_account(&alice.id, None, Some(false))
             .unwrap();
         assert!(identity.user_by_password("alice", "long enough").is_none());
+        // A deactivated user's tokens no longer authenticate.
+        assert!(identity.authorization_by_token(&token).is_none());
         identity.delete_account(&alice.id).unwrap();
         assert_eq!(
             identity.delete_account(&alice.id).unwrap_err(),

@@ -144,7 +144,8 @@ impl Identity {
         found
     }
 
-    /// The authorization whose token this is (active or not: the caller tells them apart).
+    /// The authorization whose token this is (active or not: its permissions tell), unless
+    /// it belongs to a deactivated user.
     pub fn authorization_by_token(&self, token: &str) -> Option<Arc<Authorization>> {
         let state = self.state.read();
         let mut found = None;
@@ -153,7 +154,11 @@ impl Identity {
                 found = Some(auth.clone());
             }
         }
-        found
+        let owner_active = |auth: &Arc<Authorization>| match &auth.user_id {
+            Some(id) => state.accounts.iter().any(|a| &a.id == id && a.active),
+            None => true,
+        };
+        found.filter(owner_active)
     }
 
     /// The user a sign-in session belongs to.
