@@ -29,6 +29,12 @@ const PATHS: &[&str] = &[
     "/status",
     "/api/v2/buckets",
     "/api/v2/orgs",
+    "/api/v2/users",
+    "/api/v2/me",
+    "/api/v2/authorizations",
+    "/api/v2/setup",
+    "/api/v2/signin",
+    "/api/v2/signout",
 ];
 const METHODS: &[&str] = &["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"];
 const HEADERS: &[&str] = &[
@@ -42,6 +48,7 @@ const HEADERS: &[&str] = &[
     "x-request-id",
     "expect",
     "connection",
+    "cookie",
 ];
 /// A small limit, so that the limit paths are reached.
 const MAX_BODY: usize = 4096;
@@ -131,7 +138,10 @@ fuzz_target!(|input: Input| {
         let answer = server.raw(raw);
         assert!(answer.is_empty() || answer.starts_with(b"HTTP/1.1 "));
         if auth {
-            assert_eq!(server.store().count(None, None, None).unwrap_or(0), stored_before);
+            assert_eq!(
+                server.store().count(None, None, None).unwrap_or(0),
+                stored_before
+            );
         }
         return;
     }
@@ -145,7 +155,8 @@ fuzz_target!(|input: Input| {
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect();
-    let mut builder = hyper::Request::builder().method(METHODS[usize::from(input.method) % METHODS.len()]);
+    let mut builder =
+        hyper::Request::builder().method(METHODS[usize::from(input.method) % METHODS.len()]);
     let valid = matches!(input.credentials, Credentials::Valid(_));
     match &input.credentials {
         Credentials::None => {}

@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_user,
         default=[],
         metavar="NAME:PASSWORD",
-        help="an admin user (turns authentication on; repeatable)",
+        help="an admin user (turns authentication on; repeatable); without users or tokens a "
+        "v2 server is open until onboarded (POST /api/v2/setup)",
     )
     serve.add_argument(
         "--token",

@@ -440,7 +440,12 @@ class Server:
         databases: Sequence[str] | None = None,
     ) -> Self:
         """``databases``: created in the store when the server starts, as the pytest
-        fixtures' ``databases=`` does."""
+        fixtures' ``databases=`` does.
+
+        ``users`` and ``tokens`` turn authentication on; without them a ``v2``/``cloud``
+        server is open and un-onboarded until ``POST /api/v2/setup`` creates its first user,
+        organization, bucket and token (then it asks for credentials, as 2.x does). Users,
+        organizations and tokens made through the API belong to this server alone."""
     def start(self) -> None:
         """Bind and serve in the background; returns once the port accepts connections."""
     def stop(self) -> None:

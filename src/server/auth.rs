@@ -8,6 +8,7 @@ use hyper::header::AUTHORIZATION;
 use hyper::HeaderMap;
 use subtle::ConstantTimeEq;
 
+use super::identity::{Action, Authorization, Identity};
 use super::params::Params;
 use super::{ServerConfig, User};
 
@@ -19,6 +20,11 @@ pub enum Principal {
     /// A token configured without a user: everything is allowed.
     AllAccess,
     User(Arc<User>),
+    /// A 2.x API token: exactly its authorization's permissions.
+    Token(Arc<Authorization>),
+    /// 1.x with authentication on but no admin user: influxd then authenticates nobody, and
+    /// the only thing allowed is creating the first admin.
+    Nobody,
 }
 
 impl Principal {
@@ -26,6 +32,8 @@ impl Principal {
         match self {
             Principal::Anonymous | Principal::AllAccess => true,
             Principal::User(user) => user.can_write(db),
+            Principal::Token(auth) => auth.allows_db(Action::Write, db),
+            Principal::Nobody => false,
         }
     }
 
@@ -33,6 +41,34 @@ impl Principal {
         match self {
             Principal::Anonymous | Principal::AllAccess => true,
             Principal::User(user) => user.can_read(db),
+            Principal::Token(auth) => auth.allows_db(Action::Read, db),
+            Principal::Nobody => false,
+        }
+    }
+
+    /// May change databases, users and other server-wide things (1.x's admin privilege, 2.x's
+    /// operator token).
+    pub fn is_admin(&self) -> bool {
+        match self {
+            Principal::Anonymous | Principal::AllAccess => true,
+            Principal::User(user) => user.admin,
+            Principal::Token(auth) => auth.is_operator(),
+            Principal::Nobody => false,
+        }
+    }
+
+    /// Whether a 2.x permission check passes: tokens by their permissions, 1.x-style users by
+    /// their admin flag (and, for buckets, by read/write privileges on the database `db`).
+    pub fn allows(
+        &self,
+        action: Action,
+        kind: &str,
+        id: Option<&str>,
+        org_id: Option<&str>,
+    ) -> bool {
+        match self {
+            Principal::Token(auth) => auth.allows(action, kind, id, org_id),
+            other => other.is_admin(),
         }
     }
 
@@ -44,7 +80,35 @@ impl Principal {
     }
 
     pub fn name(&self) -> Option<&str> {
-        self.user().map(|user| user.name.as_str())
+        match self {
+            Principal::Token(auth) => auth.user_name.as_deref(),
+            _ => self.user().map(|user| user.name.as_str()),
+        }
+    }
+
+    /// The principal as the InfluxQL authorizer sees it (`None`: everything allowed): a token
+    /// becomes a user with its read and write privileges on each of `databases`.
+    pub fn query_user(&self, databases: &[String]) -> Option<User> {
+        match self {
+            Principal::Anonymous | Principal::AllAccess | Principal::Nobody => None,
+            Principal::User(user) => Some((**user).clone()),
+            Principal::Token(auth) => {
+                let on = |allowed: fn(&Principal, &str) -> bool| {
+                    databases
+                        .iter()
+                        .filter(|db| allowed(self, db))
+                        .cloned()
+                        .collect()
+                };
+                Some(User {
+                    name: auth.user_name.clone().unwrap_or_default(),
+                    password: String::new(),
+                    admin: auth.is_operator(),
+                    read: on(Principal::can_read),
+                    write: on(Principal::can_write),
+                })
+            }
+        }
     }
 }
 
@@ -91,10 +155,10 @@ pub enum Scheme {
     Any,
 }
 
-/// Configured users and tokens.
+/// Configured tokens, and the server's users, authorizations and sessions.
 #[derive(Debug, Default)]
 pub struct Authenticator {
-    users: Vec<Arc<User>>,
+    identity: Arc<Identity>,
     tokens: Vec<(String, Option<Arc<User>>)>,
 }
 
@@ -107,7 +171,7 @@ enum Presented {
 impl Authenticator {
     pub fn new(config: &ServerConfig) -> Self {
         Authenticator {
-            users: config.users.iter().cloned().map(Arc::new).collect(),
+            identity: Arc::new(Identity::new(config)),
             tokens: config
                 .tokens
                 .iter()
@@ -117,7 +181,12 @@ impl Authenticator {
     }
 
     pub fn enabled(&self) -> bool {
-        !self.users.is_empty() || !self.tokens.is_empty()
+        !self.tokens.is_empty() || self.identity.auth_required()
+    }
+
+    /// The server's users, organizations and authorizations.
+    pub fn identity(&self) -> &Arc<Identity> {
+        &self.identity
     }
 
     /// Checks a request's credentials; `Anonymous` when authentication is off.
@@ -130,7 +199,20 @@ impl Authenticator {
         if !self.enabled() {
             return Ok(Principal::Anonymous);
         }
-        match read_credentials(scheme, params, headers)? {
+        if scheme == Scheme::V1 && self.identity.awaiting_admin() {
+            return Ok(Principal::Nobody);
+        }
+        let presented = match read_credentials(scheme, params, headers) {
+            // The 2.x API also takes the session cookie of a signed-in user.
+            Err(AuthFailure::Missing) if scheme == Scheme::TokenOnly => {
+                return session_key(headers)
+                    .and_then(|key| self.identity.user_by_session(&key))
+                    .map(Principal::User)
+                    .ok_or(AuthFailure::Missing);
+            }
+            other => other?,
+        };
+        match presented {
             Presented::UserPassword(user, password) => {
                 if user.is_empty() && scheme == Scheme::V1 {
                     return Err(AuthFailure::NoUsername);
@@ -159,15 +241,7 @@ impl Authenticator {
 
     /// Every user is compared, so the time taken does not say which (or whether one) matched.
     fn find_user(&self, name: &str, password: &str) -> Option<Arc<User>> {
-        let mut found = None;
-        for user in &self.users {
-            let matches = user.name.as_bytes().ct_eq(name.as_bytes())
-                & user.password.as_bytes().ct_eq(password.as_bytes());
-            if bool::from(matches) && found.is_none() {
-                found = Some(user.clone());
-            }
-        }
-        found
+        self.identity.user_by_password(name, password)
     }
 
     fn find_token(&self, token: &str) -> Option<Principal> {
@@ -180,8 +254,27 @@ impl Authenticator {
                 });
             }
         }
-        found
+        found.or_else(|| {
+            self.identity
+                .authorization_by_token(token)
+                .map(Principal::Token)
+        })
     }
+}
+
+/// The name of 2.x's session cookie.
+pub const SESSION_COOKIE: &str = "influxdb-oss-session";
+
+/// The session key a request's `Cookie` header carries.
+pub fn session_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, key)| key.trim_matches('"').to_string())
 }
 
 /// Reads credentials in the order each scheme's server does.
@@ -264,6 +357,11 @@ fn v3_well_formed(header: &str) -> bool {
     (kind.eq_ignore_ascii_case("Bearer") || kind.eq_ignore_ascii_case("Token")) && !token.is_empty()
 }
 
+/// The Basic credentials of a request's `Authorization` header.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    basic(headers.get(AUTHORIZATION)?.to_str().ok()?)
+}
+
 /// `Basic base64(user:password)`, as Go's `Request.BasicAuth` reads it.
 fn basic(header: &str) -> Option<(String, String)> {
     let (kind, encoded) = header.split_once(' ')?;
@@ -325,6 +423,8 @@ mod tests {
                 Principal::User(u) => Some(u.name.clone()),
                 Principal::AllAccess => Some("*".into()),
                 Principal::Anonymous => None,
+                Principal::Token(auth) => auth.user_name.clone(),
+                Principal::Nobody => Some("-".into()),
             })
     }
 

@@ -15,6 +15,7 @@ mod faults;
 mod flavor;
 mod flux;
 mod gzip;
+mod identity;
 mod lifecycle;
 mod log;
 mod metrics;

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, USER_AGENT};
 use hyper::{HeaderMap, Method, Request, Response};
 
-use super::auth::{Authenticator, Principal};
+use super::auth::{self, Authenticator, Principal};
 use super::body::{content_length, drain, expects_continue, is_form, read_body_within, BodyError};
 use super::config::SharedConfig;
 use super::error::RequestError;
@@ -190,9 +190,16 @@ async fn dispatch(
     }
     let served = match route {
         Route::Write(api) => serve_write(state, api, head, body, &principal).await,
-        Route::Query | Route::FluxQuery | Route::Buckets | Route::Orgs | Route::Delete => {
-            serve_read(state, route, head, body, &principal).await
-        }
+        Route::Query
+        | Route::FluxQuery
+        | Route::Buckets
+        | Route::Orgs
+        | Route::Delete
+        | Route::Users
+        | Route::Me
+        | Route::Authorizations
+        | Route::Setup
+        | Route::Signin => serve_read(state, route, head, body, &principal).await,
         Route::Metrics => {
             let text = state.metrics.render(state.store.memory_usage());
             let content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -358,25 +365,46 @@ async fn serve_read(
         .unwrap_or("")
         .to_string();
     let answering = state.config.answering(None);
+    let basic = auth::basic_credentials(&head.headers);
+    let session = auth::session_key(&head.headers);
     let reply = run_blocking(move || {
+        // A token is checked by InfluxQL's authorizer as a user with its privileges.
+        let query_user = match &principal {
+            Principal::Token(_) => principal.query_user(&state.store.databases()),
+            _ => None,
+        };
         let ctx = QueryContext {
             store: &state.store,
             flavor: state.config.flavor,
-            user: principal.user(),
+            user: query_user.as_ref().or(principal.user()),
             auth_enabled: state.auth.enabled(),
+            identity: state.auth.identity(),
         };
+        let caller = rest::Caller {
+            principal: &principal,
+            basic,
+            session,
+        };
+        let (pairs, method) = (params.pairs(), method.as_str());
         match route {
-            Route::Buckets => rest::handle_buckets(&ctx, &method, &path, params.pairs(), &raw),
-            Route::Orgs => rest::handle_orgs(&ctx, &method, &path, params.pairs(), &raw),
+            Route::Buckets => rest::handle_buckets(&ctx, method, &path, pairs, &raw),
+            Route::Orgs => rest::handle_orgs(&ctx, &caller, method, &path, pairs, &raw),
+            Route::Users => rest::handle_users(&ctx, &caller, method, &path, pairs, &raw),
+            Route::Me => rest::handle_me(&ctx, &caller, method, &path, &raw),
+            Route::Authorizations => {
+                rest::handle_authorizations(&ctx, &caller, method, &path, pairs, &raw)
+            }
+            Route::Setup => rest::handle_setup(&ctx, method, &path, &raw),
+            Route::Signin => rest::handle_signin(&ctx, &caller, method, &path),
             Route::Delete => {
                 let can_write = |db: &str| principal.can_write(db);
-                rest::handle_delete(&ctx, &can_write, params.pairs(), &raw)
+                rest::handle_delete(&ctx, &can_write, pairs, &raw)
             }
             Route::FluxQuery => {
                 flux::answer(&state.store, &principal, &params, &content_type, &raw)
                     .unwrap_or_else(|error| render(answering, &error))
             }
-            _ => query::handle_query(&ctx, &method, params.pairs(), &raw),
+            _ => query::handle_query(&ctx, method, pairs, &raw),
         }
     })
     .await;

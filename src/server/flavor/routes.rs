@@ -18,6 +18,12 @@ pub enum Route {
     Delete,
     /// Prometheus metrics.
     Metrics,
+    Users,
+    Me,
+    Authorizations,
+    Setup,
+    /// `/api/v2/signin` and `/api/v2/signout`.
+    Signin,
     Ping,
     Health,
     Ready,
@@ -43,6 +49,12 @@ impl Route {
                 Route::Buckets
             }
             p if v2_api && (p == "/api/v2/orgs" || p.starts_with("/api/v2/orgs/")) => Route::Orgs,
+            p if v2_api && under(p, "/api/v2/users") => Route::Users,
+            p if v2_api && under(p, "/api/v2/me") => Route::Me,
+            p if v2_api && under(p, "/api/v2/authorizations") => Route::Authorizations,
+            // Cloud is never onboarded by its users: it has no setup endpoint.
+            "/api/v2/setup" if flavor == Flavor::V2 => Route::Setup,
+            "/api/v2/signin" | "/api/v2/signout" if v2_api => Route::Signin,
             "/api/v2/delete" if v2_api => Route::Delete,
             // InfluxDB Cloud does not expose its metrics.
             "/metrics" if flavor != Flavor::Cloud => Route::Metrics,
@@ -81,6 +93,8 @@ impl Route {
             (_, Route::Ping | Route::Health | Route::Ready | Route::Status | Route::Metrics) => {
                 None
             }
+            // Onboarding is open until done; sign-in and sign-out read their own credentials.
+            (_, Route::Setup | Route::Signin) => None,
             (Flavor::V1, _) => Some(Scheme::V1),
             (_, Route::Write(WriteApi::V1) | Route::Query) => Some(Scheme::Legacy),
             _ => Some(Scheme::TokenOnly),
@@ -92,6 +106,12 @@ impl Route {
     pub fn takes_form_parameters(self) -> bool {
         !matches!(self, Route::Write(_))
     }
+}
+
+/// Whether `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// 1.x's router answers unknown paths and methods before authentication; 2.x and 3.x
@@ -119,6 +139,12 @@ mod tests {
         assert_eq!(Route::of(Flavor::V2, "/api/v2/query"), Route::FluxQuery);
         assert_eq!(Route::of(Flavor::Cloud, "/api/v2/query"), Route::FluxQuery);
         assert_eq!(Route::of(Flavor::V1, "/api/v2/query"), Route::NotFound);
+        assert_eq!(Route::of(Flavor::V2, "/api/v2/setup"), Route::Setup);
+        assert_eq!(Route::of(Flavor::Cloud, "/api/v2/setup"), Route::NotFound);
+        assert_eq!(Route::of(Flavor::V2, "/api/v2/users/abc"), Route::Users);
+        assert_eq!(Route::of(Flavor::V2, "/api/v2/usersx"), Route::NotFound);
+        assert_eq!(Route::of(Flavor::V1, "/api/v2/me"), Route::NotFound);
+        assert_eq!(Route::of(Flavor::Cloud, "/api/v2/signout"), Route::Signin);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (`tests/oracle/admin_statement_cases.json`, recorded from the real server).
 
 use super::{handle_query, Flavor, HttpReply, QueryContext, User};
+use crate::server::identity::Identity;
 use crate::store::{Store, WriteOptions};
 
 const LINES: &str = "cpu,host=a,region=r1 v=1,w=2i 10\n\
@@ -23,11 +24,13 @@ fn store() -> Store {
 }
 
 fn run_as(store: &Store, flavor: Flavor, user: Option<&User>, q: &str) -> (u16, String) {
+    let identity = Identity::default();
     let ctx = QueryContext {
         store,
         flavor,
         user,
         auth_enabled: user.is_some(),
+        identity: &identity,
     };
     let params = vec![("q".to_string(), q.to_string()), ("db".into(), "d".into())];
     let reply: HttpReply = handle_query(&ctx, "POST", &params, b"");
@@ -190,12 +193,14 @@ fn statement_errors_as_influxd() {
     assert_eq!(run(&store, "DELETE FROM nosuch"), ok());
     assert_eq!(run(&store, "DELETE FROM cpu WHERE nosuch = 'x'"), ok());
     assert_eq!(store.count(None, Some("d"), None).unwrap(), 5);
+    let identity = Identity::default();
     let ctx_params = |db: &str| {
         let ctx = QueryContext {
             store: &store,
             flavor: Flavor::V1,
             user: None,
             auth_enabled: false,
+            identity: &identity,
         };
         let mut params = vec![("q".to_string(), "DELETE FROM cpu".to_string())];
         if !db.is_empty() {

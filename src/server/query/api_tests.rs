@@ -34,7 +34,13 @@ fn ctx(store: &Store, flavor: Flavor) -> QueryContext<'_> {
         flavor,
         user: None,
         auth_enabled: false,
+        identity: fresh_identity(),
     }
+}
+
+/// A fresh server's identity state (leaked: tests are short-lived).
+fn fresh_identity() -> &'static crate::server::identity::Identity {
+    Box::leak(Box::default())
 }
 
 fn body(reply: &HttpReply) -> String {
@@ -601,6 +607,7 @@ fn authorization_in_1x() {
             flavor: Flavor::V1,
             user: Some(user),
             auth_enabled: true,
+            identity: fresh_identity(),
         };
         let reply = handle_query(&ctx, method, &pairs(params), b"");
         (reply.status, body(&reply))
@@ -754,8 +761,18 @@ fn buckets_are_listed_found_created_and_deleted() {
         )
     );
 
-    // create, as BucketsApi.create_bucket posts it
-    let org = org_id("my-org");
+    // create, as BucketsApi.create_bucket posts it; the organization must exist
+    let unknown = format!(
+        r#"{{"name":"new","orgID":"{}","retentionRules":[]}}"#,
+        org_id("my-org")
+    );
+    let (status, missing_org) = buckets(&store, "POST", "/api/v2/buckets", &[], &unknown);
+    assert_eq!(
+        (status, missing_org["message"].as_str()),
+        (404, Some("organization not found"))
+    );
+    assert!(!store.databases().contains(&"new".to_string()));
+    let org = org_id(crate::server::rest::DEFAULT_ORG);
     let request = format!(r#"{{"name":"new","orgID":"{org}","retentionRules":[],"rp":"0"}}"#);
     let (status, created) = buckets(&store, "POST", "/api/v2/buckets", &[], &request);
     assert_eq!(status, 201);
@@ -844,16 +861,16 @@ fn bucket_lists_are_paged() {
 }
 
 #[test]
-fn orgs_exist_by_name() {
+fn orgs_are_found_by_name_and_id() {
     let store = Store::new();
+    let ctx = ctx(&store, Flavor::V2);
+    let caller = crate::server::rest::Caller {
+        principal: &crate::server::auth::Principal::Anonymous,
+        basic: None,
+        session: None,
+    };
     let orgs = |params: &[(&str, &str)]| {
-        let reply = handle_orgs(
-            &ctx(&store, Flavor::V2),
-            "GET",
-            "/api/v2/orgs",
-            &pairs(params),
-            b"",
-        );
+        let reply = handle_orgs(&ctx, &caller, "GET", "/api/v2/orgs", &pairs(params), b"");
         (
             reply.status,
             serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap(),
@@ -862,26 +879,29 @@ fn orgs_exist_by_name() {
     let (status, list) = orgs(&[]);
     assert_eq!(status, 200);
     assert_eq!(list["orgs"][0]["name"], crate::server::rest::DEFAULT_ORG);
+    assert_eq!(list["links"]["self"], "/api/v2/orgs");
+    // An unknown name is not found, as 2.x answers; no organization is invented.
+    let (status, missing) = orgs(&[("org", "my-org")]);
+    assert_eq!(status, 404);
+    assert_eq!(missing["message"], "organization name \"my-org\" not found");
+    let reply = handle_orgs(
+        &ctx,
+        &caller,
+        "POST",
+        "/api/v2/orgs",
+        &[],
+        br#"{"name":"my-org"}"#,
+    );
+    assert_eq!(reply.status, 201);
     let (_, mine) = orgs(&[("org", "my-org")]);
     assert_eq!(mine["orgs"][0]["id"], org_id("my-org"));
-    assert_eq!(mine["orgs"][0]["name"], "my-org");
-    assert_eq!(mine["links"]["self"], "/api/v2/orgs");
-    // An ID seen before resolves to its name.
     let (_, by_id) = orgs(&[("orgID", &org_id("my-org"))]);
     assert_eq!(by_id["orgs"][0]["name"], "my-org");
     let (status, _) = orgs(&[("orgID", "00000000000000ff")]);
     assert_eq!(status, 404);
     let path = format!("/api/v2/orgs/{}", org_id("my-org"));
-    let reply = handle_orgs(&ctx(&store, Flavor::V2), "GET", &path, &[], b"");
+    let reply = handle_orgs(&ctx, &caller, "GET", &path, &[], b"");
     assert_eq!(reply.status, 200);
-    let reply = handle_orgs(
-        &ctx(&store, Flavor::V2),
-        "POST",
-        "/api/v2/orgs",
-        &[],
-        br#"{"name":"fresh"}"#,
-    );
-    assert_eq!(reply.status, 201);
 }
 
 #[test]

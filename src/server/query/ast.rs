@@ -67,6 +67,8 @@ pub enum StatementKind {
         name: String,
         database: String,
     },
+    /// User administration (1.x).
+    User(super::user_statements::UserStatement),
     /// Valid InfluxQL that influxlp does not execute; `what` names the statement kind.
     Unsupported {
         what: String,
@@ -320,6 +322,17 @@ pub fn format_influxql_duration(ns: i64) -> String {
 }
 
 impl StatementKind {
+    /// `CREATE USER … WITH ALL PRIVILEGES`.
+    pub fn creates_admin(&self) -> bool {
+        matches!(
+            self,
+            StatementKind::User(super::user_statements::UserStatement::CreateUser {
+                admin: true,
+                ..
+            })
+        )
+    }
+
     /// Whether InfluxDB treats the statement as changing data or schema (the read-only warning
     /// on GET, admin privilege when authorizing).
     pub fn is_write(&self) -> bool {
@@ -333,7 +346,7 @@ impl StatementKind {
                 | StatementKind::DropSeries { .. }
                 | StatementKind::AlterRetentionPolicy { .. }
                 | StatementKind::DropRetentionPolicy { .. }
-        )
+        ) || matches!(self, StatementKind::User(statement) if statement.is_write())
     }
 }
 
@@ -401,6 +414,7 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
+            StatementKind::User(statement) => write!(f, "{statement}"),
             _ => f.write_str(&self.text),
         }
     }

@@ -22,10 +22,10 @@ fn required(statement: &Statement, default_db: &str) -> Required {
         StatementKind::CreateDatabase { .. }
         | StatementKind::DropDatabase { .. }
         | StatementKind::CreateRetentionPolicy { .. }
-        | StatementKind::DropMeasurement { .. } => Required::Admin,
-        StatementKind::AlterRetentionPolicy { .. } | StatementKind::DropRetentionPolicy { .. } => {
-            Required::Admin
-        }
+        | StatementKind::DropMeasurement { .. }
+        | StatementKind::User(_)
+        | StatementKind::AlterRetentionPolicy { .. }
+        | StatementKind::DropRetentionPolicy { .. } => Required::Admin,
         StatementKind::Delete { .. } | StatementKind::DropSeries { .. } => {
             Required::Write(default_db.to_string())
         }

@@ -30,6 +30,8 @@ pub struct Session<'a> {
     pub restricted_to: Option<&'a User>,
     /// A GET request: statements that change something carry InfluxDB's read-only warning.
     pub read_only: bool,
+    /// The server's users, for the user administration statements.
+    pub identity: &'a crate::server::identity::Identity,
 }
 
 /// The result error for valid InfluxQL that influxlp does not run. It is a statement error
@@ -138,6 +140,11 @@ fn execute(session: &Session, statement: &Statement) -> StatementResult {
             not_in_v2(session, "DROP RETENTION POLICY")
                 .and_then(|()| admin::drop_retention_policy(session, name, database))
         }
+        StatementKind::User(statement) => match session.flavor {
+            Flavor::V1 => statement.execute(session.identity, session.store),
+            Flavor::V2 | Flavor::Cloud => Err(format!("not implemented: {}", statement.what())),
+            Flavor::V3 => Err(unsupported(statement.what())),
+        },
         StatementKind::Unsupported { what } => Err(unsupported(what)),
     };
     match outcome {

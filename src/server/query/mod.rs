@@ -23,6 +23,7 @@ mod select;
 mod show;
 mod show_where;
 mod timestamps;
+mod user_statements;
 
 pub use crate::server::reply::HttpReply;
 use crate::store::Store;
@@ -47,6 +48,8 @@ pub struct QueryContext<'a> {
     /// The authenticated user; `None` when authentication is off (or the token has no user).
     pub user: Option<&'a User>,
     pub auth_enabled: bool,
+    /// The server's organizations, users and authorizations.
+    pub identity: &'a crate::server::identity::Identity,
 }
 
 /// A JSON answer ending with a newline, as Go's encoder and InfluxDB 1.x write them.

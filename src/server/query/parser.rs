@@ -11,6 +11,7 @@ use super::pattern::Pattern;
 
 mod admin;
 mod unsupported;
+mod users;
 
 /// A syntax error, printed as InfluxQL prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,7 +280,9 @@ impl<'a> Parser<'a> {
             "ALTER" => self.alter(),
             "EXPLAIN" => self.explain(),
             "KILL" => self.kill(),
-            "GRANT" | "REVOKE" | "SET" => self.unsupported(&keyword),
+            "GRANT" => self.grant_or_revoke(true),
+            "REVOKE" => self.grant_or_revoke(false),
+            "SET" => self.set_password(),
             _ => found(&token, STATEMENT_KEYWORDS),
         }
     }
@@ -337,7 +340,10 @@ impl<'a> Parser<'a> {
             "QUERIES" | "SHARDS" | "SUBSCRIPTIONS" => Ok(StatementKind::Unsupported {
                 what: format!("SHOW {keyword}"),
             }),
-            "GRANTS" | "USERS" => self.unsupported(&format!("SHOW {keyword}")),
+            "USERS" => Ok(StatementKind::User(
+                super::user_statements::UserStatement::ShowUsers,
+            )),
+            "GRANTS" => self.show_grants(),
             _ => found(
                 &token,
                 &[
@@ -494,7 +500,7 @@ impl<'a> Parser<'a> {
                 })
             }
             "CONTINUOUS" => self.unsupported("CREATE CONTINUOUS QUERY"),
-            "USER" => self.unsupported("CREATE USER"),
+            "USER" => self.create_user(),
             "SUBSCRIPTION" => self.unsupported("CREATE SUBSCRIPTION"),
             _ => found(
                 &token,
@@ -552,7 +558,7 @@ impl<'a> Parser<'a> {
             "SERIES" => self.drop_series(),
             "SHARD" => self.drop_shard(),
             "SUBSCRIPTION" => self.unsupported("DROP SUBSCRIPTION"),
-            "USER" => self.unsupported("DROP USER"),
+            "USER" => self.drop_user(),
             _ => found(
                 &token,
                 &[
@@ -1121,13 +1127,7 @@ mod tests {
     #[test]
     fn unsupported_statements_are_recognised() {
         for (q, what) in [
-            ("SHOW USERS", "SHOW USERS"),
             ("SHOW CONTINUOUS QUERIES", "SHOW CONTINUOUS QUERIES"),
-            (
-                "CREATE USER bob WITH PASSWORD 'x' WITH ALL PRIVILEGES",
-                "CREATE USER",
-            ),
-            ("GRANT ALL ON db TO bob", "GRANT"),
             ("SHOW SERIES CARDINALITY", "SHOW SERIES CARDINALITY"),
             ("SHOW FIELD KEY CARDINALITY", "SHOW FIELD KEY CARDINALITY"),
             ("KILL QUERY 1", "KILL QUERY"),

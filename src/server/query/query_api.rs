@@ -64,6 +64,23 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
             };
         }
     };
+    // 1.x without an admin user: only `CREATE USER … WITH ALL PRIVILEGES`, alone, runs.
+    if flavor == Flavor::V1
+        && ctx.auth_enabled
+        && ctx.user.is_none()
+        && ctx.identity.awaiting_admin()
+    {
+        let creates_admin = matches!(
+            &statements[..],
+            [statement] if statement.kind.creates_admin()
+        );
+        if !creates_admin {
+            return v1_error(
+                403,
+                "error authorizing query: create admin user first or disable authentication",
+            );
+        }
+    }
     let database = param(params, "db").filter(|db| !db.is_empty());
     let restricted_to = if ctx.auth_enabled {
         ctx.user.filter(|user| !user.admin)
@@ -91,6 +108,7 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
         now: now_ns(),
         restricted_to,
         read_only: method.eq_ignore_ascii_case("GET"),
+        identity: ctx.identity,
     };
     let results = run_statements(&session, &statements);
     let epoch = Epoch::from_param(param(params, "epoch"));

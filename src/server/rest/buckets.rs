@@ -129,9 +129,7 @@ fn org_of(params: &[(String, String)]) -> String {
     if is_id(name) {
         return name.to_string();
     }
-    let id = org_id(name);
-    registry::remember_org(&id, name);
-    id
+    org_id(name)
 }
 
 /// Whether the request's user may see / change a bucket (everyone when authentication is off
@@ -324,6 +322,7 @@ fn store_refusal(error: StoreError) -> HttpReply {
 
 /// The organization a new bucket goes to: the body's `orgID`, else the request's `org`/`orgID`.
 fn organization_of_new_bucket(
+    ctx: &QueryContext,
     request: &serde_json::Value,
     params: &[(String, String)],
 ) -> Result<String, HttpReply> {
@@ -332,7 +331,10 @@ fn organization_of_new_bucket(
         .and_then(|o| o.as_str())
         .filter(|o| !o.is_empty())
     {
-        Some(id) if is_id(id) => Ok(id.to_string()),
+        Some(id) if is_id(id) => match ctx.identity.org_by_id(id) {
+            Some(org) => Ok(org.id),
+            None => Err(v2_error("not found", "organization not found")),
+        },
         Some(_) => Err(v2_error("invalid", "invalid orgID")),
         None => Ok(org_of(params)),
     }
@@ -350,7 +352,7 @@ fn create(ctx: &QueryContext, params: &[(String, String)], body: &[u8]) -> HttpR
     else {
         return v2_error("invalid", "bucket name is required");
     };
-    let org = match organization_of_new_bucket(&request, params) {
+    let org = match organization_of_new_bucket(ctx, &request, params) {
         Ok(org) => org,
         Err(reply) => return reply,
     };

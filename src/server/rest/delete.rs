@@ -5,7 +5,6 @@
 
 use super::buckets::find_bucket;
 use super::delete_predicate::parse_delete_predicate;
-use super::orgs::name_of;
 use crate::server::bucket::{is_id, org_id};
 use crate::server::params::first_set as param;
 use crate::server::query::parse_time_string;
@@ -59,9 +58,9 @@ fn bad_id(id: &str) -> HttpReply {
 
 /// The organization a request names (`orgID`, else `org` as an ID or a name): its ID, or the
 /// answer 2.x gives when it names none or an unknown one.
-fn organization(params: &[(String, String)]) -> Result<String, HttpReply> {
-    let by_id = |id: &str| match name_of(id) {
-        Some(_) => Ok(id.to_string()),
+fn organization(ctx: &QueryContext, params: &[(String, String)]) -> Result<String, HttpReply> {
+    let by_id = |id: &str| match ctx.identity.org_by_id(id) {
+        Some(org) => Ok(org.id),
         None => Err(v2_error("not found", "organization not found")),
     };
     if let Some(id) = param(params, "orgID") {
@@ -71,9 +70,13 @@ fn organization(params: &[(String, String)]) -> Result<String, HttpReply> {
         return by_id(id);
     }
     match param(params, "org") {
-        Some(org) if is_id(org) => by_id(org),
-        // Every organization name exists in influxlp.
-        Some(name) => Ok(org_id(name)),
+        Some(org) if is_id(org) && ctx.identity.org_by_name(org).is_none() => by_id(org),
+        // Any organization name is taken, as writes take it (organizations are checked by the
+        // organization and bucket APIs only).
+        Some(name) => Ok(ctx
+            .identity
+            .org_by_name(name)
+            .map_or_else(|| org_id(name), |org| org.id)),
         None => Err(v2_error("invalid", "Please provide either orgID or org")),
     }
 }
@@ -120,7 +123,7 @@ pub fn serve(
     if predicate.mentions_field() {
         return v2_error("not implemented", "delete by field is not supported");
     }
-    let org = match organization(params) {
+    let org = match organization(ctx, params) {
         Ok(org) => org,
         Err(reply) => return reply,
     };

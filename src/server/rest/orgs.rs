@@ -1,23 +1,21 @@
-//! `/api/v2/orgs`: organizations as 2.x lists them. influxlp stores no organizations: every
-//! name exists (its ID is a hash of the name), and the unfiltered list holds the default one.
+//! `/api/v2/orgs`: the server's organizations (`identity`), listed, found, created, renamed and
+//! deleted with 2.x's JSON and messages (tenant/http_server_org.go).
 
-use super::registry;
-use crate::server::bucket::{is_id, org_id};
+use super::caller::{json_object, member, path_id, refused, time, Caller};
+use crate::server::identity::{Action, Org};
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
 use crate::server::reply::HttpReply;
 use crate::text::go_json::Json;
-use crate::text::{format_rfc3339_nano, now_ns};
 
-/// The organization listed when no filter is given.
-pub const DEFAULT_ORG: &str = "influxlp";
+/// The organization every server starts with.
+pub use crate::server::identity::DEFAULT_ORG;
 
 const PREFIX: &str = "/api/v2/orgs";
 
 /// An organization's JSON as 2.x writes it (`links` first, keys sorted).
-pub fn org_json(id: &str, name: &str) -> Json {
-    registry::remember_org(id, name);
-    let created = format_rfc3339_nano(registry::first_seen(&format!("org:{id}"), now_ns()));
+pub fn org_json(org: &Org) -> Json {
+    let (id, name) = (&org.id, &org.name);
     let links = Json::object([
         (
             "buckets",
@@ -41,18 +39,10 @@ pub fn org_json(id: &str, name: &str) -> Json {
         ("links", links),
         ("id", Json::str(id)),
         ("name", Json::str(name)),
-        ("description", Json::str("")),
-        ("createdAt", Json::Str(created.clone())),
-        ("updatedAt", Json::Str(created)),
+        ("description", Json::str(&org.description)),
+        ("createdAt", time(org.created)),
+        ("updatedAt", time(org.updated)),
     ])
-}
-
-/// The name of an organization ID: the default organization, or a name seen before.
-pub fn name_of(id: &str) -> Option<String> {
-    if id == org_id(DEFAULT_ORG) {
-        return Some(DEFAULT_ORG.to_string());
-    }
-    registry::org_name(id)
 }
 
 /// Percent-escapes a query value (what Go's `url.QueryEscape` changes).
@@ -72,70 +62,104 @@ pub fn query_escape(value: &str) -> String {
 
 use crate::server::params::first_set as param;
 
-fn not_found() -> HttpReply {
-    v2_error("not found", "organization not found")
-}
-
 pub fn serve(
     ctx: &QueryContext,
+    caller: &Caller,
     method: &str,
     path: &str,
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let _ = ctx;
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
     let rest = rest.strip_prefix('/').unwrap_or(rest);
-    match (method, rest) {
-        ("GET", "") => list(params),
-        ("POST", "") => create(body),
-        (_, "") => v2_error("method not allowed", "allow: GET, POST"),
-        ("GET", id) if !id.contains('/') => match name_of(id) {
-            Some(name) => reply_json(200, &org_json(id, &name), false),
-            None => not_found(),
-        },
-        (_, id) if !id.contains('/') => v2_error(
-            "not implemented",
-            "changing organizations is not supported by influxlp",
-        ),
-        _ => v2_error("not found", "path not found"),
-    }
+    let result = match (method, rest) {
+        ("GET", "") => list(ctx, caller, params),
+        ("POST", "") => create(ctx, caller, body),
+        (_, "") => Err(v2_error("method not allowed", "allow: GET, POST")),
+        (_, id) if id.contains('/') => Err(v2_error("not found", "path not found")),
+        ("GET", id) => find(ctx, caller, id),
+        ("PATCH", id) => update(ctx, caller, id, body),
+        ("DELETE", id) => delete(ctx, caller, id),
+        _ => Err(v2_error("method not allowed", "allow: DELETE, GET, PATCH")),
+    };
+    result.unwrap_or_else(|reply| reply)
 }
 
-fn list(params: &[(String, String)]) -> HttpReply {
-    let orgs = if let Some(name) = param(params, "org") {
-        vec![org_json(&org_id(name), name)]
-    } else if let Some(id) = param(params, "orgID") {
-        if !is_id(id) {
-            return v2_error("invalid", "invalid ID");
-        }
-        match name_of(id) {
-            Some(name) => vec![org_json(id, &name)],
-            None => return not_found(),
-        }
-    } else {
-        vec![org_json(&org_id(DEFAULT_ORG), DEFAULT_ORG)]
+fn visible(caller: &Caller, org: &Org) -> bool {
+    caller
+        .principal
+        .allows(Action::Read, "orgs", Some(&org.id), Some(&org.id))
+}
+
+fn list(
+    ctx: &QueryContext,
+    caller: &Caller,
+    params: &[(String, String)],
+) -> Result<HttpReply, HttpReply> {
+    let identity = ctx.identity;
+    let orgs = match (param(params, "org"), param(params, "orgID")) {
+        (None, None) => identity.orgs(),
+        (name, id) => vec![identity.find_org(name, id).map_err(refused)?],
     };
+    let orgs: Vec<Json> = orgs
+        .iter()
+        .filter(|org| visible(caller, org))
+        .map(org_json)
+        .collect();
     let body = Json::object([
         ("links", Json::object([("self", Json::str(PREFIX))])),
         ("orgs", Json::Array(orgs)),
     ]);
-    reply_json(200, &body, false)
+    Ok(reply_json(200, &body, false))
 }
 
-/// `POST /api/v2/orgs`: any name exists, so creating one just answers it.
-fn create(body: &[u8]) -> HttpReply {
-    let Ok(request) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return v2_error("invalid", "malformed organization");
-    };
-    match request
-        .get("name")
-        .and_then(|n| n.as_str())
-        .filter(|n| !n.is_empty())
-    {
-        Some(name) => reply_json(201, &org_json(&org_id(name), name), false),
-        None => v2_error("invalid", "org name is empty"),
-    }
+fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
+    let id = path_id(id)?;
+    caller.require(Action::Read, "orgs", Some(&id), Some(&id))?;
+    let org = ctx
+        .identity
+        .org_by_id(&id)
+        .ok_or_else(|| v2_error("not found", "organization not found"))?;
+    Ok(reply_json(200, &org_json(&org), false))
+}
+
+fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Result<HttpReply, HttpReply> {
+    let request = json_object(body, "malformed organization")?;
+    caller.require(Action::Write, "orgs", None, None)?;
+    let name = member(&request, "name").unwrap_or("");
+    let description = member(&request, "description").unwrap_or("");
+    let org = ctx
+        .identity
+        .create_org(name, description)
+        .map_err(refused)?;
+    Ok(reply_json(201, &org_json(&org), false))
+}
+
+fn update(
+    ctx: &QueryContext,
+    caller: &Caller,
+    id: &str,
+    body: &[u8],
+) -> Result<HttpReply, HttpReply> {
+    let id = path_id(id)?;
+    let request = json_object(body, "malformed organization update")?;
+    caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
+    let org = ctx
+        .identity
+        .update_org(
+            &id,
+            member(&request, "name"),
+            member(&request, "description"),
+        )
+        .map_err(refused)?;
+    Ok(reply_json(200, &org_json(&org), false))
+}
+
+fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
+    let id = path_id(id)?;
+    caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
+    ctx.identity.delete_org(&id).map_err(refused)?;
+    Ok(HttpReply::no_content())
 }
 
 #[cfg(test)]
@@ -146,10 +170,5 @@ mod tests {
     fn escapes_query_values_like_go() {
         assert_eq!(query_escape("my org/x&y"), "my+org%2Fx%26y");
         assert_eq!(query_escape("a-b_c.d~"), "a-b_c.d~");
-    }
-
-    #[test]
-    fn default_org_id_resolves() {
-        assert_eq!(name_of(&org_id(DEFAULT_ORG)).as_deref(), Some(DEFAULT_ORG));
     }
 }

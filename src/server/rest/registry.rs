@@ -1,7 +1,5 @@
-//! The little that 2.x stores about buckets and organizations and influxlp can only observe:
-//! when a bucket was first seen (its `createdAt`) and which organization names have been used
-//! (so an organization ID, a hash of its name, can be turned back into the name). Shared by every
-//! server of the process, like the IDs themselves.
+//! The little that 2.x stores about buckets and influxlp can only observe: when a bucket was
+//! first seen (its `createdAt`). Shared by every server of the process, like the IDs themselves.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,7 +9,6 @@ use parking_lot::Mutex;
 #[derive(Default)]
 struct Registry {
     first_seen: HashMap<String, i64>,
-    org_names: HashMap<String, String>,
 }
 
 fn registry() -> &'static Mutex<Registry> {
@@ -33,20 +30,6 @@ pub fn forget(id: &str) {
     registry().lock().first_seen.remove(id);
 }
 
-/// Records an organization name under its ID.
-pub fn remember_org(id: &str, name: &str) {
-    registry()
-        .lock()
-        .org_names
-        .entry(id.to_string())
-        .or_insert_with(|| name.to_string());
-}
-
-/// The organization name recorded for an ID.
-pub fn org_name(id: &str) -> Option<String> {
-    registry().lock().org_names.get(id).cloned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,12 +40,5 @@ mod tests {
         assert_eq!(first_seen("registry-test-bucket", 9), 5);
         forget("registry-test-bucket");
         assert_eq!(first_seen("registry-test-bucket", 9), 9);
-    }
-
-    #[test]
-    fn org_names_are_remembered() {
-        remember_org("registry-test-org", "acme");
-        assert_eq!(org_name("registry-test-org").as_deref(), Some("acme"));
-        assert_eq!(org_name("registry-test-unknown"), None);
     }
 }
