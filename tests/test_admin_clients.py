@@ -37,7 +37,13 @@ def servers():
 
 
 def v2_client(server: influxlp.Server, token: str = TOKEN) -> influxdb_client.InfluxDBClient:
-    return influxdb_client.InfluxDBClient(url=server.url, token=token, org=ORG)
+    """A client of `server` in the organization ORG, which is created when missing (a server
+    keeps only the organizations made on it)."""
+    client = influxdb_client.InfluxDBClient(url=server.url, token=token, org=ORG)
+    orgs = client.organizations_api()
+    if token == TOKEN and not any(org.name == ORG for org in orgs.find_organizations()):
+        orgs.create_organization(name=ORG)
+    return client
 
 
 def write_h2o(client: influxdb_client.InfluxDBClient, bucket: str) -> None:
