@@ -4,6 +4,7 @@
 //! values borrow from the input unless an escape forces a copy. Errors carry InfluxDB's message,
 //! the 1-based line number and column, and the line's text.
 
+mod decimal;
 mod error;
 mod escape;
 mod format;
