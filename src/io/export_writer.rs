@@ -28,7 +28,8 @@ enum Section {
 
 enum Output {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    // Boxed: zlib-rs keeps its stream state inline, which would make every `Output` large.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Output {
@@ -72,7 +73,7 @@ impl ExportWriter {
         let temporary = path.with_file_name(format!(".{name}.inprogress"));
         let file = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         let output = if name.ends_with(".gz") {
-            Output::Gzip(GzEncoder::new(file, Compression::default()))
+            Output::Gzip(Box::new(GzEncoder::new(file, Compression::default())))
         } else {
             Output::Plain(file)
         };

@@ -4,6 +4,7 @@
 //! values borrow from the input unless an escape forces a copy. Errors carry InfluxDB's message,
 //! the 1-based line number and column, and the line's text.
 
+mod decimal;
 mod error;
 mod escape;
 mod format;
@@ -12,6 +13,7 @@ mod parser;
 pub mod rejection;
 mod scan;
 mod split;
+pub mod structural;
 mod value;
 
 pub use error::{ErrorKind, ParseError};
@@ -22,5 +24,5 @@ pub use format::{
 };
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use rejection::Rejection;
-pub use split::line_end;
+pub use split::{line_end, line_end_bytewise};
 pub use value::{FieldType, FieldValue};

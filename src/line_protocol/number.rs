@@ -4,6 +4,7 @@
 //! as `strconv.ParseFloat` / `ParseInt` / `ParseUint` would. The common shapes (`12.5`, `-3`,
 //! `42i`) take a fast path that gives the same results.
 
+use super::decimal::{exact_decimal, parse_float};
 use super::error::{msg, Fail};
 use super::scan::digits;
 use super::FieldValue;
@@ -33,12 +34,11 @@ fn any_number(
     Ok((value_of(line, start, end, kind)?, end))
 }
 
-/// A plain decimal (`-?D*.?D*`, already checked) too long for the exact fast path; `None` when
-/// it overflows, which the general path reports.
+/// A plain decimal (`-?D*.?D*`, already checked) of more than 19 digits; `None` when it
+/// overflows, which the general path reports.
 #[inline(never)]
 fn plain_decimal(text: &[u8]) -> Option<f64> {
-    let value: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
-    value.is_finite().then_some(value)
+    parse_float(text).filter(|value| value.is_finite())
 }
 
 const MAX_EXACT: u64 = 1 << 53;
@@ -52,9 +52,9 @@ fn ends_value(line: &[u8], i: usize) -> bool {
     i >= line.len() || line[i] == b',' || line[i] == b' '
 }
 
-/// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` with few enough digits to be exact without a
-/// general parser. A float whose mantissa fits in 53 bits and whose scale is at most 10^22 is
-/// exactly one correctly rounded division (Clinger's fast path).
+/// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` from the digits read once. A float whose
+/// mantissa fits in 53 bits is one correctly rounded division (Clinger's fast path); up to 19
+/// digits [`exact_decimal`] rounds the integer already read; only longer ones read the text again.
 #[inline(always)]
 fn fast_number(
     line: &[u8],
@@ -91,12 +91,18 @@ fn fast_number(
                     FieldValue::Float(sign(mantissa as f64 / POW10[frac_digits])),
                     end,
                 ))
+            } else if total <= 19 {
+                Some((
+                    FieldValue::Float(sign(exact_decimal(mantissa, frac_digits))),
+                    end,
+                ))
             } else {
                 Some((FieldValue::Float(plain_decimal(&line[start..end])?), end))
             }
         }
         _ if int_digits > 0 && ends_value(line, int_end) => {
-            if int_digits <= 19 && mantissa <= MAX_EXACT {
+            if int_digits <= 19 {
+                // u64 → f64 rounds to nearest, ties to even, as ParseFloat does.
                 Some((FieldValue::Float(sign(mantissa as f64)), int_end))
             } else {
                 Some((
@@ -195,16 +201,19 @@ fn value_of(
     end: usize,
     kind: NumberKind,
 ) -> Result<FieldValue<'static>, Fail> {
+    let raw = &line[start..end];
     // classify admits only ASCII digits, signs, `.`, `e`/`E`, `i` and `u`.
-    let text = std::str::from_utf8(&line[start..end])
-        .map_err(|_| Fail::new(start, msg::INVALID_NUMBER))?;
+    let digits_before_suffix = || {
+        std::str::from_utf8(&raw[..raw.len() - 1])
+            .map_err(|_| Fail::new(start, msg::INVALID_NUMBER))
+    };
     match kind {
-        NumberKind::Float => match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(FieldValue::Float(v)),
+        NumberKind::Float => match parse_float(raw) {
+            Some(v) if v.is_finite() => Ok(FieldValue::Float(v)),
             _ => Err(Fail::new(start, msg::INVALID_FLOAT)),
         },
         NumberKind::Integer => {
-            let digits = &text[..text.len() - 1];
+            let digits = digits_before_suffix()?;
             digits.parse::<i64>().map(FieldValue::Integer).map_err(|_| {
                 Fail::owned(
                     start,
@@ -215,7 +224,7 @@ fn value_of(
             })
         }
         NumberKind::Unsigned => {
-            let digits = &text[..text.len() - 1];
+            let digits = digits_before_suffix()?;
             digits.parse::<u64>().map(FieldValue::Unsigned).map_err(|_| {
                 Fail::owned(
                     start,
@@ -323,6 +332,34 @@ mod tests {
         ] {
             let general: f64 = text.parse().unwrap();
             assert_eq!(float(text).to_bits(), general.to_bits(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimals_equal_std(text in "-?[0-9]{1,22}\\.?[0-9]{0,22}") {
+            let want: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(float(&text).to_bits(), want.to_bits(), "{}", text);
+        }
+
+        #[test]
+        fn telegraf_style_floats_equal_std(bits in 0u64..0x7FF0_0000_0000_0000) {
+            // Shortest round-trip text, as Telegraf writes floats, without an exponent.
+            let value = f64::from_bits(bits);
+            let text = format!("{value}");
+            proptest::prop_assume!(text.len() < 400);
+            proptest::prop_assert_eq!(float(&text).to_bits(), value.to_bits(), "{}", text);
+            let negative = format!("-{text}");
+            proptest::prop_assert_eq!(float(&negative).to_bits(), (-value).to_bits(), "{}", negative);
+        }
+
+        #[test]
+        fn gauge_sized_floats_equal_std(value in 1e-6f64..1e9, digits in 0usize..18) {
+            // Full precision, and rounded to fewer digits: the fast paths' common inputs.
+            for text in [format!("{value}"), format!("{value:.digits$}")] {
+                let want: f64 = text.parse().unwrap();
+                proptest::prop_assert_eq!(float(&text).to_bits(), want.to_bits(), "{}", text);
+            }
         }
     }
 

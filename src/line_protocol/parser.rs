@@ -13,8 +13,9 @@ use std::borrow::Cow;
 use super::error::{msg, Fail};
 use super::escape::{unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
 use super::number::scan_number;
-use super::scan::{digits, find_any};
+use super::scan::digits;
 use super::split;
+use super::structural::{SeparatorFinder, Structural};
 use super::{FieldValue, ParseError};
 use crate::precision::Precision;
 
@@ -75,18 +76,27 @@ struct RawTag<'a> {
     value_escaped: bool,
 }
 
-/// Walks a body line by line.
-pub struct LineParser<'a> {
+/// Walks a body line by line. `F` finds the separators in a line: the structural scan by
+/// default; `ByteByByte` gives the reference result the scan is checked against.
+pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     data: &'a [u8],
     pos: usize,
     line_number: usize,
     options: ParserOptions,
     raw_tags: Vec<RawTag<'a>>,
     last_line: &'a [u8],
+    finder: std::marker::PhantomData<F>,
 }
 
 impl<'a> LineParser<'a> {
     pub fn new(data: &'a [u8], options: ParserOptions) -> Self {
+        LineParser::with_finder(data, options)
+    }
+}
+
+impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
+    /// A parser that finds separators with `F`.
+    pub fn with_finder(data: &'a [u8], options: ParserOptions) -> Self {
         LineParser {
             data,
             pos: 0,
@@ -94,6 +104,7 @@ impl<'a> LineParser<'a> {
             options,
             raw_tags: Vec::new(),
             last_line: &[],
+            finder: std::marker::PhantomData,
         }
     }
 
@@ -151,8 +162,9 @@ impl<'a> LineParser<'a> {
     fn parse_point(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<(), Fail> {
         out.tags.clear();
         out.fields.clear();
-        let key_len = self.scan_key(line, out)?;
-        let fields = self.scan_fields(line, key_len, out)?;
+        let mut finder = F::over(line);
+        let key_len = self.scan_key(line, &mut finder, out)?;
+        let fields = self.scan_fields(line, &mut finder, key_len, out)?;
         out.timestamp = self.scan_timestamp(line, fields.end)?;
         match fields.refused {
             Some(fail) => Err(fail),
@@ -163,14 +175,19 @@ impl<'a> LineParser<'a> {
     /// Measurement and tags (`scanKey`); returns the series key's length, which is where the
     /// space before the fields is.
     #[inline]
-    fn scan_key(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<usize, Fail> {
-        let (measurement_end, has_tags, escaped) = scan_measurement(line)?;
+    fn scan_key(
+        &mut self,
+        line: &'a [u8],
+        finder: &mut F,
+        out: &mut ParsedLine<'a>,
+    ) -> Result<usize, Fail> {
+        let (measurement_end, has_tags, escaped) = scan_measurement(line, finder)?;
         out.measurement = unescape_if(escaped, &line[..measurement_end], NAME_ESCAPES);
         if !has_tags {
             return check_key_length(measurement_end);
         }
         self.raw_tags.clear();
-        let key_end = scan_tags(line, measurement_end + 1, &mut self.raw_tags)?;
+        let key_end = scan_tags(line, finder, measurement_end + 1, &mut self.raw_tags)?;
         if self.options.reserved_tag_keys {
             check_reserved(&self.raw_tags)?;
         }
@@ -197,6 +214,7 @@ impl<'a> LineParser<'a> {
     fn scan_fields(
         &self,
         line: &'a [u8],
+        finder: &mut F,
         from: usize,
         out: &mut ParsedLine<'a>,
     ) -> Result<FieldSet, Fail> {
@@ -211,7 +229,7 @@ impl<'a> LineParser<'a> {
             let key_start = i;
             let mut key_escaped = false;
             let eq = loop {
-                let Some(p) = find_any(line, i, [b'\\', b'=', b',', b' ']) else {
+                let Some(p) = finder.find(i, [b'\\', b'=', b',', b' ']) else {
                     return Err(Fail::new(key_start, msg::INVALID_FIELD_FORMAT));
                 };
                 match line[p] {
@@ -269,7 +287,7 @@ impl<'a> LineParser<'a> {
                     next
                 }
                 b'"' => {
-                    let (close, escaped) = closing_quote(line, value_start)?;
+                    let (close, escaped) = closing_quote(line, finder, value_start)?;
                     let next = close + 1;
                     if next < len && line[next] != b',' && line[next] != b' ' {
                         // InfluxDB would keep `"` and what follows as part of the string.
@@ -285,7 +303,7 @@ impl<'a> LineParser<'a> {
                     next
                 }
                 _ => {
-                    let (value, next) = scan_boolean(line, value_start)?;
+                    let (value, next) = scan_boolean(line, finder, value_start)?;
                     out.fields.push((key(), value));
                     next
                 }
@@ -413,14 +431,15 @@ fn skip_whitespace(buf: &[u8], from: usize) -> usize {
 /// test in keys is "the previous byte is not a backslash"); `stops` holds the backslash too, so
 /// that `escaped` learns whether one was passed.
 #[inline(always)]
-fn find_unescaped<const N: usize>(
-    line: &[u8],
+fn find_unescaped<'a, const N: usize>(
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
     mut from: usize,
     stops: [u8; N],
     escaped: &mut bool,
 ) -> Option<usize> {
     loop {
-        let p = find_any(line, from, stops)?;
+        let p = finder.find(from, stops)?;
         if line[p] == b'\\' {
             *escaped = true;
         } else if line[p - 1] != b'\\' {
@@ -432,12 +451,15 @@ fn find_unescaped<const N: usize>(
 
 /// `scanMeasurement`: the measurement's end, and whether tags follow (else fields do).
 #[inline]
-fn scan_measurement(line: &[u8]) -> Result<(usize, bool, bool), Fail> {
+fn scan_measurement<'a>(
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
+) -> Result<(usize, bool, bool), Fail> {
     let mut escaped = match line.first() {
         None | Some(b',') => return Err(Fail::new(0, msg::MISSING_MEASUREMENT)),
         Some(&first) => first == b'\\',
     };
-    match find_unescaped(line, 1, MEASUREMENT_STOPS, &mut escaped) {
+    match find_unescaped(line, finder, 1, MEASUREMENT_STOPS, &mut escaped) {
         Some(p) => Ok((p, line[p] == b',', escaped)),
         None => Err(Fail::new(line.len(), msg::MISSING_FIELDS)),
     }
@@ -446,14 +468,19 @@ fn scan_measurement(line: &[u8]) -> Result<(usize, bool, bool), Fail> {
 /// `scanTags`: the tags after the measurement's comma; returns the index of the space that ends
 /// the series key.
 #[inline]
-fn scan_tags<'a>(line: &'a [u8], mut i: usize, tags: &mut Vec<RawTag<'a>>) -> Result<usize, Fail> {
+fn scan_tags<'a>(
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
+    mut i: usize,
+    tags: &mut Vec<RawTag<'a>>,
+) -> Result<usize, Fail> {
     loop {
         let key_at = i;
         let mut key_escaped = match line.get(i) {
             None | Some(b' ' | b',' | b'=') => return Err(Fail::new(i, msg::MISSING_TAG_KEY)),
             Some(&first) => first == b'\\',
         };
-        let eq = match find_unescaped(line, i + 1, TAG_STOPS, &mut key_escaped) {
+        let eq = match find_unescaped(line, finder, i + 1, TAG_STOPS, &mut key_escaped) {
             Some(p) if line[p] == b'=' => p,
             _ => return Err(Fail::new(key_at, msg::MISSING_TAG_VALUE)),
         };
@@ -462,7 +489,8 @@ fn scan_tags<'a>(line: &'a [u8], mut i: usize, tags: &mut Vec<RawTag<'a>>) -> Re
             None | Some(b' ' | b',') => return Err(Fail::new(value_at, msg::MISSING_TAG_VALUE)),
             Some(&first) => first == b'\\',
         };
-        let Some(end) = find_unescaped(line, value_at + 1, TAG_STOPS, &mut value_escaped) else {
+        let Some(end) = find_unescaped(line, finder, value_at + 1, TAG_STOPS, &mut value_escaped)
+        else {
             return Err(Fail::new(line.len(), msg::MISSING_FIELDS));
         };
         tags.push(RawTag {
@@ -543,11 +571,15 @@ fn key_too_long(at: usize, len: usize) -> Fail {
 /// The closing quote of the string that opens at `open`, and whether a backslash occurs inside.
 /// A backslash skips the byte after it when there is one.
 #[inline]
-fn closing_quote(line: &[u8], open: usize) -> Result<(usize, bool), Fail> {
+fn closing_quote<'a>(
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
+    open: usize,
+) -> Result<(usize, bool), Fail> {
     let mut i = open + 1;
     let mut escaped = false;
     loop {
-        let Some(p) = find_any(line, i, [b'"', b'\\']) else {
+        let Some(p) = finder.find(i, [b'"', b'\\']) else {
             return Err(Fail::new(open, msg::UNBALANCED_QUOTES));
         };
         if line[p] == b'"' {
@@ -560,12 +592,16 @@ fn closing_quote(line: &[u8], open: usize) -> Result<(usize, bool), Fail> {
 
 /// `scanBoolean`: the ten spellings InfluxDB takes.
 #[inline]
-fn scan_boolean(line: &[u8], start: usize) -> Result<(FieldValue<'static>, usize), Fail> {
+fn scan_boolean<'a>(
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
+    start: usize,
+) -> Result<(FieldValue<'static>, usize), Fail> {
     let invalid = || Fail::new(start, msg::INVALID_BOOLEAN);
     if !matches!(line.get(start), Some(b't' | b'T' | b'f' | b'F')) {
         return Err(invalid());
     }
-    let end = find_any(line, start, [b',', b' ']).unwrap_or(line.len());
+    let end = finder.find(start, [b',', b' ']).unwrap_or(line.len());
     let value = match &line[start..end] {
         b"t" | b"T" | b"true" | b"True" | b"TRUE" => true,
         b"f" | b"F" | b"false" | b"False" | b"FALSE" => false,
@@ -614,7 +650,7 @@ fn influx_scan_fields(
                 }
                 Some(b'"') => {}
                 Some(_) => {
-                    i = scan_boolean(line, i + 1)?.1;
+                    i = scan_boolean(line, &mut Structural::new(line), i + 1)?.1;
                     continue;
                 }
             }

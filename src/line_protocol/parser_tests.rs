@@ -860,3 +860,63 @@ fn names_ending_in_a_backslash_are_judged_where_the_scan_goes_on() {
         ("m v\\\\=1i 5", "invalid value: field-key=v\\\\=1i"),
     ]);
 }
+
+/// Every line of `body` with separators found by `F`: points rendered, errors in full.
+fn parse_all_finding<'a, F: crate::line_protocol::structural::SeparatorFinder<'a>>(
+    body: &'a [u8],
+    options: ParserOptions,
+) -> Vec<Result<String, String>> {
+    let mut parser = LineParser::<F>::with_finder(body, options);
+    let mut line = ParsedLine::default();
+    let mut out = Vec::new();
+    while let Some(result) = parser.next_line(&mut line) {
+        out.push(match result {
+            Ok(()) => Ok(format!("{} @{}", render(&line), line.line_number)),
+            Err(e) => Err(format!("{e} (line {}, column {})", e.line, e.column)),
+        });
+    }
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn structural_scan_parses_as_byte_by_byte(
+        body in proptest::collection::vec(
+            proptest::prop_oneof![
+                4 => proptest::sample::select(b" ,=\"\\\n\tai1.0-eTtfF".to_vec()),
+                1 => proptest::prelude::any::<u8>(),
+            ],
+            0..600,
+        )
+    ) {
+        use crate::line_protocol::structural::{ByteByByte, Structural};
+        for allow_unsigned in [false, true] {
+            let options = ParserOptions { allow_unsigned, ..options() };
+            proptest::prop_assert_eq!(
+                parse_all_finding::<Structural>(&body, options),
+                parse_all_finding::<ByteByByte>(&body, options)
+            );
+        }
+    }
+
+    #[test]
+    fn structural_scan_parses_long_lines_as_byte_by_byte(
+        measurement in "[a-z\\\\ ,]{1,80}",
+        tags in proptest::collection::vec(("[a-z=\\\\ ,]{1,70}", "[a-z=\\\\ ,]{1,70}"), 0..4),
+        fields in proptest::collection::vec(("[a-z=\\\\ ,\"]{1,70}", "(\"[a-z=\\\\ ,\"\n]{0,90}\"|-?[0-9]{1,20}\\.?[0-9]{0,5}i?|t|false)"), 1..5),
+    ) {
+        use crate::line_protocol::structural::{ByteByByte, Structural};
+        let mut line = measurement;
+        for (k, v) in tags {
+            line.push_str(&format!(",{k}={v}"));
+        }
+        let fields: Vec<String> = fields.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        line.push(' ');
+        line.push_str(&fields.join(","));
+        line.push_str(" 1700000000000000000\nnext v=1\n");
+        proptest::prop_assert_eq!(
+            parse_all_finding::<Structural>(line.as_bytes(), options()),
+            parse_all_finding::<ByteByByte>(line.as_bytes(), options())
+        );
+    }
+}

@@ -1,5 +1,4 @@
-//! Word-at-a-time (SWAR) helpers for the scanning loops: find the next byte of a small set, and
-//! read a run of decimal digits, eight bytes per step.
+//! Word-at-a-time (SWAR) reading of a run of decimal digits, eight bytes per step.
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -9,32 +8,6 @@ const HI: u64 = 0x8080_8080_8080_8080;
 fn load(bytes: &[u8], i: usize) -> Option<u64> {
     let chunk: [u8; 8] = bytes.get(i..i.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(chunk))
-}
-
-/// High bit set in each byte of `word` equal to `byte`. Exact for the lowest such byte; a
-/// borrow can mark bytes above it too, so only the lowest set bit is read.
-#[inline(always)]
-fn equal_bytes(word: u64, byte: u8) -> u64 {
-    let x = word ^ (LO * u64::from(byte));
-    x.wrapping_sub(LO) & !x & HI
-}
-
-/// Index of the first byte at or after `from` that is one of `set`.
-#[inline(always)]
-pub fn find_any<const N: usize>(bytes: &[u8], from: usize, set: [u8; N]) -> Option<usize> {
-    let mut i = from;
-    while let Some(word) = load(bytes, i) {
-        let mut found = 0;
-        for b in set {
-            found |= equal_bytes(word, b);
-        }
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    let rest = bytes.get(i..)?;
-    rest.iter().position(|b| set.contains(b)).map(|k| i + k)
 }
 
 /// The value of eight digit values (0..=9, first digit in the lowest byte).
@@ -102,24 +75,6 @@ pub fn digits(bytes: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn find_any_agrees_with_a_byte_loop() {
-        let text = b"abc,def ghi=jkl\\mno\"pqr\xff\x80,=  x";
-        for from in 0..=text.len() + 2 {
-            for set in [[b','], [b'='], [b'\\'], [b'x'], [b'\x80']] {
-                let want = text
-                    .get(from..)
-                    .and_then(|r| r.iter().position(|b| set.contains(b)).map(|k| from + k));
-                assert_eq!(find_any(text, from, set), want, "{from} {set:?}");
-            }
-            let set = [b',', b' ', b'=', b'\\'];
-            let want = text
-                .get(from..)
-                .and_then(|r| r.iter().position(|b| set.contains(b)).map(|k| from + k));
-            assert_eq!(find_any(text, from, set), want, "{from}");
-        }
-    }
 
     #[test]
     fn digits_agree_with_a_byte_loop() {

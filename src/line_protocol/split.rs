@@ -5,6 +5,8 @@
 //! quote tracking starts after the first unescaped space and toggles on `"` only while more `=`
 //! than `,` have been seen, which is exactly `scanLine`, odd cases included.
 
+use super::structural::Structural;
+
 /// End of the line that starts at `start` (the index of its `\n`, or the body's length) and the
 /// number of `\n` bytes inside it.
 #[inline]
@@ -22,8 +24,50 @@ pub fn line_end(data: &[u8], start: usize) -> (usize, usize) {
     }
 }
 
-/// `scanLine`, byte by byte.
+/// `scanLine`, jumping from one structural byte to the next: every byte it acts on is one.
 fn exact_line_end(data: &[u8], start: usize) -> usize {
+    let rest = &data[start..];
+    let mut structural = Structural::new(rest);
+    let mut i = 0;
+    let mut quoted = false;
+    let mut fields = false;
+    let mut equals = 0usize;
+    let mut commas = 0usize;
+    while let Some(p) = structural.next(i) {
+        let b = rest[p];
+        i = p + 1;
+        if b == b'\\' && p + 2 < rest.len() {
+            i = p + 2;
+            continue;
+        }
+        if b == b' ' {
+            fields = true;
+        }
+        if fields {
+            if !quoted && b == b'=' {
+                equals += 1;
+                continue;
+            }
+            if !quoted && b == b',' {
+                commas += 1;
+                continue;
+            }
+            if b == b'"' && equals > commas {
+                quoted = !quoted;
+                continue;
+            }
+        }
+        if b == b'\n' && !quoted {
+            return start + p;
+        }
+    }
+    data.len()
+}
+
+/// `scanLine` byte by byte, as InfluxDB writes it: the reference [`line_end`] is checked against
+/// (end of the line that starts at `start`).
+#[doc(hidden)]
+pub fn line_end_bytewise(data: &[u8], start: usize) -> usize {
     let mut i = start;
     let mut quoted = false;
     let mut fields = false;
@@ -117,6 +161,27 @@ mod tests {
         assert_eq!(split("cpu k\"=1\nx v=2"), [("cpu k\"=1", 1), ("x v=2", 2)]);
         // An unterminated string swallows the rest of the body.
         assert_eq!(split("cpu v=\"abc\nx v=2"), [("cpu v=\"abc\nx v=2", 1)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn structural_line_end_equals_bytewise(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b" ,=\"\\\nab".to_vec()),
+                    proptest::prelude::any::<u8>(),
+                ],
+                0..400,
+            )
+        ) {
+            let mut start = 0;
+            while start < bytes.len() {
+                let end = exact_line_end(&bytes, start);
+                proptest::prop_assert_eq!(end, line_end_bytewise(&bytes, start));
+                proptest::prop_assert_eq!(line_end(&bytes, start).0, end);
+                start = end + 1;
+            }
+        }
     }
 
     #[test]

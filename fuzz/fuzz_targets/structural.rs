@@ -1,0 +1,41 @@
+//! The structural scan against the reference on arbitrary bytes: the vector block masks equal the
+//! byte-by-byte mask, the line splitter equals InfluxDB's `scanLine` byte by byte, and the parser
+//! that jumps between structural positions gives exactly the points and errors of the one that
+//! tests every byte.
+#![no_main]
+
+use influxlp::line_protocol::structural::{block_mask, block_mask_scalar, ByteByByte, Structural};
+use influxlp::line_protocol::{line_end, line_end_bytewise, LineParser, ParsedLine, ParserOptions};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    for block in data.chunks(64) {
+        let mut padded = [0u8; 64];
+        padded[..block.len()].copy_from_slice(block);
+        assert_eq!(block_mask(&padded), block_mask_scalar(&padded));
+    }
+    let mut start = 0;
+    while start < data.len() {
+        let (end, _) = line_end(data, start);
+        assert_eq!(end, line_end_bytewise(data, start));
+        start = end + 1;
+    }
+    for allow_unsigned in [false, true] {
+        let options = ParserOptions {
+            allow_unsigned,
+            ..ParserOptions::default()
+        };
+        let mut scan = LineParser::<Structural>::with_finder(data, options);
+        let mut reference = LineParser::<ByteByByte>::with_finder(data, options);
+        let (mut a, mut b) = (ParsedLine::default(), ParsedLine::default());
+        loop {
+            let (x, y) = (scan.next_line(&mut a), reference.next_line(&mut b));
+            assert_eq!(x, y);
+            match x {
+                None => break,
+                Some(Ok(())) => assert_eq!(a, b),
+                Some(Err(_)) => {}
+            }
+        }
+    }
+});
