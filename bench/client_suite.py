@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import socket
@@ -52,7 +53,9 @@ REQUIREMENTS = [
     "psutil",
     "aioresponses",
     "randomize",
-    "aiohttp",
+    # aioresponses (which the suite's async tests mock with) cannot build aiohttp 3.14's
+    # responses (`stream_writer`): pnuckowski/aioresponses#289.
+    "aiohttp<3.14",
     "aiocsv",
     "pandas",
     "numpy",
@@ -113,7 +116,8 @@ def prepare_suite(given: Path | None, clone: bool) -> Path:
 def prepare_venv(suite: Path) -> Path:
     venv = WORK / "venv"
     python = venv / "bin" / "python"
-    marker = venv / f"installed-{suite_commit(suite)}"
+    wanted = hashlib.sha256("\n".join(REQUIREMENTS).encode()).hexdigest()[:12]
+    marker = venv / f"installed-{suite_commit(suite)}-{wanted}"
     if not marker.exists():
         WORK.mkdir(exist_ok=True)
         if not python.exists():
