@@ -360,3 +360,80 @@ proptest! {
         prop_assert_eq!(&pinned, &unpinned);
     }
 }
+
+/// Pieces of Flux that scripts are made of, for scripts assembled at random.
+const VOCABULARY: &[&str] = &[
+    "from(bucket: \"db\")",
+    "|>",
+    "range(start: 0)",
+    "range(start: -1h, stop: now())",
+    "filter(fn: (r) => r._value > 1)",
+    "filter(fn: (r) => r.host =~ /a/ or not exists r.x)",
+    "pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\")",
+    "group()",
+    "group(columns: [\"host\"])",
+    "sort(desc: true)",
+    "limit(n: 1)",
+    "tail(n: 2, offset: 1)",
+    "mean()",
+    "count()",
+    "sum()",
+    "first()",
+    "last()",
+    "median()",
+    "max()",
+    "aggregateWindow(every: 10s, fn: mean)",
+    "aggregateWindow(every: 1m, fn: last, createEmpty: false)",
+    "keep(columns: [\"_value\"])",
+    "drop(columns: [\"host\"])",
+    "rename(columns: {host: \"h\"})",
+    "yield(name: \"a\")",
+    "yield()",
+    "buckets()",
+    "schema.fieldsAsCols()",
+    "x = ",
+    "x",
+    "\n",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "=>",
+    "-",
+    "1",
+    "1.5",
+    "\"s\"",
+    "2023-11-14T22:13:20Z",
+    "5m",
+    "-1y",
+    "and",
+    "or",
+    "not",
+    "==",
+    "<",
+    "if",
+    "then",
+    "else",
+    "import \"x\"",
+    "option",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any script assembled from Flux's pieces answers CSV or an error, never a panic.
+    #[test]
+    fn scripts_from_flux_pieces_never_panic(picks in proptest::collection::vec(0..VOCABULARY.len(), 0..24)) {
+        let store = sample();
+        let script: Vec<&str> = picks.iter().map(|&i| VOCABULARY[i]).collect();
+        let script = script.join(" ");
+        match query_flux(&store, &script, NOW) {
+            Ok(csv) => prop_assert!(csv.ends_with("\r\n")),
+            Err(message) => prop_assert!(!message.is_empty()),
+        }
+    }
+}
