@@ -49,3 +49,19 @@ pub enum RequestError {
     /// A Flux query that does not parse, is outside the subset, or fails before any output.
     Flux(FluxError),
 }
+
+/// Why `/query` refused a request before running any statement (`render::query_failure`
+/// words it per flavor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryFailure {
+    /// No `q` parameter.
+    MissingQuery,
+    /// `params` that is not a JSON object of bound parameters (serde's message).
+    BadParams(String),
+    /// The statement does not parse (the parser's message).
+    Parse(String),
+    /// The user lacks a privilege a statement needs (the authorizer's message).
+    NotAuthorized(String),
+    /// 1.x with authentication on and no admin yet: only creating one is allowed.
+    AdminFirst,
+}

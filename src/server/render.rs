@@ -2,7 +2,7 @@
 //! body). Flavor decisions about error answers live here and nowhere else.
 
 use super::auth::AuthFailure;
-use super::error::RequestError;
+use super::error::{QueryFailure, RequestError};
 use super::gzip::{GzipError, GzipFailure};
 use super::reply::{v1_error, v2_code, v2_error, v2_error_with, v3_error, HttpReply};
 use super::v3_release::V3Release;
@@ -117,6 +117,36 @@ pub fn render(to: Answering, error: &RequestError) -> HttpReply {
         }
         RequestError::Store(error) => store_error(flavor, api, error),
         RequestError::Flux(error) => v2_error(error.code(), &error.message()),
+    }
+}
+
+/// `/query`'s refusals: 1.x's `{"error"}` (3.x the same with a newline), and 2.x's
+/// v1-compatibility wording under its own codes.
+pub fn query_failure(flavor: Flavor, failure: &QueryFailure) -> HttpReply {
+    let v2 = matches!(flavor, Flavor::V2 | Flavor::Cloud);
+    let (status, message) = match failure {
+        QueryFailure::MissingQuery => (400, "missing required parameter \"q\"".to_string()),
+        QueryFailure::BadParams(error) => (400, format!("error parsing query parameters: {error}")),
+        // 2.x wraps the parser's message as "failed to parse query: ...".
+        QueryFailure::Parse(error) if v2 => (400, format!("failed to parse query: {error}")),
+        QueryFailure::Parse(error) => (400, format!("error parsing query: {error}")),
+        QueryFailure::NotAuthorized(_) if v2 => {
+            return v2_error("forbidden", "insufficient permissions")
+        }
+        QueryFailure::NotAuthorized(error) => (403, format!("error authorizing query: {error}")),
+        QueryFailure::AdminFirst => (
+            403,
+            "error authorizing query: create admin user first or disable authentication".into(),
+        ),
+    };
+    match flavor {
+        Flavor::V1 => v1_error(status, &message),
+        Flavor::V3 => {
+            let mut reply = v3_error(status, &message);
+            reply.body.push(b'\n');
+            reply
+        }
+        Flavor::V2 | Flavor::Cloud => v2_error(v2_code(status), &message),
     }
 }
 
@@ -254,6 +284,45 @@ mod tests {
         };
         let reply = render(to, &error);
         (reply.status, String::from_utf8(reply.body).unwrap())
+    }
+
+    #[test]
+    fn query_refusals_per_flavor() {
+        let query = |flavor, failure| {
+            let reply = query_failure(flavor, &failure);
+            (reply.status, String::from_utf8(reply.body).unwrap())
+        };
+        let parse = || QueryFailure::Parse("found EOF, expected FROM at line 1, char 9".into());
+        assert_eq!(
+            query(Flavor::V1, parse()),
+            (
+                400,
+                "{\"error\":\"error parsing query: found EOF, expected FROM at line 1, char 9\"}\n"
+                    .into()
+            )
+        );
+        assert_eq!(
+            query(Flavor::V2, parse()),
+            (
+                400,
+                r#"{"code":"invalid","message":"failed to parse query: found EOF, expected FROM at line 1, char 9"}"#
+                    .into()
+            )
+        );
+        let (status, body) = query(Flavor::V3, QueryFailure::MissingQuery);
+        assert_eq!(status, 400);
+        assert!(body.ends_with("}\n"), "{body}");
+        assert_eq!(
+            query(Flavor::Cloud, QueryFailure::NotAuthorized("x".into())),
+            (
+                403,
+                r#"{"code":"forbidden","message":"insufficient permissions"}"#.into()
+            )
+        );
+        assert_eq!(
+            query(Flavor::V1, QueryFailure::NotAuthorized("x".into())).0,
+            403
+        );
     }
 
     #[test]

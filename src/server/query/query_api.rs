@@ -6,7 +6,8 @@ use super::execute::{run_statements, Session};
 use super::parser::{parse_query_with, BoundParams};
 use super::results::{chunked_results, results_json, Epoch};
 use super::{reply_json, Flavor, HttpReply, QueryContext};
-use crate::server::reply::{v1_error, v2_error, v3_error};
+use crate::server::error::QueryFailure;
+use crate::server::render::query_failure;
 use crate::text::now_ns;
 
 /// InfluxDB's `chunk_size` when none is given.
@@ -14,25 +15,16 @@ const DEFAULT_CHUNK_SIZE: usize = 10_000;
 
 use crate::server::params::first as param;
 
-/// A request-level error in the flavor's shape. 2.x answers its own codes; 1.x and 3.x
-/// `{"error":...}`.
-fn request_error(flavor: Flavor, status: u16, v2_code: &str, message: &str) -> HttpReply {
-    match flavor {
-        Flavor::V1 => v1_error(status, message),
-        Flavor::V3 => {
-            let mut reply = v3_error(status, message);
-            reply.body.push(b'\n');
-            reply
-        }
-        Flavor::V2 | Flavor::Cloud => v2_error(v2_code, message),
-    }
+/// A refusal, in the flavor's shape.
+fn refuse(flavor: Flavor, failure: QueryFailure) -> HttpReply {
+    query_failure(flavor, &failure)
 }
 
 pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]) -> HttpReply {
     let flavor = ctx.flavor;
     let query = param(params, "q").map(str::trim).unwrap_or("");
     if query.is_empty() {
-        return request_error(flavor, 400, "invalid", "missing required parameter \"q\"");
+        return refuse(flavor, QueryFailure::MissingQuery);
     }
     let params_json = match param(params, "params")
         .map(str::trim)
@@ -41,28 +33,12 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
         None => BoundParams::new(),
         Some(text) => match serde_json::from_str::<BoundParams>(text) {
             Ok(map) => map,
-            Err(error) => {
-                let message = format!("error parsing query parameters: {error}");
-                return request_error(flavor, 400, "invalid", &message);
-            }
+            Err(error) => return refuse(flavor, QueryFailure::BadParams(error.to_string())),
         },
     };
     let statements = match parse_query_with(query, &params_json) {
         Ok(statements) => statements,
-        Err(error) => {
-            // 2.x wraps the parser's message as "failed to parse query: ..." (invalid, 400).
-            return match flavor {
-                Flavor::V2 | Flavor::Cloud => {
-                    v2_error("invalid", &format!("failed to parse query: {error}"))
-                }
-                _ => request_error(
-                    flavor,
-                    400,
-                    "invalid",
-                    &format!("error parsing query: {error}"),
-                ),
-            };
-        }
+        Err(error) => return refuse(flavor, QueryFailure::Parse(error.to_string())),
     };
     // 1.x without an admin user: only `CREATE USER … WITH ALL PRIVILEGES`, alone, runs.
     if flavor == Flavor::V1
@@ -75,10 +51,7 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
             [statement] if statement.kind.creates_admin()
         );
         if !creates_admin {
-            return v1_error(
-                403,
-                "error authorizing query: create admin user first or disable authentication",
-            );
+            return refuse(flavor, QueryFailure::AdminFirst);
         }
     }
     let database = param(params, "db").filter(|db| !db.is_empty());
@@ -89,15 +62,7 @@ pub fn serve_query(ctx: &QueryContext, method: &str, params: &[(String, String)]
     };
     if let Some(user) = restricted_to {
         if let Err(message) = authorize(user, &statements, database.unwrap_or("")) {
-            return match flavor {
-                Flavor::V2 | Flavor::Cloud => v2_error("forbidden", "insufficient permissions"),
-                _ => request_error(
-                    flavor,
-                    403,
-                    "forbidden",
-                    &format!("error authorizing query: {message}"),
-                ),
-            };
+            return refuse(flavor, QueryFailure::NotAuthorized(message));
         }
     }
     let session = Session {
