@@ -6,6 +6,7 @@
 mod authorizations;
 mod buckets;
 mod caller;
+mod collection;
 mod delete;
 pub mod delete_predicate;
 mod orgs;

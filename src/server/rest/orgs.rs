@@ -2,6 +2,7 @@
 //! deleted with 2.x's JSON and messages (tenant/http_server_org.go).
 
 use super::caller::{json_object, member, path_id, refused, time, Caller};
+use super::collection::{collection_route, path_not_found, CollectionRoute};
 use crate::server::identity::{Action, Org};
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
@@ -70,17 +71,14 @@ pub fn serve(
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let rest = path.strip_prefix(PREFIX).unwrap_or("");
-    let rest = rest.strip_prefix('/').unwrap_or(rest);
-    let result = match (method, rest) {
-        ("GET", "") => list(ctx, caller, params),
-        ("POST", "") => create(ctx, caller, body),
-        (_, "") => Err(v2_error("method not allowed", "allow: GET, POST")),
-        (_, id) if id.contains('/') => Err(v2_error("not found", "path not found")),
-        ("GET", id) => find(ctx, caller, id),
-        ("PATCH", id) => update(ctx, caller, id, body),
-        ("DELETE", id) => delete(ctx, caller, id),
-        _ => Err(v2_error("method not allowed", "allow: DELETE, GET, PATCH")),
+    let result = match collection_route(PREFIX, method, path) {
+        Ok(CollectionRoute::List) => list(ctx, caller, params),
+        Ok(CollectionRoute::Create) => create(ctx, caller, body),
+        Ok(CollectionRoute::Find(id)) => find(ctx, caller, id),
+        Ok(CollectionRoute::Update(id)) => update(ctx, caller, id, body),
+        Ok(CollectionRoute::Delete(id)) => delete(ctx, caller, id),
+        Ok(CollectionRoute::Below { .. }) => Err(path_not_found()),
+        Err(reply) => Err(reply),
     };
     result.unwrap_or_else(|reply| reply)
 }

@@ -2,6 +2,7 @@
 //! deletes them, and their passwords (tenant/http_server_user.go).
 
 use super::caller::{json_object, member, path_id, refused, status, status_name, Caller};
+use super::collection::{collection_route, path_not_found, CollectionRoute};
 use crate::server::auth::Principal;
 use crate::server::identity::{Account, Action};
 use crate::server::query::{reply_json, QueryContext};
@@ -34,18 +35,18 @@ pub fn serve(
     params: &[(String, String)],
     body: &[u8],
 ) -> HttpReply {
-    let rest = path.strip_prefix(PREFIX).unwrap_or("");
-    let rest = rest.strip_prefix('/').unwrap_or(rest);
-    let result = match (method, rest.split_once('/')) {
-        ("GET", None) if rest.is_empty() => list(ctx, caller, params),
-        ("POST", None) if rest.is_empty() => create(ctx, caller, body),
-        (_, None) if rest.is_empty() => Err(v2_error("method not allowed", "allow: GET, POST")),
-        ("GET", None) => find(ctx, caller, rest),
-        ("PATCH", None) => update(ctx, caller, rest, body),
-        ("DELETE", None) => delete(ctx, caller, rest),
-        (_, None) => Err(v2_error("method not allowed", "allow: DELETE, GET, PATCH")),
-        ("POST" | "PUT", Some((id, "password"))) => password(ctx, caller, id, body),
-        _ => Err(v2_error("not found", "path not found")),
+    let result = match collection_route(PREFIX, method, path) {
+        Ok(CollectionRoute::List) => list(ctx, caller, params),
+        Ok(CollectionRoute::Create) => create(ctx, caller, body),
+        Ok(CollectionRoute::Find(id)) => find(ctx, caller, id),
+        Ok(CollectionRoute::Update(id)) => update(ctx, caller, id, body),
+        Ok(CollectionRoute::Delete(id)) => delete(ctx, caller, id),
+        Ok(CollectionRoute::Below {
+            id,
+            below: "password",
+        }) if matches!(method, "POST" | "PUT") => password(ctx, caller, id, body),
+        Ok(CollectionRoute::Below { .. }) => Err(path_not_found()),
+        Err(reply) => Err(reply),
     };
     result.unwrap_or_else(|reply| reply)
 }
