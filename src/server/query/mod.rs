@@ -32,6 +32,7 @@ use crate::text::go_json::Json;
 pub use crate::server::flavor::Flavor;
 pub use crate::server::user::User;
 pub use ast::{quote_ident, PolicySpec, Statement, StatementKind};
+pub(crate) use lexer::is_keyword;
 pub(crate) use timestamps::parse_time_string;
 
 /// Parses InfluxQL text into statements, with InfluxQL's error message; the export reader's

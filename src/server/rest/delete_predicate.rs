@@ -10,6 +10,7 @@
 //! does not delete by field).
 
 use crate::columnar::{MeasurementTable, Role, TableView, Value};
+use crate::server::query::is_keyword;
 
 /// A tag comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,89 +118,6 @@ impl Tok {
     }
 }
 
-/// InfluxQL's keywords (any other bare word is an identifier).
-const KEYWORDS: &[&str] = &[
-    "ALL",
-    "ALTER",
-    "ANALYZE",
-    "ANY",
-    "AS",
-    "ASC",
-    "BEGIN",
-    "BY",
-    "CARDINALITY",
-    "CREATE",
-    "CONTINUOUS",
-    "DATABASE",
-    "DATABASES",
-    "DEFAULT",
-    "DELETE",
-    "DESC",
-    "DESTINATIONS",
-    "DIAGNOSTICS",
-    "DISTINCT",
-    "DROP",
-    "DURATION",
-    "END",
-    "EVERY",
-    "EXACT",
-    "EXPLAIN",
-    "FIELD",
-    "FOR",
-    "FROM",
-    "GRANT",
-    "GRANTS",
-    "GROUP",
-    "GROUPS",
-    "IN",
-    "INF",
-    "INSERT",
-    "INTO",
-    "KEY",
-    "KEYS",
-    "KILL",
-    "LIMIT",
-    "MEASUREMENT",
-    "MEASUREMENTS",
-    "NAME",
-    "OFFSET",
-    "ON",
-    "ORDER",
-    "PASSWORD",
-    "POLICY",
-    "POLICIES",
-    "PRIVILEGES",
-    "QUERIES",
-    "QUERY",
-    "READ",
-    "REPLICATION",
-    "RESAMPLE",
-    "RETENTION",
-    "REVOKE",
-    "SELECT",
-    "SERIES",
-    "SET",
-    "SHARD",
-    "SHARDS",
-    "SLIMIT",
-    "SOFFSET",
-    "STATS",
-    "SUBSCRIPTION",
-    "SUBSCRIPTIONS",
-    "TAG",
-    "TO",
-    "USER",
-    "USERS",
-    "VALUES",
-    "WHERE",
-    "WITH",
-    "WRITE",
-    "AND",
-    "OR",
-    "TRUE",
-    "FALSE",
-];
-
 /// InfluxQL's scanner, for the tokens a predicate can hold; positions are 0-based characters.
 struct Scanner {
     chars: Vec<char>,
@@ -235,9 +153,8 @@ impl Scanner {
                     word.push(c);
                     self.at += 1;
                 }
-                let upper = word.to_ascii_uppercase();
-                if KEYWORDS.contains(&upper.as_str()) {
-                    Tok::Keyword(upper)
+                if is_keyword(&word) {
+                    Tok::Keyword(word.to_ascii_uppercase())
                 } else {
                     Tok::Ident(word)
                 }
