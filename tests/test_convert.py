@@ -206,6 +206,30 @@ def test_day_partitions_and_ipc_and_csv_formats(tmp_path):
     assert pa.types.is_dictionary(ipc.schema.field("h").type)
 
 
+def test_ipc_files_read_in_polars_when_later_input_brings_new_tag_values(tmp_path):
+    pl = pytest.importorskip("polars")
+    first, second = tmp_path / "a.lp", tmp_path / "b.lp"
+    first.write_bytes(b"m,h=a v=1 1\nm,h=b v=2 2\n")
+    second.write_bytes(b"m,h=b v=3 3\nm,h=c v=4 4\n")
+    dest = tmp_path / "ipc"
+    result = influxlp.convert([first, second], dest, format="ipc")
+    # `c` is not in the first file's dictionary: it starts a second file rather than a delta.
+    assert files_under(dest) == [
+        "measurement=m/part-00000.arrow",
+        "measurement=m/part-00001.arrow",
+    ]
+    assert result.points_written == 4
+    frame = pl.concat([pl.read_ipc(dest / name) for name in files_under(dest)])
+    assert sorted(zip(frame["h"].to_list(), frame["v"].to_list(), strict=True)) == [
+        ("a", 1.0),
+        ("b", 2.0),
+        ("b", 3.0),
+        ("c", 4.0),
+    ]
+    table = ds.dataset(dest, format="ipc", partitioning="hive").to_table()
+    assert sorted(table.column("h").to_pylist()) == ["a", "b", "b", "c"]
+
+
 def test_progress_callable_and_threads(tmp_path):
     data = "".join(f"m,h=h{n % 5} v={n} {n}\n" for n in range(20_000)).encode()
     reports = []

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampNanosecondType};
 use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
-use arrow_ipc::writer::{DictionaryHandling, FileWriter, IpcWriteOptions};
+use arrow_ipc::writer::FileWriter;
 use arrow_schema::{DataType, FieldRef, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as ParquetCompression, ZstdLevel};
@@ -94,11 +94,10 @@ impl PartFile {
                 Sink::Parquet(writer)
             }
             Format::Ipc => {
-                let options =
-                    IpcWriteOptions::default().with_dictionary_handling(DictionaryHandling::Delta);
+                // The default options replace no dictionary and send no delta: a batch that
+                // would need either is refused by the writer, never written half-readable.
                 let writer =
-                    FileWriter::try_new_with_options(BufWriter::new(file), schema, options)
-                        .map_err(|e| failed(&e))?;
+                    FileWriter::try_new(BufWriter::new(file), schema).map_err(|e| failed(&e))?;
                 Sink::Ipc(writer, Dictionaries::default())
             }
             Format::Csv => Sink::Csv(
@@ -145,7 +144,18 @@ impl PartFile {
         }
     }
 
-    /// Appends `batch`, which has the file's schema.
+    /// Whether `batch` (of the file's schema) can go into this file. An IPC file's tag
+    /// dictionaries are fixed by its first batch: polars and other readers refuse the delta
+    /// dictionaries that would extend them, so a batch with a tag value the file has not seen
+    /// goes to a new part file instead.
+    pub fn accepts(&self, batch: &RecordBatch) -> bool {
+        match &self.sink {
+            Some(Sink::Ipc(_, dictionaries)) => self.rows == 0 || dictionaries.covers(batch),
+            _ => true,
+        }
+    }
+
+    /// Appends `batch`, which has the file's schema (and, for IPC, which the file `accepts`).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DatasetError> {
         let result = match self.sink.as_mut().expect("an open part file") {
             Sink::Parquet(writer) => writer.write(batch).map_err(|e| e.to_string()),
@@ -191,8 +201,8 @@ impl Drop for PartFile {
     }
 }
 
-/// An IPC file holds one dictionary per tag column, to which later batches may only append
-/// (delta dictionaries); each batch's keys are renumbered into that file-wide dictionary.
+/// An IPC file holds one dictionary per tag column, the values of its first batch; each later
+/// batch's keys are renumbered into it (`PartFile::accepts` keeps batches with other values out).
 #[derive(Default)]
 struct Dictionaries {
     /// By column index.
@@ -208,6 +218,27 @@ struct Dictionary {
 }
 
 impl Dictionaries {
+    /// Whether every tag value of `batch` is in the file's dictionaries.
+    fn covers(&self, batch: &RecordBatch) -> bool {
+        batch
+            .columns()
+            .iter()
+            .enumerate()
+            .all(|(index, column)| match column.data_type() {
+                DataType::Dictionary(_, _) => {
+                    let values = column
+                        .as_dictionary::<Int32Type>()
+                        .values()
+                        .as_string::<i32>();
+                    let known = self.columns.get(&index);
+                    values.iter().all(|value| {
+                        known.is_some_and(|d| d.ids.contains_key(value.unwrap_or_default()))
+                    })
+                }
+                _ => true,
+            })
+    }
+
     fn unify(&mut self, batch: &RecordBatch) -> RecordBatch {
         let columns: Vec<ArrayRef> = batch
             .columns()

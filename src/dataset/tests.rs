@@ -3,6 +3,8 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
 use arrow_array::RecordBatch;
 use arrow_select::concat::concat_batches;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -275,18 +277,41 @@ fn a_non_empty_destination_is_refused_unless_overwriting() {
 }
 
 #[test]
-fn ipc_files_share_one_growing_dictionary_and_csv_has_a_header() {
+fn ipc_files_keep_their_first_dictionary_and_csv_has_a_header() {
     let scratch = Scratch::new("ipc");
     let options = DatasetOptions {
         format: Format::Ipc,
         ..DatasetOptions::default()
     };
-    let chunks = ["m,h=a v=1 1\nm,h=b v=2 2\n", "m,h=c v=3 3\nm,h=a v=4 4\n"];
+    // The second chunk's values are in the first's dictionary; the third brings `c`.
+    let chunks = [
+        "m,h=a v=1 1\nm,h=b v=2 2\n",
+        "m,h=b v=3 3\n",
+        "m,h=c v=4 4\nm,h=a v=5 5\n",
+    ];
     let (summary, _) = write_all(&scratch.0, options, &chunks);
-    let reader =
-        arrow_ipc::reader::FileReader::try_new(File::open(&summary.files[0]).unwrap(), None)
-            .unwrap();
-    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    assert_eq!(
+        relative(&scratch.0, &summary.files),
+        [
+            "measurement=m/part-00000.arrow",
+            "measurement=m/part-00001.arrow"
+        ]
+    );
+    let mut batches = Vec::new();
+    for file in &summary.files {
+        let reader =
+            arrow_ipc::reader::FileReader::try_new(File::open(file).unwrap(), None).unwrap();
+        let file_batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        // One dictionary per file, the same array in every batch: nothing a reader must merge.
+        let dictionaries: Vec<_> = file_batches
+            .iter()
+            .map(|b| b.column(1).as_dictionary::<Int32Type>().values().clone())
+            .collect();
+        assert!(dictionaries
+            .windows(2)
+            .all(|pair| pair[0].to_data() == pair[1].to_data()));
+        batches.extend(file_batches);
+    }
     let expected = parse(&chunks.concat());
     let got = concat_batches(&batches[0].schema(), &batches).unwrap();
     let cast = |b: &RecordBatch| {
@@ -305,13 +330,11 @@ fn ipc_files_share_one_growing_dictionary_and_csv_has_a_header() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "time,h,v");
     assert_eq!(lines[1], "1970-01-01T00:00:00.000000001Z,a,1.0");
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
 }
 
 /// A tag column's values as plain strings.
 fn arrow_cast_strings(column: &arrow_array::ArrayRef) -> Vec<Option<String>> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::Int32Type;
     let dictionary = column.as_dictionary::<Int32Type>();
     let values = dictionary.values().as_string::<i32>();
     dictionary

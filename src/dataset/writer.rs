@@ -71,6 +71,16 @@ struct OpenPart {
     last_write: u64,
 }
 
+impl OpenPart {
+    /// `batch` with this file's columns, in its order (nulls for the columns it lacks).
+    fn conform(&self, batch: &RecordBatch) -> Result<RecordBatch, DatasetError> {
+        conform(batch, &self.schema).map_err(|e| DatasetError::Write {
+            path: self.file.path().to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}
+
 /// Writes a dataset; call `finish` to complete it (dropping the writer deletes the files still
 /// being written, which never had their final names).
 pub struct DatasetWriter {
@@ -249,11 +259,19 @@ impl DatasetWriter {
         }
         let open = self.open.get_mut(&dir).expect("opened above");
         open.last_write = self.writes;
-        let batch = conform(batch, &open.schema).map_err(|e| DatasetError::Write {
-            path: open.file.path().to_path_buf(),
-            message: e.to_string(),
-        })?;
-        open.file.write(&batch)
+        let conformed = open.conform(batch)?;
+        if open.file.accepts(&conformed) {
+            return open.file.write(&conformed);
+        }
+        // An IPC file's dictionaries are closed: the batch starts the next part file.
+        let full = self.open.remove(&dir).expect("open above");
+        self.finished.push(full.file.finish()?);
+        let mut part = self.create_part(&dir, seen)?;
+        part.last_write = self.writes;
+        let conformed = part.conform(batch)?;
+        let written = part.file.write(&conformed);
+        self.open.insert(dir, part);
+        written
     }
 
     fn create_part(&mut self, dir: &Path, columns: &Columns) -> Result<OpenPart, DatasetError> {
