@@ -50,8 +50,8 @@ from common import print_footer, print_header, print_table  # noqa: E402
 DB = "bench"
 HOST = "127.0.0.1"
 CLIENTS = 2
-TARGET_RATIO = 10.0
-TARGET_P99_MS = 50.0
+TARGET_RATIO = 15.0
+TARGET_P99_MS = 20.0
 TARGET_MEMORY_RATIO = 1.3
 # Seconds between the end of a load and the second RSS reading (jemalloc returns pages a
 # second after they empty; see src/python/allocator.rs).

@@ -7,7 +7,11 @@ For each corpus this runs ``examples/parse_instructions.rs`` (release build) onc
 - ``LineParser``: the grammar alone, every line parsed, nothing built;
 - ``parse_batch``: bytes to finished Arrow record batches (what ``influxlp.parse`` does);
 - ``gunzip``: inflating the gzip-compressed corpus (the server's and file readers' backend);
-- ``gunzip+batch``: both, and the share of inflating in it.
+- ``gunzip+batch``: both, and the share of inflating in it;
+- ``HTTP plain`` / ``HTTP gzip``: the corpus posted in 5,000-line bodies to ``/write`` of a 1.x
+  server through its own connection handling over an in-memory pipe (hyper on both sides,
+  routing, inflating, parsing, the store), per stored point; the baseline here is the same run
+  up to the first post (bodies cut and compressed, server started).
 
 It also prints the minor page faults of each pass (run natively, not under valgrind).
 
@@ -71,6 +75,12 @@ def page_faults(binary: Path, path: Path, mode: str) -> int:
     return int(out.stdout.split()[1])
 
 
+def handled(binary: Path, path: Path, mode: str) -> int:
+    """What a pass says it handled (lines, bytes or stored points), from a native run."""
+    out = subprocess.run([str(binary), str(path), mode], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[0])
+
+
 def gzip_copy(path: Path) -> Path:
     """The corpus gzip-compressed (level 6, as clients send it), cached beside it."""
     target = path.with_suffix(path.suffix + ".gz")
@@ -99,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         inflate = instructions(binary, packed, "gunzip") - base_gz
         both = instructions(binary, packed, "gunzip-batch") - base_gz
         faults = page_faults(binary, plain, "batch")
+        http = instructions(binary, plain, "http") - instructions(binary, plain, "http-setup")
+        http_gz = instructions(binary, plain, "http-gzip") - instructions(
+            binary, plain, "http-gzip-setup"
+        )
         rows.append(
             [
                 name,
@@ -109,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
                 both / args.lines,
                 f"{100 * inflate / both:.1f} %",
                 faults / args.lines,
+                http / handled(binary, plain, "http"),
+                http_gz / handled(binary, plain, "http-gzip"),
             ]
         )
-    print(f"{args.lines:,} lines of each corpus; instructions per line unless said per byte")
+    print(
+        f"{args.lines:,} lines of each corpus; instructions per line unless said per byte "
+        "(HTTP: per stored point; 1.x refuses mixed's unsigned values)"
+    )
     common.print_table(
         [
             "corpus",
@@ -122,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             "gunzip+batch",
             "inflate share",
             "faults/line",
+            "HTTP plain",
+            "HTTP gzip",
         ],
         rows,
     )
