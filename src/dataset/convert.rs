@@ -4,10 +4,15 @@
 //! every source of one conversion.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
+use super::writer::{Admitted, TypeRule};
 use super::{Context, DatasetError, DatasetOptions, DatasetWriter};
-use crate::io::{read_batches, ReadError, ReadItem, ReadOptions, Source};
+use crate::io::{
+    read_batches, thread_count, BatchReader, ReadError, ReadItem, ReadOptions, Source,
+};
 use crate::line_protocol::{ErrorKind, ParseError};
 
 /// Bad lines kept in a result (all are counted); a file of nothing but bad lines must not take
@@ -158,6 +163,10 @@ struct Run {
 }
 
 impl Run {
+    /// Converts one source. With more than one thread, the part files encode each admitted
+    /// table on a thread of their own while the reader parses the next batch: the type rule is
+    /// applied on the reading thread, so every later batch is parsed against the types fixed
+    /// before it, exactly as when the two take turns.
     fn source(
         &mut self,
         source: Source,
@@ -167,8 +176,50 @@ impl Run {
         observe: &mut dyn FnMut(&ConvertProgress) -> Result<(), String>,
     ) -> Result<(), ConvertError> {
         let mut reader = read_batches(source, &options.read)?;
-        for context in writer.contexts() {
-            let types = writer.field_types(&context);
+        let (rule, files) = writer.halves();
+        if thread_count(options.read.threads) < 2 {
+            let mut encode = |admitted| files.write(admitted).map_err(ConvertError::from);
+            return self.batches(&mut reader, rule, &mut encode, started, observe);
+        }
+        thread::scope(|scope| {
+            // One table waits while another is encoded: memory stays a few batches.
+            let (tables, to_encode) = mpsc::sync_channel::<Admitted>(1);
+            let encoder = scope.spawn(move || {
+                to_encode
+                    .into_iter()
+                    .try_for_each(|admitted| files.write(admitted))
+            });
+            // Owns the sending end: dropping it after the last batch ends the encoder's loop.
+            let mut encode = move |admitted| {
+                // A closed channel means the encoder failed: its error is the one to report.
+                tables
+                    .send(admitted)
+                    .map_err(|_| ConvertError::Stopped(String::new()))
+            };
+            let read = self.batches(&mut reader, rule, &mut encode, started, observe);
+            drop(encode);
+            let encoded = encoder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match (read, encoded) {
+                (_, Err(error)) => Err(error.into()),
+                (read, Ok(())) => read,
+            }
+        })
+    }
+
+    /// Reads every batch of `reader`, admits its tables under the type rule and hands them to
+    /// `encode`; keeps the counts and the bad lines.
+    fn batches(
+        &mut self,
+        reader: &mut BatchReader,
+        rule: &mut TypeRule,
+        encode: &mut dyn FnMut(Admitted) -> Result<(), ConvertError>,
+        started: Instant,
+        observe: &mut dyn FnMut(&ConvertProgress) -> Result<(), String>,
+    ) -> Result<(), ConvertError> {
+        for context in rule.contexts() {
+            let types = rule.field_types(&context);
             reader.fix_field_types(context.database, context.retention_policy, types);
         }
         let name = reader.source_name().to_string();
@@ -186,17 +237,19 @@ impl Run {
             // the batch) are dropped points; its syntax errors are not, as in InfluxDB.
             self.progress.points_dropped +=
                 bad.iter().filter(|e| e.kind == ErrorKind::Rejected).count();
+            let mut admitted = Vec::new();
             for table in batch.parsed.tables {
-                let outcome = writer.write(&context, table)?;
+                let (table, outcome) = rule.admit(&context, table)?;
                 self.progress.points_written += outcome.points_written;
                 self.progress.points_dropped += outcome.points_dropped;
                 bad.extend(outcome.errors);
+                admitted.extend(table);
             }
             // Later batches of this context are parsed against the types fixed so far.
             reader.fix_field_types(
                 context.database.clone(),
                 context.retention_policy.clone(),
-                writer.field_types(&context),
+                rule.field_types(&context),
             );
             bad.sort_by_key(|e| e.line);
             if self.raise {
@@ -214,6 +267,9 @@ impl Run {
                         source: name.clone(),
                         error,
                     }));
+            }
+            for table in admitted {
+                encode(table)?;
             }
             let read = reader.progress();
             self.progress.bytes_read = bytes_before + read.bytes_read;

@@ -83,11 +83,35 @@ impl OpenPart {
 
 /// Writes a dataset; call `finish` to complete it (dropping the writer deletes the files still
 /// being written, which never had their final names).
+///
+/// Its two halves can work on two threads: [`TypeRule::admit`] decides what of a table goes in
+/// (cheap), [`PartFiles::write`] encodes it into the files (the costly part), so a conversion
+/// can admit and parse the next batch while the files take the previous one.
 pub struct DatasetWriter {
-    root: PathBuf,
-    options: DatasetOptions,
+    rule: TypeRule,
+    files: PartFiles,
+}
+
+/// InfluxDB's type rule over everything written so far, and the columns each measurement has.
+#[derive(Default)]
+pub struct TypeRule {
     types: HashMap<MeasurementKey, HashMap<String, FieldType>>,
     columns: HashMap<MeasurementKey, Columns>,
+}
+
+/// The rows of a table that keep the type rule, ready for the files.
+pub struct Admitted {
+    context: Context,
+    table: MeasurementTable,
+    /// Every column the measurement has had so far: the layout of a new part file.
+    seen: Columns,
+    points: usize,
+}
+
+/// The dataset's part files.
+pub struct PartFiles {
+    root: PathBuf,
+    options: DatasetOptions,
     open: HashMap<PathBuf, OpenPart>,
     next_part: HashMap<PathBuf, usize>,
     finished: Vec<PathBuf>,
@@ -102,30 +126,51 @@ impl DatasetWriter {
     pub fn create(root: &Path, options: DatasetOptions) -> Result<DatasetWriter, DatasetError> {
         prepare_destination(root, options.overwrite)?;
         Ok(DatasetWriter {
-            root: root.to_path_buf(),
-            options,
-            types: HashMap::new(),
-            columns: HashMap::new(),
-            open: HashMap::new(),
-            next_part: HashMap::new(),
-            finished: Vec::new(),
-            created_dirs: Vec::new(),
-            points_written: 0,
-            writes: 0,
+            rule: TypeRule::default(),
+            files: PartFiles {
+                root: root.to_path_buf(),
+                options,
+                open: HashMap::new(),
+                next_part: HashMap::new(),
+                finished: Vec::new(),
+                created_dirs: Vec::new(),
+                points_written: 0,
+                writes: 0,
+            },
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Writes the rows of `table` that keep the field types fixed so far.
+    pub fn write(
+        &mut self,
+        context: &Context,
+        table: MeasurementTable,
+    ) -> Result<TableOutcome, DatasetError> {
+        let (admitted, outcome) = self.rule.admit(context, table)?;
+        if let Some(admitted) = admitted {
+            self.files.write(admitted)?;
+        }
+        Ok(outcome)
     }
 
-    /// The type the dataset holds field `key` of `measurement` in, once a point fixed it.
-    pub fn field_type(&self, context: &Context, measurement: &str, key: &str) -> Option<FieldType> {
-        self.types
-            .get(&(context.clone(), measurement.to_string()))
-            .and_then(|types| types.get(key).copied())
+    /// The type rule and the files, to use on two threads.
+    pub fn halves(&mut self) -> (&mut TypeRule, &mut PartFiles) {
+        (&mut self.rule, &mut self.files)
     }
 
+    /// Gives up on the dataset: the files being written and those already completed are
+    /// removed, then the directories this writer created, so that nothing of it is left.
+    pub fn abandon(self) {
+        self.files.abandon();
+    }
+
+    /// Completes every open file; returns every file of the dataset, sorted.
+    pub fn finish(self) -> Result<DatasetSummary, DatasetError> {
+        self.files.finish()
+    }
+}
+
+impl TypeRule {
     /// The contexts written so far.
     pub fn contexts(&self) -> Vec<Context> {
         let mut contexts: Vec<Context> = self.types.keys().map(|(c, _)| c.clone()).collect();
@@ -148,44 +193,35 @@ impl DatasetWriter {
             .collect()
     }
 
-    /// Writes the rows of `table` that keep the field types fixed so far.
-    pub fn write(
+    /// Takes the rows of `table` that keep the field types fixed so far (`None` when none do)
+    /// and fixes the types of its new fields; says what it dropped.
+    pub fn admit(
         &mut self,
         context: &Context,
         table: MeasurementTable,
-    ) -> Result<TableOutcome, DatasetError> {
+    ) -> Result<(Option<Admitted>, TableOutcome), DatasetError> {
         if table.batch.num_rows() == 0 {
-            return Ok(TableOutcome::default());
+            return Ok((None, TableOutcome::default()));
         }
         let key = (context.clone(), table.name.clone());
         let (table, outcome) = self.keep_types(&key, table)?;
         if table.batch.num_rows() == 0 {
-            return Ok(outcome);
+            return Ok((None, outcome));
         }
         let columns = Columns::of(&table.batch);
         let types = self.types.entry(key.clone()).or_default();
         for (field, field_type) in &columns.fields {
             types.entry(field.clone()).or_insert(*field_type);
         }
-        let seen = self.columns.entry(key.clone()).or_default();
+        let seen = self.columns.entry(key).or_default();
         seen.widen(&columns);
-        let seen = seen.clone();
-
-        let dir = measurement_dir(context, &table.name);
-        let parts = if self.options.partition_by.day {
-            split_by_day(table)
-                .into_iter()
-                .map(|(day, part)| (dir.join(hive_segment("day", &day)), part))
-                .collect()
-        } else {
-            vec![(dir, table)]
+        let admitted = Admitted {
+            context: context.clone(),
+            table,
+            seen: seen.clone(),
+            points: outcome.points_written,
         };
-        for (dir, part) in parts {
-            self.write_part(dir, &part.batch, &seen)?;
-        }
-        self.bound_memory()?;
-        self.points_written += outcome.points_written;
-        Ok(outcome)
+        Ok((Some(admitted), outcome))
     }
 
     /// Drops the rows of `table` that conflict with the field types fixed so far.
@@ -234,6 +270,33 @@ impl DatasetWriter {
             line_numbers,
         };
         Ok((kept, outcome))
+    }
+}
+
+impl PartFiles {
+    /// Encodes admitted rows into their part files.
+    pub fn write(&mut self, admitted: Admitted) -> Result<(), DatasetError> {
+        let Admitted {
+            context,
+            table,
+            seen,
+            points,
+        } = admitted;
+        let dir = measurement_dir(&context, &table.name);
+        let parts = if self.options.partition_by.day {
+            split_by_day(table)
+                .into_iter()
+                .map(|(day, part)| (dir.join(hive_segment("day", &day)), part))
+                .collect()
+        } else {
+            vec![(dir, table)]
+        };
+        for (dir, part) in parts {
+            self.write_part(dir, &part.batch, &seen)?;
+        }
+        self.bound_memory()?;
+        self.points_written += points;
+        Ok(())
     }
 
     fn write_part(
@@ -328,9 +391,7 @@ impl DatasetWriter {
         }
     }
 
-    /// Gives up on the dataset: the files being written and those already completed are
-    /// removed, then the directories this writer created, so that nothing of it is left.
-    pub fn abandon(mut self) {
+    fn abandon(mut self) {
         self.open.clear(); // dropping a part file deletes its temporary file
         for file in self.finished.drain(..) {
             let _ = fs::remove_file(file);
@@ -344,8 +405,7 @@ impl DatasetWriter {
         }
     }
 
-    /// Completes every open file; returns every file of the dataset, sorted.
-    pub fn finish(mut self) -> Result<DatasetSummary, DatasetError> {
+    fn finish(mut self) -> Result<DatasetSummary, DatasetError> {
         let open: Vec<OpenPart> = self.open.drain().map(|(_, open)| open).collect();
         for part in open {
             self.finished.push(part.file.finish()?);
