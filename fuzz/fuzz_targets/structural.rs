@@ -16,8 +16,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut start = 0;
     while start < data.len() {
-        let (end, _) = line_end(data, start);
+        let (end, newlines) = line_end(data, start);
         assert_eq!(end, line_end_bytewise(data, start));
+        // The physical lines inside it, counted as the scan passes them.
+        assert_eq!(newlines, data[start..end].iter().filter(|&&b| b == b'\n').count());
         start = end + 1;
     }
     for allow_unsigned in [false, true] {

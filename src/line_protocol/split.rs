@@ -17,15 +17,13 @@ pub fn line_end(data: &[u8], start: usize) -> (usize, usize) {
     match memchr::memchr2(b'\n', b'"', rest) {
         None => (data.len(), 0),
         Some(k) if rest[k] == b'\n' && (k == 0 || rest[k - 1] != b'\\') => (start + k, 0),
-        Some(_) => {
-            let end = exact_line_end(data, start);
-            (end, memchr::memchr_iter(b'\n', &data[start..end]).count())
-        }
+        Some(_) => exact_line_end(data, start),
     }
 }
 
-/// `scanLine`, jumping from one structural byte to the next: every byte it acts on is one.
-fn exact_line_end(data: &[u8], start: usize) -> usize {
+/// `scanLine`, jumping from one structural byte to the next: every byte it acts on is one. Also
+/// counts the `\n` bytes it passes (quoted, or after a backslash): no second pass over the line.
+fn exact_line_end(data: &[u8], start: usize) -> (usize, usize) {
     let rest = &data[start..];
     let mut structural = Structural::new(rest);
     let mut i = 0;
@@ -33,10 +31,12 @@ fn exact_line_end(data: &[u8], start: usize) -> usize {
     let mut fields = false;
     let mut equals = 0usize;
     let mut commas = 0usize;
+    let mut newlines = 0usize;
     while let Some(p) = structural.next(i) {
         let b = rest[p];
         i = p + 1;
         if b == b'\\' && p + 2 < rest.len() {
+            newlines += usize::from(rest[p + 1] == b'\n');
             i = p + 2;
             continue;
         }
@@ -57,11 +57,14 @@ fn exact_line_end(data: &[u8], start: usize) -> usize {
                 continue;
             }
         }
-        if b == b'\n' && !quoted {
-            return start + p;
+        if b == b'\n' {
+            if !quoted {
+                return (start + p, newlines);
+            }
+            newlines += 1;
         }
     }
-    data.len()
+    (data.len(), newlines)
 }
 
 /// `scanLine` byte by byte, as InfluxDB writes it: the reference [`line_end`] is checked against
@@ -176,9 +179,10 @@ mod tests {
         ) {
             let mut start = 0;
             while start < bytes.len() {
-                let end = exact_line_end(&bytes, start);
+                let (end, newlines) = exact_line_end(&bytes, start);
                 proptest::prop_assert_eq!(end, line_end_bytewise(&bytes, start));
-                proptest::prop_assert_eq!(line_end(&bytes, start).0, end);
+                proptest::prop_assert_eq!(newlines, memchr::memchr_iter(b'\n', &bytes[start..end]).count());
+                proptest::prop_assert_eq!(line_end(&bytes, start), (end, newlines));
                 start = end + 1;
             }
         }
