@@ -34,6 +34,9 @@ pub const MAX_LINE_BYTES: usize = DEFAULT_MAX_BODY_SIZE;
 const MAX_BLOCK: usize = 1 << 20;
 /// The least a read asks the source for.
 const MIN_BLOCK: usize = 64 << 10;
+/// The most one call to the source reads: little enough that the bytes are still in cache
+/// when their directive lines are noted.
+const MAX_READ_CALL: usize = 256 << 10;
 
 /// Why a piece ends where it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,11 +235,12 @@ impl Chunker {
         }
         let free = self.buf.len() - self.valid;
         // A known input was given room for all of it (or a batch) at once: no growing for the
-        // read that sees its end.
+        // read that sees its end. Otherwise the buffer grows (by about its size) only when
+        // short of room for one read call, so that growing stays rare.
         let grow = if self.expected.is_some() {
             free == 0
         } else {
-            free < room
+            free < room.min(MAX_READ_CALL)
         };
         if grow && self.buf.is_empty() {
             // Fresh zeroed pages from the system rather than a buffer written with zeros.
@@ -248,8 +252,9 @@ impl Chunker {
         let Input::Stream(reader) = &mut self.input else {
             return Ok(());
         };
+        let end = self.buf.len().min(self.valid + MAX_READ_CALL);
         loop {
-            match reader.read(&mut self.buf[self.valid..]) {
+            match reader.read(&mut self.buf[self.valid..end]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(());
