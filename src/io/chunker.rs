@@ -459,10 +459,14 @@ impl Chunker {
                     }
                     break (at + 1, Cut::Guess);
                 }
-                None if self.eof => break (pending.len(), Cut::End),
                 None => {
+                    // Bytes in memory are all pending at once: their last line is held to the
+                    // limit here, as a stream's is while it is read.
                     if pending.len() - line_start > MAX_LINE_BYTES {
                         return Err(self.too_long(line_start));
+                    }
+                    if self.eof {
+                        break (pending.len(), Cut::End);
                     }
                     from = pending.len();
                     self.read_more(self.block)?;
@@ -754,6 +758,13 @@ mod tests {
     fn a_line_without_end_is_refused_past_influxdbs_limit() {
         let mut data = vec![b'x'; MAX_LINE_BYTES + 10];
         data.push(b'\n');
+        for chunker in [stream(&data, 16, usize::MAX), memory(&data, 16)] {
+            let error = chunker.into_iter().find_map(Result::err).expect("an error");
+            assert_eq!(error.kind, ReadErrorKind::LineTooLong);
+            assert_eq!(error.location, Location::Offset(0));
+        }
+        // The last line, without its end, too.
+        data.pop();
         for chunker in [stream(&data, 16, usize::MAX), memory(&data, 16)] {
             let error = chunker.into_iter().find_map(Result::err).expect("an error");
             assert_eq!(error.kind, ReadErrorKind::LineTooLong);
