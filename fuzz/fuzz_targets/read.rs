@@ -1,6 +1,7 @@
 //! Arbitrary bytes through the reader (pieces, export directives, DDL, gzip) and the parallel
 //! parse: nothing panics, pieces of any size read every line once with line numbers of the whole
-//! input, gzip reads as the plain bytes, and any number of threads gives the result of one pass.
+//! input, gzip and a stream read in blocks of any size read as the bytes in memory, and any
+//! number of threads gives the result of one pass.
 #![no_main]
 
 use std::io::Write;
@@ -35,6 +36,12 @@ fuzz_target!(|input: &[u8]| {
         byte_range: None,
     };
     let plain = read(Source::Bytes(bytes::Bytes::copy_from_slice(data)), &options);
+    let stream = Source::Reader {
+        name: "<bytes>".into(),
+        reader: Box::new(Trickle(data.to_vec(), 0, 1 + control as usize % 7)),
+        size: None,
+    };
+    assert_eq!(plain, read(stream, &options));
     if data.starts_with(&[0x1f, 0x8b]) {
         // Read as gzip itself: compressing it again would not give the same bytes back.
         return;
@@ -45,6 +52,18 @@ fuzz_target!(|input: &[u8]| {
     let unpacked = read(Source::Bytes(packed.into()), &options);
     assert_eq!(plain, unpacked);
 });
+
+/// A stream of the bytes that hands out at most `.2` bytes a read.
+struct Trickle(Vec<u8>, usize, usize);
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.2).min(self.0.len() - self.1);
+        buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+        self.1 += n;
+        Ok(n)
+    }
+}
 
 /// Each batch's context, lines and summary, or the error, in order.
 fn read(source: Source, options: &ReadOptions) -> Vec<String> {

@@ -10,12 +10,21 @@
 //!
 //! Directive lines (`# DDL`, `# DML`, `# CONTEXT-…`) are recognised per physical line, as
 //! `influx -import` does, and always end a piece; in the `# DDL` section every line is handed
-//! out by itself.
+//! out by itself. A stream's directive lines are noted as each block is read, while it is in
+//! cache, rather than by a second pass over each piece.
+//!
+//! Bytes in memory are not copied: a piece is a slice of them.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
 
 use super::error::{Location, ReadError, ReadErrorKind};
-use super::export::{directive, Directive};
+use super::export::{directive, may_be_directive, Directive};
 use crate::server::DEFAULT_MAX_BODY_SIZE;
 
 /// The longest line read: InfluxDB 1.x's default `max-body-size`, the largest write it accepts.
@@ -25,6 +34,9 @@ pub const MAX_LINE_BYTES: usize = DEFAULT_MAX_BODY_SIZE;
 const MAX_BLOCK: usize = 1 << 20;
 /// The least a read asks the source for.
 const MIN_BLOCK: usize = 64 << 10;
+/// The most one call to the source reads: little enough that the bytes are still in cache
+/// when their directive lines are noted.
+const MAX_READ_CALL: usize = 256 << 10;
 
 /// Why a piece ends where it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +54,7 @@ pub enum Cut {
 pub enum Event {
     /// Whole lines of line protocol.
     Lines {
-        bytes: Vec<u8>,
+        bytes: PieceBytes,
         /// Offset of the first byte in the (decompressed) input.
         offset: u64,
         cut: Cut,
@@ -53,11 +65,53 @@ pub enum Event {
     DdlLine(Vec<u8>),
 }
 
+/// A piece's bytes.
+#[derive(Debug)]
+pub enum PieceBytes {
+    /// Read from a stream: the buffer goes back to the chunker once parsed.
+    Read(Vec<u8>),
+    /// A slice of bytes in memory.
+    Memory(Bytes),
+}
+
+impl Deref for PieceBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            PieceBytes::Read(bytes) => bytes,
+            PieceBytes::Memory(bytes) => bytes,
+        }
+    }
+}
+
+impl PieceBytes {
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            PieceBytes::Read(bytes) => bytes,
+            PieceBytes::Memory(bytes) => bytes.to_vec(),
+        }
+    }
+}
+
+/// Where the bytes come from.
+enum Input {
+    /// A stream, read into `buf` as pieces need it.
+    Stream(Box<dyn Read + Send>),
+    /// Bytes in memory, all of them pending from the start; `handed_out` counts the bytes
+    /// handed out for progress reports.
+    Memory {
+        data: Bytes,
+        handed_out: Arc<AtomicU64>,
+    },
+}
+
 pub struct Chunker {
-    reader: Box<dyn Read + Send>,
+    input: Input,
     name: String,
     gzip: bool,
-    /// `buf[head..valid]` is read and not handed out yet; `buf[valid..]` is room for reads.
+    /// `buf[head..valid]` is read and not handed out yet; `buf[valid..]` is room for reads. For
+    /// bytes in memory, `data[head..valid]` and `buf` is not used.
     buf: Vec<u8>,
     head: usize,
     valid: usize,
@@ -75,6 +129,11 @@ pub struct Chunker {
     /// A parsed piece's buffer, for the next piece.
     spare: Option<Vec<u8>>,
     failed: bool,
+    /// A stream's `#`s at a line start that may begin a directive line, as input offsets in
+    /// order, noted as they are read; those before `offset` are dropped at the next cut.
+    directives: VecDeque<u64>,
+    /// The last byte read from the stream (`\n` before the first: the input starts a line).
+    last_read: u8,
 }
 
 impl Chunker {
@@ -85,7 +144,7 @@ impl Chunker {
         batch_bytes: usize,
     ) -> Chunker {
         Chunker {
-            reader,
+            input: Input::Stream(reader),
             name,
             gzip,
             buf: Vec::new(),
@@ -100,7 +159,24 @@ impl Chunker {
             block: batch_bytes.clamp(MIN_BLOCK, MAX_BLOCK),
             spare: None,
             failed: false,
+            directives: VecDeque::new(),
+            last_read: b'\n',
         }
+    }
+
+    /// A chunker over bytes in memory, whose pieces are slices of them; `handed_out` counts the
+    /// bytes handed out so far.
+    pub fn in_memory(
+        data: Bytes,
+        name: String,
+        batch_bytes: usize,
+        handed_out: Arc<AtomicU64>,
+    ) -> Chunker {
+        let mut chunker = Chunker::new(Box::new(io::empty()), name, false, batch_bytes);
+        chunker.valid = data.len();
+        chunker.eof = true;
+        chunker.input = Input::Memory { data, handed_out };
+        chunker
     }
 
     /// Says how many bytes the input holds, when it is known.
@@ -110,12 +186,33 @@ impl Chunker {
 
     /// Bytes read and not handed out yet.
     fn pending(&self) -> &[u8] {
-        &self.buf[self.head..self.valid]
+        match &self.input {
+            Input::Stream(_) => &self.buf[self.head..self.valid],
+            Input::Memory { data, .. } => &data[self.head..self.valid],
+        }
+    }
+
+    /// Hands out the first `n` pending bytes of bytes in memory.
+    fn consume_memory(&mut self, n: usize) -> Option<Bytes> {
+        let Input::Memory { data, handed_out } = &self.input else {
+            return None;
+        };
+        let piece = data.slice(self.head..self.head + n);
+        self.head += n;
+        self.offset += n as u64;
+        // A piece given back is not read twice.
+        handed_out.fetch_max(self.offset, Ordering::Relaxed);
+        Some(piece)
     }
 
     /// Reads at least one more byte into the buffer unless the input has ended; `want` is how
     /// many more bytes are useful.
     fn read_more(&mut self, want: usize) -> Result<(), ReadError> {
+        if matches!(self.input, Input::Memory { .. }) {
+            // All of it is pending already.
+            self.eof = true;
+            return Ok(());
+        }
         if self.head > 0 {
             // Keep the unread bytes at the front so the buffer does not creep forward.
             self.buf.copy_within(self.head..self.valid, 0);
@@ -138,11 +235,12 @@ impl Chunker {
         }
         let free = self.buf.len() - self.valid;
         // A known input was given room for all of it (or a batch) at once: no growing for the
-        // read that sees its end.
+        // read that sees its end. Otherwise the buffer grows (by about its size) only when
+        // short of room for one read call, so that growing stays rare.
         let grow = if self.expected.is_some() {
             free == 0
         } else {
-            free < room
+            free < room.min(MAX_READ_CALL)
         };
         if grow && self.buf.is_empty() {
             // Fresh zeroed pages from the system rather than a buffer written with zeros.
@@ -151,19 +249,53 @@ impl Chunker {
             self.buf.reserve_exact(self.valid + room - self.buf.len());
             self.buf.resize(self.valid + room, 0);
         }
+        let Input::Stream(reader) = &mut self.input else {
+            return Ok(());
+        };
+        let end = self.buf.len().min(self.valid + MAX_READ_CALL);
         loop {
-            match self.reader.read(&mut self.buf[self.valid..]) {
+            match reader.read(&mut self.buf[self.valid..end]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(());
                 }
                 Ok(n) => {
+                    self.note_directives(self.valid, n);
                     self.valid += n;
                     return Ok(());
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(self.read_error(&error)),
             }
+        }
+    }
+
+    /// Notes the `#`s at a line start that may begin a directive in the `n` bytes just read
+    /// into `buf[from..]`, while they are in cache.
+    fn note_directives(&mut self, from: usize, n: usize) {
+        let block = &self.buf[from..from + n];
+        let block_offset = self.offset + (from - self.head) as u64;
+        for at in memchr::memchr_iter(b'#', block) {
+            let before = if at == 0 {
+                self.last_read
+            } else {
+                block[at - 1]
+            };
+            if before != b'\n' {
+                continue;
+            }
+            let rest = &block[at..];
+            let candidate = match memchr::memchr(b'\n', rest) {
+                Some(end) => directive(&rest[..end]).is_some(),
+                // The line goes on in the next block: its start has to do.
+                None => may_be_directive(rest),
+            };
+            if candidate {
+                self.directives.push_back(block_offset + at as u64);
+            }
+        }
+        if let Some(&last) = block.last() {
+            self.last_read = last;
         }
     }
 
@@ -221,13 +353,20 @@ impl Chunker {
     fn take_line(&mut self, end: usize) -> Vec<u8> {
         let text = self.pending()[..end].to_vec();
         let consumed = (end + 1).min(self.valid - self.head);
-        self.head += consumed;
-        self.offset += consumed as u64;
+        if self.consume_memory(consumed).is_none() {
+            self.head += consumed;
+            self.offset += consumed as u64;
+        }
         text
     }
 
-    /// Hands out the first `n` pending bytes as an owned buffer, keeping the rest.
-    fn take_piece(&mut self, n: usize) -> (Vec<u8>, u64) {
+    /// Hands out the first `n` pending bytes: a slice of bytes in memory, or an owned buffer
+    /// while the rest moves to a new one.
+    fn take_piece(&mut self, n: usize) -> (PieceBytes, u64) {
+        let offset = self.offset;
+        if let Some(piece) = self.consume_memory(n) {
+            return (PieceBytes::Memory(piece), offset);
+        }
         let rest_len = self.valid - self.head - n;
         // The next buffer is as large as this one: a recycled piece when there is one.
         let size = if self.eof {
@@ -248,17 +387,16 @@ impl Chunker {
         if self.head > 0 {
             piece.drain(..self.head);
         }
-        let offset = self.offset;
         self.offset += n as u64;
         self.head = 0;
         self.valid = rest_len;
-        (piece, offset)
+        (PieceBytes::Read(piece), offset)
     }
 
     /// Takes back a piece's buffer once it is parsed, to read the next piece into: its pages
     /// are mapped already, which fresh memory is not.
-    pub fn recycle(&mut self, piece: Vec<u8>) {
-        if self.spare.is_none() {
+    pub fn recycle(&mut self, piece: PieceBytes) {
+        if let (None, PieceBytes::Read(piece)) = (&self.spare, piece) {
             self.spare = Some(piece);
         }
     }
@@ -266,16 +404,20 @@ impl Chunker {
     /// Gives back a piece whose guessed cut fell inside a line; the next cut goes half as far
     /// again, so a long quoted string costs a few parses at most. A piece that would grow past
     /// `batch_bytes` by more than InfluxDB's largest body is refused.
-    pub fn put_back(&mut self, piece: Vec<u8>) -> Result<(), ReadError> {
+    pub fn put_back(&mut self, piece: PieceBytes) -> Result<(), ReadError> {
         let n = piece.len();
         let offset = self.offset - n as u64;
-        let mut buf = piece;
-        buf.extend_from_slice(self.pending());
-        let valid = buf.len();
-        buf.resize(valid + self.block, 0);
-        self.buf = buf;
-        self.head = 0;
-        self.valid = valid;
+        if let Input::Memory { .. } = self.input {
+            self.head -= n;
+        } else {
+            let mut buf = piece.into_vec();
+            buf.extend_from_slice(self.pending());
+            let valid = buf.len();
+            buf.resize(valid + self.block, 0);
+            self.buf = buf;
+            self.head = 0;
+            self.valid = valid;
+        }
         self.offset = offset;
         self.at_least = n + n / 2 + 1;
         if n > self.batch_bytes.saturating_add(MAX_LINE_BYTES) {
@@ -317,10 +459,14 @@ impl Chunker {
                     }
                     break (at + 1, Cut::Guess);
                 }
-                None if self.eof => break (pending.len(), Cut::End),
                 None => {
+                    // Bytes in memory are all pending at once: their last line is held to the
+                    // limit here, as a stream's is while it is read.
                     if pending.len() - line_start > MAX_LINE_BYTES {
                         return Err(self.too_long(line_start));
+                    }
+                    if self.eof {
+                        break (pending.len(), Cut::End);
                     }
                     from = pending.len();
                     self.read_more(self.block)?;
@@ -331,18 +477,35 @@ impl Chunker {
             cut.1 = Cut::End;
         }
         // A directive line inside ends the piece before it.
-        // `#` is rare in line protocol: looking for it alone is faster than for `\n#`.
-        let pending = &self.pending()[..cut.0];
-        for start in memchr::memchr_iter(b'#', pending) {
-            if start == 0 || pending[start - 1] != b'\n' {
-                continue;
-            }
-            let end = memchr::memchr(b'\n', &pending[start..]).map_or(pending.len(), |e| start + e);
-            if directive(&pending[start..end]).is_some() {
-                return Ok((start, Cut::Directive));
-            }
+        if let Some(start) = self.directive_before(cut.0) {
+            return Ok((start, Cut::Directive));
         }
         Ok(cut)
+    }
+
+    /// Where the first directive line in the first `end` pending bytes starts.
+    fn directive_before(&mut self, end: usize) -> Option<usize> {
+        while self.directives.front().is_some_and(|&at| at < self.offset) {
+            self.directives.pop_front();
+        }
+        let pending = &self.pending()[..end];
+        let is_directive = |start: usize| {
+            let line_end = memchr::memchr(b'\n', &pending[start..]).map_or(end, |e| start + e);
+            directive(&pending[start..line_end]).is_some()
+        };
+        match self.input {
+            Input::Stream(_) => self
+                .directives
+                .iter()
+                .map(|&at| (at - self.offset) as usize)
+                .take_while(|&start| start < end)
+                .find(|&start| is_directive(start)),
+            // Bytes in memory were never read through a block: one pass over the piece, for
+            // `#`, which is rare in line protocol, alone rather than `\n#`.
+            Input::Memory { .. } => memchr::memchr_iter(b'#', pending)
+                .filter(|&start| start == 0 || pending[start - 1] == b'\n')
+                .find(|&start| is_directive(start)),
+        }
     }
 }
 
@@ -393,21 +556,84 @@ mod tests {
 
     use super::*;
 
-    fn chunker(data: &[u8], batch_bytes: usize) -> Chunker {
-        Chunker::new(
-            Box::new(Cursor::new(data.to_vec())),
+    /// A stream that hands out at most `step` bytes a read, so that blocks end anywhere.
+    struct Trickle {
+        data: Cursor<Vec<u8>>,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step);
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    fn stream(data: &[u8], batch_bytes: usize, step: usize) -> Chunker {
+        let reader = Trickle {
+            data: Cursor::new(data.to_vec()),
+            step,
+        };
+        Chunker::new(Box::new(reader), "<test>".into(), false, batch_bytes)
+    }
+
+    fn memory(data: &[u8], batch_bytes: usize) -> Chunker {
+        let counter = Arc::new(AtomicU64::new(0));
+        Chunker::in_memory(
+            Bytes::copy_from_slice(data),
             "<test>".into(),
-            false,
             batch_bytes,
+            counter,
         )
     }
 
-    fn pieces(data: &[u8], batch_bytes: usize) -> Vec<(String, u64, Cut)> {
-        chunker(data, batch_bytes)
+    /// The same data as a stream read in whole blocks, as a stream that trickles, and in memory.
+    fn chunkers(data: &[u8], batch_bytes: usize) -> Vec<Chunker> {
+        vec![
+            stream(data, batch_bytes, usize::MAX),
+            stream(data, batch_bytes, 3),
+            memory(data, batch_bytes),
+        ]
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    /// The events as text; bytes in memory know where they end before a stream does, so their
+    /// last piece may say `End` where a stream's says `Guess`: both count as `Guess` here.
+    fn describe(chunker: Chunker) -> Vec<String> {
+        chunker
             .map(|event| match event.unwrap() {
                 Event::Lines { bytes, offset, cut } => {
-                    (String::from_utf8(bytes).unwrap(), offset, cut)
+                    let cut = match cut {
+                        Cut::End if bytes.ends_with(b"\n") => Cut::Guess,
+                        cut => cut,
+                    };
+                    format!("lines@{offset}:{cut:?}:{}", text(&bytes))
                 }
+                Event::Directive(directive) => format!("{directive:?}"),
+                Event::DdlLine(line) => format!("ddl:{}", text(&line)),
+            })
+            .collect()
+    }
+
+    /// The events of `data`, the same however it is read.
+    fn events(data: &[u8], batch_bytes: usize) -> Vec<String> {
+        let mut all = chunkers(data, batch_bytes).into_iter().map(describe);
+        let first = all.next().unwrap();
+        for other in all {
+            assert_eq!(other, first);
+        }
+        first
+    }
+
+    /// The pieces of `data` read as a stream, checked against the other ways of reading it.
+    fn pieces(data: &[u8], batch_bytes: usize) -> Vec<(String, u64, Cut)> {
+        events(data, batch_bytes);
+        stream(data, batch_bytes, usize::MAX)
+            .map(|event| match event.unwrap() {
+                Event::Lines { bytes, offset, cut } => (text(&bytes), offset, cut),
                 other => panic!("{other:?}"),
             })
             .collect()
@@ -423,10 +649,7 @@ mod tests {
                 ("ccc v=3\n".to_string(), 13, Cut::Guess)
             ]
         );
-        assert_eq!(
-            pieces(data, 1000),
-            [(String::from_utf8(data.to_vec()).unwrap(), 0, Cut::End)]
-        );
+        assert_eq!(pieces(data, 1000), [(text(data), 0, Cut::End)]);
         assert_eq!(pieces(b"x v=1", 1), [("x v=1".to_string(), 0, Cut::End)]);
         assert!(pieces(b"", 1).is_empty());
     }
@@ -444,57 +667,113 @@ mod tests {
 
     #[test]
     fn put_back_makes_the_next_cut_go_further() {
-        let mut chunker = chunker(b"m s=\"a\nb\" 1\nn v=2\n", 1);
-        let Some(Ok(Event::Lines { bytes, .. })) = chunker.next() else {
-            panic!()
-        };
-        assert_eq!(bytes, b"m s=\"a\n");
-        chunker.put_back(bytes).unwrap();
-        let Some(Ok(Event::Lines { bytes, offset, .. })) = chunker.next() else {
-            panic!()
-        };
-        assert_eq!((bytes.as_slice(), offset), (&b"m s=\"a\nb\" 1\n"[..], 0));
+        for mut chunker in chunkers(b"m s=\"a\nb\" 1\nn v=2\n", 1) {
+            let Some(Ok(Event::Lines { bytes, .. })) = chunker.next() else {
+                panic!()
+            };
+            assert_eq!(&*bytes, b"m s=\"a\n");
+            chunker.put_back(bytes).unwrap();
+            let Some(Ok(Event::Lines { bytes, offset, .. })) = chunker.next() else {
+                panic!()
+            };
+            assert_eq!((&*bytes, offset), (&b"m s=\"a\nb\" 1\n"[..], 0));
+            let Some(Ok(Event::Lines { bytes, offset, .. })) = chunker.next() else {
+                panic!()
+            };
+            assert_eq!((&*bytes, offset), (&b"n v=2\n"[..], 12));
+        }
+    }
+
+    #[test]
+    fn a_piece_of_bytes_in_memory_is_a_slice_of_them() {
+        let data = Bytes::from_static(b"a v=1\nbb v=2\nccc v=3\n");
+        let counter = Arc::new(AtomicU64::new(0));
+        let chunker = Chunker::in_memory(data.clone(), "<test>".into(), 7, Arc::clone(&counter));
+        let mut copied = stream(&data, 7, usize::MAX);
+        for event in chunker {
+            let Ok(Event::Lines { bytes, offset, .. }) = event else {
+                panic!()
+            };
+            let PieceBytes::Memory(slice) = &bytes else {
+                panic!("a copy")
+            };
+            let at = slice.as_ptr() as usize - data.as_ptr() as usize;
+            assert_eq!(at as u64, offset);
+            assert_eq!(counter.load(Ordering::Relaxed), offset + bytes.len() as u64);
+            let Some(Ok(Event::Lines { bytes: read, .. })) = copied.next() else {
+                panic!()
+            };
+            assert_eq!(&*bytes, &*read);
+        }
+        assert_eq!(counter.load(Ordering::Relaxed), data.len() as u64);
     }
 
     #[test]
     fn export_sections_and_contexts() {
         let data = b"# INFLUXDB EXPORT: x\n# DDL\nCREATE DATABASE a WITH NAME r\n\n# DML\n# CONTEXT-DATABASE:a\n# CONTEXT-RETENTION-POLICY:r\n# writing tsm data\nm v=1\n# CONTEXT-DATABASE:b\nm v=2";
-        let events: Vec<String> = chunker(data, 4)
-            .map(|event| match event.unwrap() {
-                Event::Lines { bytes, offset, .. } => {
-                    format!("lines@{offset}:{}", String::from_utf8(bytes).unwrap())
-                }
-                Event::Directive(directive) => format!("{directive:?}"),
-                Event::DdlLine(text) => format!("ddl:{}", String::from_utf8(text).unwrap()),
-            })
-            .collect();
         assert_eq!(
-            events,
+            events(data, 4),
             [
-                "lines@0:# INFLUXDB EXPORT: x\n",
+                "lines@0:Guess:# INFLUXDB EXPORT: x\n",
                 "Ok(Ddl)",
                 "ddl:CREATE DATABASE a WITH NAME r",
                 "ddl:",
                 "Ok(Dml)",
                 "Ok(Database(\"a\"))",
                 "Ok(RetentionPolicy(\"r\"))",
-                "lines@114:# writing tsm data\n",
-                "lines@133:m v=1\n",
+                "lines@114:Guess:# writing tsm data\n",
+                "lines@133:Guess:m v=1\n",
                 "Ok(Database(\"b\"))",
-                "lines@160:m v=2",
+                "lines@160:End:m v=2",
             ]
         );
+    }
+
+    #[test]
+    fn a_directive_anywhere_in_a_piece_ends_it() {
+        // Read in blocks of 3 bytes (see `chunkers`), the `#` and the directive's prefix fall
+        // on every side of a block's end. A `#` inside a line or a comment is no directive; one
+        // after an escaped line end is, as `influx -import` reads physical lines.
+        let data = b"m,t=a#b v=1\n# comment\nm v=2\n# CONTEXT-DATABASE:x\nm v=3\nm\\\n# CONTEXT-DATABASE:y v=4\n# CONTEXT-RETENTION-POLICY:p\n";
+        assert_eq!(
+            events(data, 1 << 20),
+            [
+                "lines@0:Directive:m,t=a#b v=1\n# comment\nm v=2\n",
+                "Ok(Database(\"x\"))",
+                "lines@49:Directive:m v=3\nm\\\n",
+                "Ok(Database(\"y v=4\"))",
+                "Ok(RetentionPolicy(\"p\"))",
+            ]
+        );
+        // Every piece size and block size agrees with bytes in memory.
+        for batch_bytes in 1..data.len() + 2 {
+            let whole = describe(memory(data, batch_bytes));
+            for step in 1..40 {
+                assert_eq!(describe(stream(data, batch_bytes, step)), whole);
+            }
+        }
     }
 
     #[test]
     fn a_line_without_end_is_refused_past_influxdbs_limit() {
         let mut data = vec![b'x'; MAX_LINE_BYTES + 10];
         data.push(b'\n');
-        let error = chunker(&data, 16).find_map(Result::err).expect("an error");
-        assert_eq!(error.kind, ReadErrorKind::LineTooLong);
-        assert_eq!(error.location, Location::Offset(0));
+        for chunker in [stream(&data, 16, usize::MAX), memory(&data, 16)] {
+            let error = chunker.into_iter().find_map(Result::err).expect("an error");
+            assert_eq!(error.kind, ReadErrorKind::LineTooLong);
+            assert_eq!(error.location, Location::Offset(0));
+        }
+        // The last line, without its end, too.
+        data.pop();
+        for chunker in [stream(&data, 16, usize::MAX), memory(&data, 16)] {
+            let error = chunker.into_iter().find_map(Result::err).expect("an error");
+            assert_eq!(error.kind, ReadErrorKind::LineTooLong);
+            assert_eq!(error.location, Location::Offset(0));
+        }
         // Just under the limit still reads.
         let data = [vec![b'x'; MAX_LINE_BYTES - 10], b"\nm v=1\n".to_vec()].concat();
-        assert!(chunker(&data, 16).all(|event| event.is_ok()));
+        for chunker in [stream(&data, 16, usize::MAX), memory(&data, 16)] {
+            assert!(chunker.into_iter().all(|event| event.is_ok()));
+        }
     }
 }

@@ -52,6 +52,17 @@ pub enum DdlStatement {
 const DATABASE_PREFIX: &[u8] = b"# CONTEXT-DATABASE:";
 const POLICY_PREFIX: &[u8] = b"# CONTEXT-RETENTION-POLICY:";
 
+/// Whether a line that begins with `start` (the first bytes of a line, without a `\n`) may be a
+/// directive: [`directive`] needs the whole line to tell for sure.
+pub fn may_be_directive(start: &[u8]) -> bool {
+    [&b"# DDL"[..], b"# DML", DATABASE_PREFIX, POLICY_PREFIX]
+        .iter()
+        .any(|prefix| {
+            let n = prefix.len().min(start.len());
+            start[..n] == prefix[..n]
+        })
+}
+
 /// The directive on `line` (a physical line without its `\n`), `None` for any other line.
 /// A context name must be valid UTF-8 and not empty.
 pub fn directive(line: &[u8]) -> Option<Result<Directive, String>> {

@@ -81,6 +81,7 @@ pub fn parse_pieces(
         // A guessed cut fell inside a quoted string.
         return one_pass();
     }
+    let used = ranges.len();
     let mut known = Types::new(&options.known_field_types);
     let mut pieces = Vec::with_capacity(results.len());
     let mut lines_before = lines_before;
@@ -108,7 +109,7 @@ pub fn parse_pieces(
         lines: lines_before - first_line,
         on_line_end: last_end.on_line_end,
     };
-    match merge(pieces) {
+    match merge(pieces, used) {
         Some(parsed) => (parsed, end),
         None => one_pass(),
     }
@@ -135,7 +136,7 @@ pub fn join_batches(batches: Vec<ParsedBatch>) -> Option<ParsedBatch> {
             lines_before: 0,
         })
         .collect();
-    merge(pieces)
+    merge(pieces, 1)
 }
 
 /// One range per thread, of about equal size, each ending after an unescaped `\n` (the last at

@@ -13,7 +13,7 @@ use super::error::{Location, ReadError, ReadErrorKind};
 use super::export::{ddl_statements, DdlStatement, Directive};
 use super::parallel::{parse_parallel, thread_count};
 use super::range::RangeReader;
-use super::source::{open, Source};
+use super::source::{open, Input, Source};
 use crate::columnar::{ParseOptions, ParsedBatch};
 use crate::line_protocol::FieldType;
 
@@ -97,22 +97,35 @@ pub fn read_batches(source: Source, options: &ReadOptions) -> Result<BatchReader
             "a byte range needs an uncompressed source: a gzip stream cannot be split; read it whole",
         ));
     }
-    let reader: Box<dyn std::io::Read + Send> = match options.byte_range {
-        Some((start, stop)) => Box::new(RangeReader::new(opened.reader, start, stop)),
-        None => opened.reader,
-    };
     let size_hint = match options.byte_range {
         Some((start, stop)) => Some(stop.saturating_sub(start)),
         None if opened.gzip => None,
         None => opened.total_bytes,
     };
-    let mut chunker = Chunker::new(
-        reader,
-        opened.name.clone(),
-        opened.gzip,
-        options.batch_bytes,
-    );
-    chunker.expect_bytes(size_hint);
+    let chunker = match (opened.input, options.byte_range) {
+        // Plain bytes in memory are handed out as slices of themselves.
+        (Input::Memory(data), None) => Chunker::in_memory(
+            data,
+            opened.name.clone(),
+            options.batch_bytes,
+            Arc::clone(&opened.bytes_read),
+        ),
+        (input, range) => {
+            let reader = input.into_reader(&opened.bytes_read);
+            let reader: Box<dyn std::io::Read + Send> = match range {
+                Some((start, stop)) => Box::new(RangeReader::new(reader, start, stop)),
+                None => reader,
+            };
+            let mut chunker = Chunker::new(
+                reader,
+                opened.name.clone(),
+                opened.gzip,
+                options.batch_bytes,
+            );
+            chunker.expect_bytes(size_hint);
+            chunker
+        }
+    };
     Ok(BatchReader {
         chunker,
         name: opened.name,

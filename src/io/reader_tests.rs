@@ -7,7 +7,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use proptest::prelude::*;
 
-use super::merge::{merge, Piece};
+use super::merge::{merge, merge_with, Piece};
 use super::parallel::parse_pieces;
 use super::*;
 use crate::columnar::{parse_batch, ParseOptions, ParsedBatch};
@@ -43,7 +43,7 @@ fn joined(batches: Vec<ContextBatch>) -> ParsedBatch {
             lines_before: 0,
         })
         .collect();
-    merge(pieces).expect("fits")
+    merge(pieces, 2).expect("fits")
 }
 
 /// Everything a batch holds, in a form that compares tag dictionaries value by value and in order.
@@ -136,6 +136,11 @@ proptest! {
         let whole = parse_batch(&data, &collect());
         let options = ReadOptions { batch_bytes, threads: Some(1), ..ReadOptions::default() };
         let read = batches(bytes(&data), &options);
+        let streamed = batches(trickle(&data, batch_bytes % 7 + 1), &options);
+        prop_assert_eq!(
+            summary(&joined(streamed)),
+            summary(&joined(batches(bytes(&data), &options)))
+        );
         prop_assert!(read.iter().all(|b| b.database.is_none() && b.retention_policy.is_none()));
         let lines: u64 = read.iter().map(|b| b.lines).sum();
         prop_assert!(lines <= data.iter().filter(|&&b| b == b'\n').count() as u64 + 1);
@@ -157,6 +162,36 @@ proptest! {
         if !stop_at_first_error {
             prop_assert_eq!(many_end, one_end);
         }
+    }
+
+    #[test]
+    fn merging_on_threads_is_merging_on_one(
+        lines in prop::collection::vec(any_line(), 0..60),
+        cuts in prop::collection::vec(0usize..60, 0..6),
+        threads in 2usize..5,
+    ) {
+        // Pieces of whole lines (no raw newline in a string, so that every `\n` ends a line).
+        let lines: Vec<&str> = lines.into_iter().filter(|l| !l.contains('\n')).collect();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(lines.len())).collect();
+        cuts.push(0);
+        cuts.push(lines.len());
+        cuts.sort_unstable();
+        let pieces = || {
+            let mut lines_before = 0;
+            cuts.windows(2)
+                .map(|w| {
+                    let data = body(lines[w[0]..w[1]].to_vec(), true);
+                    let parsed = crate::columnar::parse_batch(&data, &collect());
+                    let piece = Piece { parsed, lines_before };
+                    lines_before += w[1] - w[0];
+                    piece
+                })
+                .collect::<Vec<_>>()
+        };
+        // Field types may differ between pieces here: both sides merge the same pieces.
+        let one = merge(pieces(), 1);
+        let many = merge_with(pieces(), threads, 1);
+        prop_assert_eq!(one.as_ref().map(summary), many.as_ref().map(summary));
     }
 
     #[test]
@@ -233,6 +268,13 @@ proptest! {
         let (many, _) = parse_pieces(&data, &parse, threads, 0, 1);
         prop_assert_eq!(summary(&many), summary(&one));
         let options = ReadOptions { parse, threads: Some(threads), batch_bytes, byte_range: None };
+        // A stream (its directives noted as read, in blocks that end anywhere) and bytes in
+        // memory (pieces sliced, directives looked for per piece) read alike.
+        let described = |source| items(source, &options).iter().map(describe).collect::<Vec<_>>();
+        prop_assert_eq!(
+            described(trickle(&data, batch_bytes % 5 + 1)),
+            described(bytes(&data))
+        );
         let mut next_line = 1;
         for item in read_batches(bytes(&data), &options).expect("bytes open") {
             if let Ok(ReadItem::Batch(batch)) = item {
@@ -522,6 +564,39 @@ fn a_byte_range_of_a_file_seeks_to_its_lines() {
         [1, 1, 0, 1]
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A stream of `data` that hands out at most `step` bytes a read.
+fn trickle(data: &[u8], step: usize) -> Source {
+    struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+    impl std::io::Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+    Source::Reader {
+        name: "<stream>".into(),
+        reader: Box::new(Trickle(std::io::Cursor::new(data.to_vec()), step)),
+        size: None,
+    }
+}
+
+/// An item of a reader as text, its source's name left out.
+fn describe(item: &Result<ReadItem, ReadError>) -> String {
+    match item {
+        Ok(ReadItem::Ddl(statement)) => format!("{statement:?}"),
+        Ok(ReadItem::Batch(batch)) => format!(
+            "{:?} {:?} lines {}+{} @{}\n{}",
+            batch.database,
+            batch.retention_policy,
+            batch.first_line,
+            batch.lines,
+            batch.offset,
+            summary(&batch.parsed)
+        ),
+        Err(error) => format!("{:?} {:?} {}", error.kind, error.location, error.message),
+    }
 }
 
 /// A reader that hands out one byte per call, as a slow pipe may.

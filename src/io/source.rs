@@ -43,10 +43,18 @@ impl Source {
     }
 }
 
+/// An opened source's decoded bytes: a stream, or plain bytes in memory that pieces can be
+/// slices of rather than copies.
+pub enum Input {
+    Stream(Box<dyn Read + Send>),
+    /// Not counted in `Opened::bytes_read`: whoever hands them out counts them.
+    Memory(bytes::Bytes),
+}
+
 /// An opened source: its decoded bytes, and counters shared with progress reports.
 pub struct Opened {
     pub name: String,
-    pub reader: Box<dyn Read + Send>,
+    pub input: Input,
     pub gzip: bool,
     /// Bytes read from the source itself (compressed bytes for gzip).
     pub bytes_read: Arc<AtomicU64>,
@@ -108,6 +116,15 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
                 return Err(gzip_range_error(&name));
             }
             let from = usize::try_from(skip).unwrap_or(usize::MAX).min(data.len());
+            if !gzip {
+                return Ok(Opened {
+                    name,
+                    input: Input::Memory(data.slice(from..)),
+                    gzip,
+                    bytes_read: count,
+                    total_bytes: Some(total),
+                });
+            }
             positioned = true;
             (Box::new(Cursor::new(data.slice(from..))), Some(total))
         }
@@ -136,11 +153,24 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
     };
     Ok(Opened {
         name,
-        reader,
+        input: Input::Stream(reader),
         gzip,
         bytes_read: count,
         total_bytes: total,
     })
+}
+
+impl Input {
+    /// The decoded bytes as a stream; bytes in memory are counted in `bytes_read` as read.
+    pub fn into_reader(self, bytes_read: &Arc<AtomicU64>) -> Box<dyn Read + Send> {
+        match self {
+            Input::Stream(reader) => reader,
+            Input::Memory(data) => Box::new(Counted {
+                inner: Cursor::new(data),
+                count: Arc::clone(bytes_read),
+            }),
+        }
+    }
 }
 
 fn gzip_range_error(name: &str) -> ReadError {
