@@ -41,11 +41,20 @@ fuzz_target!(|input: &[u8]| {
         reader: Box::new(Trickle(data.to_vec(), 0, 1 + control as usize % 7)),
         size: None,
     };
-    assert_eq!(plain, read(stream, &options));
+    let streamed = read(stream, &options);
     if data.starts_with(&[0x1f, 0x8b]) {
-        // Read as gzip itself: compressing it again would not give the same bytes back.
+        // Read as gzip itself. A corrupt stream fails where its decoder notices: fed a few
+        // bytes a read, the decoder hands out what it inflated before that (whose bad lines may
+        // stop the reading first, with `stop_at_first_error`); fed everything at once, it drops
+        // that with the error. So only streams that read through without a gzip error must
+        // agree. (Compressing the input again would not give the same bytes back either.)
+        let failed = |items: &[String]| items.iter().any(|i| i.starts_with("<bytes>: "));
+        if !failed(&plain) && !failed(&streamed) {
+            assert_eq!(plain, streamed);
+        }
         return;
     }
+    assert_eq!(plain, streamed);
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(data).unwrap();
     let packed = encoder.finish().unwrap();
