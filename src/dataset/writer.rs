@@ -307,34 +307,26 @@ impl PartFiles {
     ) -> Result<(), DatasetError> {
         self.writes += 1;
         let columns = Columns::of(batch);
-        let reusable = self.open.get(&dir).is_some_and(|open| {
-            open.columns.covers(&columns) && open.file.rows() < self.options.max_rows_per_file
-        });
-        if !reusable {
-            if let Some(open) = self.open.remove(&dir) {
-                self.finished.push(open.file.finish()?);
+        if let Some(open) = self.open.get_mut(&dir) {
+            if open.columns.covers(&columns) && open.file.rows() < self.options.max_rows_per_file {
+                let conformed = open.conform(batch)?;
+                // An IPC file's dictionaries are closed: new tag values start the next part file.
+                if open.file.accepts(&conformed) {
+                    open.last_write = self.writes;
+                    return open.file.write(&conformed);
+                }
             }
-            if self.open.len() >= self.options.max_open_files {
-                self.close_least_recent()?;
-            }
-            let part = self.create_part(&dir, seen)?;
-            self.open.insert(dir.clone(), part);
         }
-        let open = self.open.get_mut(&dir).expect("opened above");
-        open.last_write = self.writes;
+        if let Some(open) = self.open.remove(&dir) {
+            self.finished.push(open.file.finish()?);
+        }
+        if self.open.len() >= self.options.max_open_files {
+            self.close_least_recent()?;
+        }
+        let part = self.create_part(&dir, seen)?;
+        let open = self.open.entry(dir).or_insert(part);
         let conformed = open.conform(batch)?;
-        if open.file.accepts(&conformed) {
-            return open.file.write(&conformed);
-        }
-        // An IPC file's dictionaries are closed: the batch starts the next part file.
-        let full = self.open.remove(&dir).expect("open above");
-        self.finished.push(full.file.finish()?);
-        let mut part = self.create_part(&dir, seen)?;
-        part.last_write = self.writes;
-        let conformed = part.conform(batch)?;
-        let written = part.file.write(&conformed);
-        self.open.insert(dir, part);
-        written
+        open.file.write(&conformed)
     }
 
     fn create_part(&mut self, dir: &Path, columns: &Columns) -> Result<OpenPart, DatasetError> {
