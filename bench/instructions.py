@@ -69,16 +69,12 @@ def instructions(binary: Path, path: Path, mode: str) -> int:
     return int(found[-1])
 
 
-def page_faults(binary: Path, path: Path, mode: str) -> int:
-    """Minor page faults of the pass itself, natively (the example reads /proc/self/stat)."""
+def native(binary: Path, path: Path, mode: str) -> tuple[int, int]:
+    """What a pass says it handled (lines, bytes or stored points) and its own minor page
+    faults, from a native run (the example reads /proc/self/stat)."""
     out = subprocess.run([str(binary), str(path), mode], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[1])
-
-
-def handled(binary: Path, path: Path, mode: str) -> int:
-    """What a pass says it handled (lines, bytes or stored points), from a native run."""
-    out = subprocess.run([str(binary), str(path), mode], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[0])
+    handled, faults = out.stdout.split()[:2]
+    return int(handled), int(faults)
 
 
 def gzip_copy(path: Path) -> Path:
@@ -108,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         batch = instructions(binary, plain, "batch") - base
         inflate = instructions(binary, packed, "gunzip") - base_gz
         both = instructions(binary, packed, "gunzip-batch") - base_gz
-        faults = page_faults(binary, plain, "batch")
+        faults = native(binary, plain, "batch")[1]
         http = instructions(binary, plain, "http") - instructions(binary, plain, "http-setup")
         http_gz = instructions(binary, plain, "http-gzip") - instructions(
             binary, plain, "http-gzip-setup"
@@ -123,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 both / args.lines,
                 f"{100 * inflate / both:.1f} %",
                 faults / args.lines,
-                http / handled(binary, plain, "http"),
-                http_gz / handled(binary, plain, "http-gzip"),
+                http / native(binary, plain, "http")[0],
+                http_gz / native(binary, plain, "http-gzip")[0],
             ]
         )
     print(
