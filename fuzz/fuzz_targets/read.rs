@@ -1,7 +1,7 @@
 //! Arbitrary bytes through the reader (pieces, export directives, DDL, gzip) and the parallel
 //! parse: nothing panics, pieces of any size read every line once with line numbers of the whole
-//! input, gzip and a stream read in blocks of any size read as the bytes in memory, and any
-//! number of threads gives the result of one pass.
+//! input, gzip (each next piece read ahead on a thread of its own) and a stream read in blocks of
+//! any size read as the bytes in memory, and any number of threads gives the result of one pass.
 #![no_main]
 
 use std::io::Write;

@@ -13,13 +13,17 @@
 //! out by itself. A stream's directive lines are noted as each block is read, while it is in
 //! cache, rather than by a second pass over each piece.
 //!
-//! Bytes in memory are not copied: a piece is a slice of them.
+//! Bytes in memory are not copied: a piece is a slice of them. A file's next piece can be read
+//! on a thread of its own while the last one is parsed ([`Chunker::read_ahead`]): into the
+//! buffer the piece would be read into anyway, so no byte is copied twice, and the thread is
+//! joined before the caller gets the parsed piece ([`Chunker::settle`]), so none outlives a call.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::thread::{self, JoinHandle};
 
 use bytes::Bytes;
 
@@ -104,6 +108,20 @@ enum Input {
         data: Bytes,
         handed_out: Arc<AtomicU64>,
     },
+    /// A stream being read ahead into the next buffer on a thread of its own.
+    Ahead(JoinHandle<Filled>),
+}
+
+/// What a read-ahead hands back: the stream and the buffer, with what it read into it.
+struct Filled {
+    reader: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    valid: usize,
+    eof: bool,
+    /// The read that failed; reported where the stream would have been read next.
+    failure: Option<io::Error>,
+    directives: VecDeque<u64>,
+    last_read: u8,
 }
 
 pub struct Chunker {
@@ -134,6 +152,10 @@ pub struct Chunker {
     directives: VecDeque<u64>,
     /// The last byte read from the stream (`\n` before the first: the input starts a line).
     last_read: u8,
+    /// Whether the next piece is read while the last one is parsed.
+    read_ahead: bool,
+    /// A read-ahead's failed read, reported at the next read.
+    read_failure: Option<io::Error>,
 }
 
 impl Chunker {
@@ -161,7 +183,39 @@ impl Chunker {
             failed: false,
             directives: VecDeque::new(),
             last_read: b'\n',
+            read_ahead: false,
+            read_failure: None,
         }
+    }
+
+    /// Reads a stream's next piece on a thread of its own while the last one is parsed, once
+    /// the input has more than one piece. For a stream the chunker may read from any thread
+    /// (a file, not the caller's file object); with one thread to spare at least.
+    pub fn read_ahead(&mut self, on: bool) {
+        self.read_ahead = on;
+    }
+
+    /// Waits for a read-ahead to finish and takes its bytes in: the chunker reads on the
+    /// calling thread again, and no thread of its own is running.
+    pub fn settle(&mut self) {
+        if !matches!(self.input, Input::Ahead(_)) {
+            return;
+        }
+        let Input::Ahead(handle) =
+            std::mem::replace(&mut self.input, Input::Stream(Box::new(io::empty())))
+        else {
+            unreachable!("matched above");
+        };
+        let filled = handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        self.input = Input::Stream(filled.reader);
+        self.buf = filled.buf;
+        self.valid = filled.valid;
+        self.eof = filled.eof;
+        self.read_failure = filled.failure;
+        self.directives.extend(filled.directives);
+        self.last_read = filled.last_read;
     }
 
     /// A chunker over bytes in memory, whose pieces are slices of them; `handed_out` counts the
@@ -189,6 +243,7 @@ impl Chunker {
         match &self.input {
             Input::Stream(_) => &self.buf[self.head..self.valid],
             Input::Memory { data, .. } => &data[self.head..self.valid],
+            Input::Ahead(_) => unreachable!("a read-ahead is settled before the bytes are used"),
         }
     }
 
@@ -211,6 +266,13 @@ impl Chunker {
         if matches!(self.input, Input::Memory { .. }) {
             // All of it is pending already.
             self.eof = true;
+            return Ok(());
+        }
+        self.settle();
+        if let Some(error) = self.read_failure.take() {
+            return Err(self.read_error(&error));
+        }
+        if self.eof {
             return Ok(());
         }
         if self.head > 0 {
@@ -260,42 +322,19 @@ impl Chunker {
                     return Ok(());
                 }
                 Ok(n) => {
-                    self.note_directives(self.valid, n);
+                    let block_offset = self.offset + (self.valid - self.head) as u64;
+                    note_directives(
+                        &self.buf[self.valid..self.valid + n],
+                        block_offset,
+                        &mut self.last_read,
+                        &mut self.directives,
+                    );
                     self.valid += n;
                     return Ok(());
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(self.read_error(&error)),
             }
-        }
-    }
-
-    /// Notes the `#`s at a line start that may begin a directive in the `n` bytes just read
-    /// into `buf[from..]`, while they are in cache.
-    fn note_directives(&mut self, from: usize, n: usize) {
-        let block = &self.buf[from..from + n];
-        let block_offset = self.offset + (from - self.head) as u64;
-        for at in memchr::memchr_iter(b'#', block) {
-            let before = if at == 0 {
-                self.last_read
-            } else {
-                block[at - 1]
-            };
-            if before != b'\n' {
-                continue;
-            }
-            let rest = &block[at..];
-            let candidate = match memchr::memchr(b'\n', rest) {
-                Some(end) => directive(&rest[..end]).is_some(),
-                // The line goes on in the next block: its start has to do.
-                None => may_be_directive(rest),
-            };
-            if candidate {
-                self.directives.push_back(block_offset + at as u64);
-            }
-        }
-        if let Some(&last) = block.last() {
-            self.last_read = last;
         }
     }
 
@@ -390,7 +429,60 @@ impl Chunker {
         self.offset += n as u64;
         self.head = 0;
         self.valid = rest_len;
+        if self.read_ahead && !self.eof && self.valid < self.batch_bytes {
+            self.start_read_ahead();
+        }
         (PieceBytes::Read(piece), offset)
+    }
+
+    /// Hands the stream and the buffer to a thread that reads the next piece's bytes into it.
+    /// If no thread can be started, the stream is read when the bytes are needed, as without.
+    fn start_read_ahead(&mut self) {
+        let Input::Stream(reader) =
+            std::mem::replace(&mut self.input, Input::Stream(Box::new(io::empty())))
+        else {
+            unreachable!("only a stream's pieces are read ahead");
+        };
+        let shared = Arc::new(std::sync::Mutex::new(Some(Filled {
+            reader,
+            buf: std::mem::take(&mut self.buf),
+            valid: self.valid,
+            eof: false,
+            failure: None,
+            directives: VecDeque::new(),
+            last_read: self.last_read,
+        })));
+        let target = self.batch_bytes;
+        let offset = self.offset;
+        let theirs = Arc::clone(&shared);
+        let started = thread::Builder::new()
+            .name("influxlp-read".into())
+            .spawn(move || {
+                let mut filled = theirs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .expect("handed over once");
+                filled.fill(target, offset);
+                filled
+            });
+        match started {
+            Ok(handle) => {
+                self.valid = 0;
+                self.input = Input::Ahead(handle);
+            }
+            Err(_) => {
+                // The state never left: read it back and go on reading here.
+                let filled = shared
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .expect("not handed over");
+                self.input = Input::Stream(filled.reader);
+                self.buf = filled.buf;
+                self.read_ahead = false;
+            }
+        }
     }
 
     /// Takes back a piece's buffer once it is parsed, to read the next piece into: its pages
@@ -405,6 +497,7 @@ impl Chunker {
     /// again, so a long quoted string costs a few parses at most. A piece that would grow past
     /// `batch_bytes` by more than InfluxDB's largest body is refused.
     pub fn put_back(&mut self, piece: PieceBytes) -> Result<(), ReadError> {
+        self.settle();
         let n = piece.len();
         let offset = self.offset - n as u64;
         if let Input::Memory { .. } = self.input {
@@ -505,7 +598,79 @@ impl Chunker {
             Input::Memory { .. } => memchr::memchr_iter(b'#', pending)
                 .filter(|&start| start == 0 || pending[start - 1] == b'\n')
                 .find(|&start| is_directive(start)),
+            Input::Ahead(_) => unreachable!("a read-ahead is settled before the bytes are used"),
         }
+    }
+}
+
+impl Drop for Chunker {
+    fn drop(&mut self) {
+        // No thread of the chunker's outlives it.
+        self.settle();
+    }
+}
+
+impl Filled {
+    /// Reads until `target` bytes are in the buffer, it is full, or the stream ends or fails;
+    /// `offset` is the input offset of `buf[0]`.
+    fn fill(&mut self, target: usize, offset: u64) {
+        // A read past the target, so that the line end after it is likely in already.
+        let room = self
+            .buf
+            .len()
+            .min(target.saturating_add(MAX_READ_CALL).max(self.valid));
+        while self.valid < room {
+            let end = room.min(self.valid + MAX_READ_CALL);
+            match self.reader.read(&mut self.buf[self.valid..end]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return;
+                }
+                Ok(n) => {
+                    note_directives(
+                        &self.buf[self.valid..self.valid + n],
+                        offset + self.valid as u64,
+                        &mut self.last_read,
+                        &mut self.directives,
+                    );
+                    self.valid += n;
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    self.failure = Some(error);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Notes in `directives` the `#`s at a line start that may begin a directive in `block`, just
+/// read at input offset `block_offset`, while it is in cache; `last_read` is the byte before it
+/// and becomes its last.
+fn note_directives(
+    block: &[u8],
+    block_offset: u64,
+    last_read: &mut u8,
+    directives: &mut VecDeque<u64>,
+) {
+    for at in memchr::memchr_iter(b'#', block) {
+        let before = if at == 0 { *last_read } else { block[at - 1] };
+        if before != b'\n' {
+            continue;
+        }
+        let rest = &block[at..];
+        let candidate = match memchr::memchr(b'\n', rest) {
+            Some(end) => directive(&rest[..end]).is_some(),
+            // The line goes on in the next block: its start has to do.
+            None => may_be_directive(rest),
+        };
+        if candidate {
+            directives.push_back(block_offset + at as u64);
+        }
+    }
+    if let Some(&last) = block.last() {
+        *last_read = last;
     }
 }
 
@@ -516,6 +681,7 @@ impl Iterator for Chunker {
         if self.failed {
             return None;
         }
+        self.settle();
         let result = (|| {
             if self.pending().is_empty() {
                 if self.eof {
@@ -587,11 +753,19 @@ mod tests {
         )
     }
 
-    /// The same data as a stream read in whole blocks, as a stream that trickles, and in memory.
+    fn reading_ahead(mut chunker: Chunker) -> Chunker {
+        chunker.read_ahead(true);
+        chunker
+    }
+
+    /// The same data as a stream read in whole blocks, as a stream that trickles (each also read
+    /// ahead on a thread), and in memory.
     fn chunkers(data: &[u8], batch_bytes: usize) -> Vec<Chunker> {
         vec![
             stream(data, batch_bytes, usize::MAX),
             stream(data, batch_bytes, 3),
+            reading_ahead(stream(data, batch_bytes, usize::MAX)),
+            reading_ahead(stream(data, batch_bytes, 3)),
             memory(data, batch_bytes),
         ]
     }
@@ -752,6 +926,43 @@ mod tests {
                 assert_eq!(describe(stream(data, batch_bytes, step)), whole);
             }
         }
+    }
+
+    #[test]
+    fn a_read_that_fails_ahead_fails_where_it_would_have_failed_here() {
+        /// Hands out its bytes, then fails.
+        struct Failing(Cursor<Vec<u8>>);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(7);
+                match self.0.read(&mut buf[..n])? {
+                    0 => Err(io::Error::other("the disk went away")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let data: Vec<u8> = (0..200)
+            .flat_map(|n| format!("m v={n}\n").into_bytes())
+            .collect();
+        let run = |ahead: bool| {
+            let reader = Box::new(Failing(Cursor::new(data.clone())));
+            let mut chunker = Chunker::new(reader, "<test>".into(), false, 100);
+            chunker.read_ahead(ahead);
+            chunker
+                .map(|event| match event {
+                    Ok(Event::Lines { bytes, offset, .. }) => format!("{offset}+{}", bytes.len()),
+                    Ok(other) => format!("{other:?}"),
+                    Err(error) => error.to_string(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let here = run(false);
+        assert!(here.len() > 5, "{here:?}");
+        assert!(
+            here.last().unwrap().ends_with("the disk went away"),
+            "{here:?}"
+        );
+        assert_eq!(run(true), here);
     }
 
     #[test]

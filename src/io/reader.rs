@@ -123,6 +123,7 @@ pub fn read_batches(source: Source, options: &ReadOptions) -> Result<BatchReader
                 options.batch_bytes,
             );
             chunker.expect_bytes(size_hint);
+            chunker.read_ahead(opened.owned && thread_count(options.threads) > 1);
             chunker
         }
     };
@@ -225,6 +226,15 @@ impl Iterator for BatchReader {
     type Item = Result<ReadItem, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let item = self.next_item();
+        // The next piece was read while this one was parsed; no thread runs past the call.
+        self.chunker.settle();
+        item
+    }
+}
+
+impl BatchReader {
+    fn next_item(&mut self) -> Option<Result<ReadItem, ReadError>> {
         loop {
             if let Some(statement) = self.statements.pop_front() {
                 return Some(Ok(ReadItem::Ddl(statement)));

@@ -267,12 +267,18 @@ proptest! {
         let (one, _) = crate::columnar::parse_body(&data, &parse);
         let (many, _) = parse_pieces(&data, &parse, threads, 0, 1);
         prop_assert_eq!(summary(&many), summary(&one));
-        let options = ReadOptions { parse, threads: Some(threads), batch_bytes, byte_range: None };
+        let options = ReadOptions { parse, threads: Some(threads), batch_bytes, ..ReadOptions::default() };
         // A stream (its directives noted as read, in blocks that end anywhere) and bytes in
         // memory (pieces sliced, directives looked for per piece) read alike.
         let described = |source| items(source, &options).iter().map(describe).collect::<Vec<_>>();
         prop_assert_eq!(
             described(trickle(&data, batch_bytes % 5 + 1)),
+            described(bytes(&data))
+        );
+        // gzip in memory is a stream the reader owns: each next piece is read (inflated) on a
+        // thread of its own while the last one is parsed.
+        prop_assert_eq!(
+            described(Source::Bytes(gzip(&data).into())),
             described(bytes(&data))
         );
         let mut next_line = 1;

@@ -60,6 +60,9 @@ pub struct Opened {
     pub bytes_read: Arc<AtomicU64>,
     /// The source's size in bytes, when known.
     pub total_bytes: Option<u64>,
+    /// Whether the stream may be read on a thread of its own: a file or bytes the reader owns,
+    /// not the caller's file object (which may need the caller's thread or locks to read).
+    pub owned: bool,
 }
 
 /// Counts the bytes read through it.
@@ -87,6 +90,7 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
     let count = Arc::new(AtomicU64::new(0));
     // Whether `skip` was done by seeking already.
     let mut positioned = false;
+    let owned = !matches!(source, Source::Reader { .. });
     let (raw, total): (Box<dyn Read + Send>, Option<u64>) = match source {
         Source::Path(path) => {
             let mut file = File::open(&path).map_err(|e| io_error(&name, &e))?;
@@ -123,6 +127,7 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
                     gzip,
                     bytes_read: count,
                     total_bytes: Some(total),
+                    owned,
                 });
             }
             positioned = true;
@@ -157,6 +162,7 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
         gzip,
         bytes_read: count,
         total_bytes: total,
+        owned,
     })
 }
 
