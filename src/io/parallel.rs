@@ -1,6 +1,6 @@
-//! Parsing one body on several cores with the result of one pass: the body is cut into one piece
-//! per thread at line ends, the pieces are parsed at once on scoped threads (they end with the
-//! call: no pool outlives it, nothing runs across `fork()`), and joined in order.
+//! Parsing one body on several cores with the result of one pass: the body is cut at line ends
+//! into a few pieces per thread, which scoped threads take in turn (they end with the call: no
+//! pool outlives it, nothing runs across `fork()`), and the parsed pieces are joined in order.
 //!
 //! Two things make a piece differ from the same lines inside the whole body, and both are
 //! caught. A cut is guessed at an unescaped `\n`, which may sit inside a quoted string: the piece
@@ -11,14 +11,18 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use super::merge::{merge, shift_lines, Piece};
 use crate::columnar::{field_key_of, parse_body, BodyEnd, ColumnRole, ParseOptions, ParsedBatch};
 use crate::line_protocol::FieldType;
 
-/// Bytes each thread gets at least: below this a thread costs more than it saves.
+/// Bytes each piece has at least: below this a thread costs more than it saves.
 const MIN_BYTES_PER_THREAD: usize = 1 << 20;
+
+/// Pieces per thread, taken in turn by whichever thread is free.
+const PIECES_PER_THREAD: usize = 4;
 
 /// Threads to use for `requested` (`None`: one per core).
 pub fn thread_count(requested: Option<usize>) -> usize {
@@ -52,27 +56,40 @@ pub fn parse_pieces(
         let (parsed, end) = parse_body(data, options);
         (shift_lines(parsed, lines_before), end)
     };
-    let ranges = cut(data, threads, min_bytes);
+    let ranges = cut(data, threads * PIECES_PER_THREAD, min_bytes);
     if ranges.len() <= 1 {
         return one_pass();
     }
-    let results: Vec<(ParsedBatch, BodyEnd)> = thread::scope(|scope| {
-        let others: Vec<_> = ranges[1..]
-            .iter()
-            .map(|range| {
-                let piece = &data[range.clone()];
-                scope.spawn(move || parse_body(piece, options))
-            })
+    // Each thread takes the next piece when done with one, so a thread slowed down by other
+    // work (a dataset's encoder, another process) takes fewer pieces instead of holding the
+    // others up at the end.
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = ranges.get(k) else {
+                return done;
+            };
+            done.push((k, parse_body(&data[range.clone()], options)));
+        }
+    };
+    let mut results: Vec<(usize, (ParsedBatch, BodyEnd))> = thread::scope(|scope| {
+        let others: Vec<_> = (1..threads.min(ranges.len()))
+            .map(|_| scope.spawn(work))
             .collect();
-        let first = parse_body(&data[ranges[0].clone()], options);
-        std::iter::once(first)
-            .chain(others.into_iter().map(|handle| {
+        let mut results = work();
+        for handle in others {
+            results.extend(
                 handle
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }))
-            .collect()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
     });
+    results.sort_unstable_by_key(|(k, _)| *k);
+    let results: Vec<(ParsedBatch, BodyEnd)> = results.into_iter().map(|(_, r)| r).collect();
     let last_end = results.last().expect("several pieces").1;
     if results[..results.len() - 1]
         .iter()
@@ -81,7 +98,7 @@ pub fn parse_pieces(
         // A guessed cut fell inside a quoted string.
         return one_pass();
     }
-    let used = ranges.len();
+    let used = threads.min(ranges.len());
     let mut known = Types::new(&options.known_field_types);
     let mut pieces = Vec::with_capacity(results.len());
     let mut lines_before = lines_before;
@@ -139,14 +156,14 @@ pub fn join_batches(batches: Vec<ParsedBatch>) -> Option<ParsedBatch> {
     merge(pieces, 1)
 }
 
-/// One range per thread, of about equal size, each ending after an unescaped `\n` (the last at
-/// the end of `data`).
-fn cut(data: &[u8], threads: usize, min_bytes: usize) -> Vec<Range<usize>> {
-    let threads = threads.min(data.len() / min_bytes.max(1)).max(1);
-    let mut ranges = Vec::with_capacity(threads);
+/// Up to `pieces` ranges of about equal size and at least `min_bytes`, each ending after an
+/// unescaped `\n` (the last at the end of `data`).
+fn cut(data: &[u8], pieces: usize, min_bytes: usize) -> Vec<Range<usize>> {
+    let pieces = pieces.min(data.len() / min_bytes.max(1)).max(1);
+    let mut ranges = Vec::with_capacity(pieces);
     let mut start = 0;
-    for k in 1..threads {
-        let target = (data.len() / threads * k).max(start);
+    for k in 1..pieces {
+        let target = (data.len() / pieces * k).max(start);
         let Some(end) = line_end_after(data, target) else {
             break;
         };
