@@ -388,12 +388,16 @@ async fn serve_read(
         let (pairs, method) = (params.pairs(), method.as_str());
         match route {
             Route::Buckets => rest::handle_buckets(&ctx, method, &path, pairs, &raw),
-            Route::Orgs => rest::handle_orgs(&ctx, &caller, method, &path, pairs, &raw),
-            Route::Users => rest::handle_users(&ctx, &caller, method, &path, pairs, &raw),
-            Route::Me => rest::handle_me(&ctx, &caller, method, &path, &raw),
-            Route::Authorizations => {
-                rest::handle_authorizations(&ctx, &caller, method, &path, pairs, &raw)
+            Route::Orgs => {
+                rest::handle_collection::<rest::Orgs>(&ctx, &caller, method, &path, pairs, &raw)
             }
+            Route::Users => {
+                rest::handle_collection::<rest::Users>(&ctx, &caller, method, &path, pairs, &raw)
+            }
+            Route::Me => rest::handle_me(&ctx, &caller, method, &path, &raw),
+            Route::Authorizations => rest::handle_collection::<rest::Authorizations>(
+                &ctx, &caller, method, &path, pairs, &raw,
+            ),
             Route::Setup => rest::handle_setup(&ctx, method, &path, &raw),
             Route::Signin => rest::handle_signin(&ctx, &caller, method, &path),
             Route::Delete => {

@@ -4,7 +4,7 @@
 
 use super::{handle_query, Flavor, HttpReply, QueryContext, User};
 use crate::server::bucket::{bucket_id, org_id};
-use crate::server::rest::{handle_buckets, handle_orgs};
+use crate::server::rest::{handle_buckets, handle_collection, Orgs};
 use crate::store::{Store, WriteOptions};
 
 fn store_with(db: &str, lines: &str) -> Store {
@@ -870,7 +870,8 @@ fn orgs_are_found_by_name_and_id() {
         session: None,
     };
     let orgs = |params: &[(&str, &str)]| {
-        let reply = handle_orgs(&ctx, &caller, "GET", "/api/v2/orgs", &pairs(params), b"");
+        let reply =
+            handle_collection::<Orgs>(&ctx, &caller, "GET", "/api/v2/orgs", &pairs(params), b"");
         (
             reply.status,
             serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap(),
@@ -884,7 +885,7 @@ fn orgs_are_found_by_name_and_id() {
     let (status, missing) = orgs(&[("org", "my-org")]);
     assert_eq!(status, 404);
     assert_eq!(missing["message"], "organization name \"my-org\" not found");
-    let reply = handle_orgs(
+    let reply = handle_collection::<Orgs>(
         &ctx,
         &caller,
         "POST",
@@ -900,7 +901,7 @@ fn orgs_are_found_by_name_and_id() {
     let (status, _) = orgs(&[("orgID", "00000000000000ff")]);
     assert_eq!(status, 404);
     let path = format!("/api/v2/orgs/{}", org_id("my-org"));
-    let reply = handle_orgs(&ctx, &caller, "GET", &path, &[], b"");
+    let reply = handle_collection::<Orgs>(&ctx, &caller, "GET", &path, &[], b"");
     assert_eq!(reply.status, 200);
 }
 

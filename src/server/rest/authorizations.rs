@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::caller::{
     bucket_by_id, json_object, member, path_id, refused, status, status_name, time, Caller,
 };
-use super::collection::{collection_route, path_not_found, CollectionRoute};
+use super::collection::{listed, Collection, Handled};
 use crate::server::auth::Principal;
 use crate::server::identity::{Action, Authorization, NewAuthorization, Permission};
 use crate::server::query::{reply_json, QueryContext};
@@ -66,24 +66,116 @@ pub fn authorization_json(ctx: &QueryContext, auth: &Authorization) -> Json {
     ])
 }
 
-pub fn serve(
-    ctx: &QueryContext,
-    caller: &Caller,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    let result = match collection_route(PREFIX, method, path) {
-        Ok(CollectionRoute::List) => list(ctx, caller, params),
-        Ok(CollectionRoute::Create) => create(ctx, caller, body),
-        Ok(CollectionRoute::Find(id)) => find(ctx, caller, id),
-        Ok(CollectionRoute::Update(id)) => update(ctx, caller, id, body),
-        Ok(CollectionRoute::Delete(id)) => delete(ctx, caller, id),
-        Ok(CollectionRoute::Below { .. }) => Err(path_not_found()),
-        Err(reply) => Err(reply),
-    };
-    result.unwrap_or_else(|reply| reply)
+/// `/api/v2/authorizations[/<id>]`.
+pub struct Authorizations;
+
+impl Collection for Authorizations {
+    const PREFIX: &'static str = PREFIX;
+
+    fn list(ctx: &QueryContext, caller: &Caller, params: &[(String, String)]) -> Handled {
+        let identity = ctx.identity;
+        let user_id = match (param(params, "userID"), param(params, "user")) {
+            (Some(id), _) => Some(id.to_ascii_lowercase()),
+            (None, Some(name)) => Some(
+                identity
+                    .account_by_name(name)
+                    .ok_or_else(|| v2_error("not found", "user not found"))?
+                    .id,
+            ),
+            (None, None) => None,
+        };
+        // An `orgID` filters as it is (an unknown one finds nothing); an `org` name must exist.
+        let org_id = match (param(params, "orgID"), param(params, "org")) {
+            (Some(id), _) => Some(path_id(id)?),
+            (None, Some(name)) => Some(identity.find_org(Some(name), None).map_err(refused)?.id),
+            (None, None) => None,
+        };
+        let token = param(params, "token");
+        let auths: Vec<Json> = identity
+            .authorizations()
+            .iter()
+            .filter(|a| user_id.is_none() || a.user_id == user_id)
+            .filter(|a| org_id.as_ref().map_or(true, |org| &a.org_id == org))
+            .filter(|a| token.map_or(true, |t| a.token == t))
+            .filter(|a| visible(caller, a))
+            .map(|a| authorization_json(ctx, a))
+            .collect();
+        listed::<Self>("authorizations", auths)
+    }
+
+    fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let auth = found(ctx, id)?;
+        require(caller, Action::Read, &auth)?;
+        Ok(reply_json(200, &authorization_json(ctx, &auth), false))
+    }
+
+    fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Handled {
+        let request = json_object(body, "invalid json structure")?;
+        let permissions = match request.get("permissions").and_then(|p| p.as_array()) {
+            Some(list) if !list.is_empty() => list
+                .iter()
+                .map(Permission::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| v2_error("invalid", &message))?,
+            _ => {
+                return Err(v2_error(
+                    "invalid",
+                    "authorization must include permissions",
+                ))
+            }
+        };
+        let org_id = member(&request, "orgID")
+            .filter(|id| crate::server::bucket::is_id(id))
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| v2_error("invalid", "org id required"))?;
+        let active = status(&request)?.unwrap_or(true);
+        caller.require(Action::Write, "authorizations", None, Some(&org_id))?;
+        // Nobody hands out more than they hold (2.x's `VerifyPermissions`).
+        for p in &permissions {
+            let org = p.org_id.as_deref().or(Some(org_id.as_str()));
+            caller.require(p.action, &p.resource, p.id.as_deref(), org)?;
+        }
+        let user_id = match member(&request, "userID").filter(|id| !id.is_empty()) {
+            Some(id) => Some(path_id(id)?),
+            None => owner(ctx, caller.principal),
+        };
+        let auth = ctx
+            .identity
+            .create_authorization(
+                NewAuthorization {
+                    org_id,
+                    user_id,
+                    description: member(&request, "description").unwrap_or("").to_string(),
+                    active,
+                    permissions,
+                    token: None,
+                },
+                |id| bucket_by_id(ctx.store, id).map(|(db, _)| db),
+            )
+            .map_err(refused)?;
+        Ok(reply_json(201, &authorization_json(ctx, &auth), false))
+    }
+
+    fn update(ctx: &QueryContext, caller: &Caller, id: &str, body: &[u8]) -> Handled {
+        let auth = found(ctx, id)?;
+        let request = json_object(body, "invalid json structure")?;
+        require(caller, Action::Write, &auth)?;
+        let active = status(&request)?;
+        let auth = ctx
+            .identity
+            .update_authorization(&auth.id, active, member(&request, "description"))
+            .map_err(refused)?;
+        Ok(reply_json(200, &authorization_json(ctx, &auth), false))
+    }
+
+    fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let auth = found(ctx, id)?;
+        require(caller, Action::Write, &auth)?;
+        ctx.identity
+            .delete_authorization(&auth.id)
+            .map_err(refused)?;
+        Ok(HttpReply::no_content())
+    }
 }
 
 fn visible(caller: &Caller, auth: &Authorization) -> bool {
@@ -95,43 +187,9 @@ fn visible(caller: &Caller, auth: &Authorization) -> bool {
     )
 }
 
-fn list(
-    ctx: &QueryContext,
-    caller: &Caller,
-    params: &[(String, String)],
-) -> Result<HttpReply, HttpReply> {
-    let identity = ctx.identity;
-    let user_id = match (param(params, "userID"), param(params, "user")) {
-        (Some(id), _) => Some(id.to_ascii_lowercase()),
-        (None, Some(name)) => Some(
-            identity
-                .account_by_name(name)
-                .ok_or_else(|| v2_error("not found", "user not found"))?
-                .id,
-        ),
-        (None, None) => None,
-    };
-    // An `orgID` filters as it is (an unknown one finds nothing); an `org` name must exist.
-    let org_id = match (param(params, "orgID"), param(params, "org")) {
-        (Some(id), _) => Some(path_id(id)?),
-        (None, Some(name)) => Some(identity.find_org(Some(name), None).map_err(refused)?.id),
-        (None, None) => None,
-    };
-    let token = param(params, "token");
-    let auths: Vec<Json> = identity
-        .authorizations()
-        .iter()
-        .filter(|a| user_id.is_none() || a.user_id == user_id)
-        .filter(|a| org_id.as_ref().map_or(true, |org| &a.org_id == org))
-        .filter(|a| token.map_or(true, |t| a.token == t))
-        .filter(|a| visible(caller, a))
-        .map(|a| authorization_json(ctx, a))
-        .collect();
-    let body = Json::object([
-        ("links", Json::object([("self", Json::str(PREFIX))])),
-        ("authorizations", Json::Array(auths)),
-    ]);
-    Ok(reply_json(200, &body, false))
+/// The caller may do `action` on `auth`, or the reply that says why not.
+fn require(caller: &Caller, action: Action, auth: &Authorization) -> Result<(), HttpReply> {
+    caller.require(action, "authorizations", Some(&auth.id), Some(&auth.org_id))
 }
 
 fn found(ctx: &QueryContext, id: &str) -> Result<Arc<Authorization>, HttpReply> {
@@ -141,64 +199,6 @@ fn found(ctx: &QueryContext, id: &str) -> Result<Arc<Authorization>, HttpReply> 
         .ok_or_else(|| v2_error("not found", "authorization not found"))
 }
 
-fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let auth = found(ctx, id)?;
-    caller.require(
-        Action::Read,
-        "authorizations",
-        Some(&auth.id),
-        Some(&auth.org_id),
-    )?;
-    Ok(reply_json(200, &authorization_json(ctx, &auth), false))
-}
-
-fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Result<HttpReply, HttpReply> {
-    let request = json_object(body, "invalid json structure")?;
-    let permissions = match request.get("permissions").and_then(|p| p.as_array()) {
-        Some(list) if !list.is_empty() => list
-            .iter()
-            .map(Permission::parse)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|message| v2_error("invalid", &message))?,
-        _ => {
-            return Err(v2_error(
-                "invalid",
-                "authorization must include permissions",
-            ))
-        }
-    };
-    let org_id = member(&request, "orgID")
-        .filter(|id| crate::server::bucket::is_id(id))
-        .map(str::to_ascii_lowercase)
-        .ok_or_else(|| v2_error("invalid", "org id required"))?;
-    let active = status(&request)?.unwrap_or(true);
-    caller.require(Action::Write, "authorizations", None, Some(&org_id))?;
-    // Nobody hands out more than they hold (2.x's `VerifyPermissions`).
-    for p in &permissions {
-        let org = p.org_id.as_deref().or(Some(org_id.as_str()));
-        caller.require(p.action, &p.resource, p.id.as_deref(), org)?;
-    }
-    let user_id = match member(&request, "userID").filter(|id| !id.is_empty()) {
-        Some(id) => Some(path_id(id)?),
-        None => owner(ctx, caller.principal),
-    };
-    let auth = ctx
-        .identity
-        .create_authorization(
-            NewAuthorization {
-                org_id,
-                user_id,
-                description: member(&request, "description").unwrap_or("").to_string(),
-                active,
-                permissions,
-                token: None,
-            },
-            |id| bucket_by_id(ctx.store, id).map(|(db, _)| db),
-        )
-        .map_err(refused)?;
-    Ok(reply_json(201, &authorization_json(ctx, &auth), false))
-}
-
 /// The user a new authorization belongs to when the request names none: the caller's.
 fn owner(ctx: &QueryContext, principal: &Principal) -> Option<String> {
     match principal {
@@ -206,40 +206,4 @@ fn owner(ctx: &QueryContext, principal: &Principal) -> Option<String> {
         Principal::User(user) => ctx.identity.account_by_name(&user.name).map(|a| a.id),
         Principal::Anonymous | Principal::AllAccess | Principal::Nobody => None,
     }
-}
-
-fn update(
-    ctx: &QueryContext,
-    caller: &Caller,
-    id: &str,
-    body: &[u8],
-) -> Result<HttpReply, HttpReply> {
-    let auth = found(ctx, id)?;
-    let request = json_object(body, "invalid json structure")?;
-    caller.require(
-        Action::Write,
-        "authorizations",
-        Some(&auth.id),
-        Some(&auth.org_id),
-    )?;
-    let active = status(&request)?;
-    let auth = ctx
-        .identity
-        .update_authorization(&auth.id, active, member(&request, "description"))
-        .map_err(refused)?;
-    Ok(reply_json(200, &authorization_json(ctx, &auth), false))
-}
-
-fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let auth = found(ctx, id)?;
-    caller.require(
-        Action::Write,
-        "authorizations",
-        Some(&auth.id),
-        Some(&auth.org_id),
-    )?;
-    ctx.identity
-        .delete_authorization(&auth.id)
-        .map_err(refused)?;
-    Ok(HttpReply::no_content())
 }

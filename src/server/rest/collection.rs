@@ -1,7 +1,68 @@
 //! The routes every 2.x collection has (`/api/v2/<things>` and `/api/v2/<things>/<id>`), read
 //! from the method and path once, with 2.x's answers to the methods a route does not take.
 
+use super::caller::Caller;
+use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::{v2_error, HttpReply};
+use crate::text::go_json::Json;
+
+/// A handler's answer: the reply, or the error reply that ends the request early.
+pub type Handled = Result<HttpReply, HttpReply>;
+
+/// The handlers of a 2.x collection, one per route; [`serve`] reads the route and calls one.
+pub trait Collection {
+    /// The collection's path, `/api/v2/<things>`.
+    const PREFIX: &'static str;
+
+    fn list(ctx: &QueryContext, caller: &Caller, params: &[(String, String)]) -> Handled;
+    fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Handled;
+    fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled;
+    fn update(ctx: &QueryContext, caller: &Caller, id: &str, body: &[u8]) -> Handled;
+    fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled;
+
+    /// `<method> /api/v2/<things>/<id>/<below>`: the collection's own sub-resources; none but
+    /// those it names.
+    fn below(
+        _ctx: &QueryContext,
+        _caller: &Caller,
+        _method: &str,
+        _id: &str,
+        _below: &str,
+        _body: &[u8],
+    ) -> Handled {
+        Err(path_not_found())
+    }
+}
+
+/// A list's answer: the items under `key`, beside the collection's own link.
+pub fn listed<C: Collection>(key: &str, items: Vec<Json>) -> Handled {
+    let body = Json::object([
+        ("links", Json::object([("self", Json::str(C::PREFIX))])),
+        (key, Json::Array(items)),
+    ]);
+    Ok(reply_json(200, &body, false))
+}
+
+/// Answers a request to collection `C`; `path` is the full request path.
+pub fn serve<C: Collection>(
+    ctx: &QueryContext,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> HttpReply {
+    let handled = match collection_route(C::PREFIX, method, path) {
+        Ok(CollectionRoute::List) => C::list(ctx, caller, params),
+        Ok(CollectionRoute::Create) => C::create(ctx, caller, body),
+        Ok(CollectionRoute::Find(id)) => C::find(ctx, caller, id),
+        Ok(CollectionRoute::Update(id)) => C::update(ctx, caller, id, body),
+        Ok(CollectionRoute::Delete(id)) => C::delete(ctx, caller, id),
+        Ok(CollectionRoute::Below { id, below }) => C::below(ctx, caller, method, id, below, body),
+        Err(reply) => Err(reply),
+    };
+    handled.unwrap_or_else(|reply| reply)
+}
 
 /// What a request to a collection asks for.
 #[derive(Debug, PartialEq, Eq)]

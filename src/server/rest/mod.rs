@@ -18,22 +18,22 @@ mod users;
 #[cfg(test)]
 pub(crate) use orgs::DEFAULT_ORG;
 
+/// `/api/v2/orgs`, `/api/v2/users` and `/api/v2/authorizations` (and `/<id>` below each):
+/// `handle_collection::<Orgs>(...)`; `path` is the full request path.
+pub use authorizations::Authorizations;
 /// `/api/v2/buckets` and `/api/v2/buckets/...`; `path` is the full request path.
 pub use buckets::serve as handle_buckets;
+pub use collection::serve as handle_collection;
 /// `POST /api/v2/delete`.
 pub use delete::serve as handle_delete;
-/// `/api/v2/orgs` and `/api/v2/orgs/...`; `path` is the full request path.
-pub use orgs::serve as handle_orgs;
+pub use orgs::Orgs;
+pub use users::Users;
 
-/// `/api/v2/authorizations[/...]`.
-pub use authorizations::serve as handle_authorizations;
 /// Who calls an identity route.
 pub use caller::Caller;
 /// `/api/v2/setup`.
 pub use setup::serve as handle_setup;
 /// `/api/v2/signin` and `/api/v2/signout`.
 pub use signin::serve as handle_signin;
-/// `/api/v2/users[/...]`.
-pub use users::serve as handle_users;
 /// `/api/v2/me[/password]`.
 pub use users::serve_me as handle_me;

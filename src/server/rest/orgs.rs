@@ -2,7 +2,7 @@
 //! deleted with 2.x's JSON and messages (tenant/http_server_org.go).
 
 use super::caller::{json_object, member, path_id, refused, time, Caller};
-use super::collection::{collection_route, path_not_found, CollectionRoute};
+use super::collection::{listed, Collection, Handled};
 use crate::server::identity::{Action, Org};
 use crate::server::query::{reply_json, QueryContext};
 use crate::server::reply::v2_error;
@@ -63,101 +63,75 @@ pub fn query_escape(value: &str) -> String {
 
 use crate::server::params::first_set as param;
 
-pub fn serve(
-    ctx: &QueryContext,
-    caller: &Caller,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    let result = match collection_route(PREFIX, method, path) {
-        Ok(CollectionRoute::List) => list(ctx, caller, params),
-        Ok(CollectionRoute::Create) => create(ctx, caller, body),
-        Ok(CollectionRoute::Find(id)) => find(ctx, caller, id),
-        Ok(CollectionRoute::Update(id)) => update(ctx, caller, id, body),
-        Ok(CollectionRoute::Delete(id)) => delete(ctx, caller, id),
-        Ok(CollectionRoute::Below { .. }) => Err(path_not_found()),
-        Err(reply) => Err(reply),
-    };
-    result.unwrap_or_else(|reply| reply)
+/// `/api/v2/orgs[/<id>]`.
+pub struct Orgs;
+
+impl Collection for Orgs {
+    const PREFIX: &'static str = PREFIX;
+
+    fn list(ctx: &QueryContext, caller: &Caller, params: &[(String, String)]) -> Handled {
+        let identity = ctx.identity;
+        let orgs = match (param(params, "org"), param(params, "orgID")) {
+            (None, None) => identity.orgs(),
+            (name, id) => vec![identity.find_org(name, id).map_err(refused)?],
+        };
+        let orgs: Vec<Json> = orgs
+            .iter()
+            .filter(|org| visible(caller, org))
+            .map(org_json)
+            .collect();
+        listed::<Self>("orgs", orgs)
+    }
+
+    fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let id = path_id(id)?;
+        caller.require(Action::Read, "orgs", Some(&id), Some(&id))?;
+        let org = ctx
+            .identity
+            .org_by_id(&id)
+            .ok_or_else(|| v2_error("not found", "organization not found"))?;
+        Ok(reply_json(200, &org_json(&org), false))
+    }
+
+    fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Handled {
+        let request = json_object(body, "malformed organization")?;
+        caller.require(Action::Write, "orgs", None, None)?;
+        let name = member(&request, "name").unwrap_or("");
+        let description = member(&request, "description").unwrap_or("");
+        let org = ctx
+            .identity
+            .create_org(name, description)
+            .map_err(refused)?;
+        Ok(reply_json(201, &org_json(&org), false))
+    }
+
+    fn update(ctx: &QueryContext, caller: &Caller, id: &str, body: &[u8]) -> Handled {
+        let id = path_id(id)?;
+        let request = json_object(body, "malformed organization update")?;
+        caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
+        let org = ctx
+            .identity
+            .update_org(
+                &id,
+                member(&request, "name"),
+                member(&request, "description"),
+            )
+            .map_err(refused)?;
+        Ok(reply_json(200, &org_json(&org), false))
+    }
+
+    fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let id = path_id(id)?;
+        caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
+        ctx.identity.delete_org(&id).map_err(refused)?;
+        Ok(HttpReply::no_content())
+    }
 }
 
 fn visible(caller: &Caller, org: &Org) -> bool {
     caller
         .principal
         .allows(Action::Read, "orgs", Some(&org.id), Some(&org.id))
-}
-
-fn list(
-    ctx: &QueryContext,
-    caller: &Caller,
-    params: &[(String, String)],
-) -> Result<HttpReply, HttpReply> {
-    let identity = ctx.identity;
-    let orgs = match (param(params, "org"), param(params, "orgID")) {
-        (None, None) => identity.orgs(),
-        (name, id) => vec![identity.find_org(name, id).map_err(refused)?],
-    };
-    let orgs: Vec<Json> = orgs
-        .iter()
-        .filter(|org| visible(caller, org))
-        .map(org_json)
-        .collect();
-    let body = Json::object([
-        ("links", Json::object([("self", Json::str(PREFIX))])),
-        ("orgs", Json::Array(orgs)),
-    ]);
-    Ok(reply_json(200, &body, false))
-}
-
-fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    caller.require(Action::Read, "orgs", Some(&id), Some(&id))?;
-    let org = ctx
-        .identity
-        .org_by_id(&id)
-        .ok_or_else(|| v2_error("not found", "organization not found"))?;
-    Ok(reply_json(200, &org_json(&org), false))
-}
-
-fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Result<HttpReply, HttpReply> {
-    let request = json_object(body, "malformed organization")?;
-    caller.require(Action::Write, "orgs", None, None)?;
-    let name = member(&request, "name").unwrap_or("");
-    let description = member(&request, "description").unwrap_or("");
-    let org = ctx
-        .identity
-        .create_org(name, description)
-        .map_err(refused)?;
-    Ok(reply_json(201, &org_json(&org), false))
-}
-
-fn update(
-    ctx: &QueryContext,
-    caller: &Caller,
-    id: &str,
-    body: &[u8],
-) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    let request = json_object(body, "malformed organization update")?;
-    caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
-    let org = ctx
-        .identity
-        .update_org(
-            &id,
-            member(&request, "name"),
-            member(&request, "description"),
-        )
-        .map_err(refused)?;
-    Ok(reply_json(200, &org_json(&org), false))
-}
-
-fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    caller.require(Action::Write, "orgs", Some(&id), Some(&id))?;
-    ctx.identity.delete_org(&id).map_err(refused)?;
-    Ok(HttpReply::no_content())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! deletes them, and their passwords (tenant/http_server_user.go).
 
 use super::caller::{json_object, member, path_id, refused, status, status_name, Caller};
-use super::collection::{collection_route, path_not_found, CollectionRoute};
+use super::collection::{listed, path_not_found, Collection, Handled};
 use crate::server::auth::Principal;
 use crate::server::identity::{Account, Action};
 use crate::server::query::{reply_json, QueryContext};
@@ -27,28 +27,91 @@ pub fn user_json(account: &Account) -> Json {
     ])
 }
 
-pub fn serve(
-    ctx: &QueryContext,
-    caller: &Caller,
-    method: &str,
-    path: &str,
-    params: &[(String, String)],
-    body: &[u8],
-) -> HttpReply {
-    let result = match collection_route(PREFIX, method, path) {
-        Ok(CollectionRoute::List) => list(ctx, caller, params),
-        Ok(CollectionRoute::Create) => create(ctx, caller, body),
-        Ok(CollectionRoute::Find(id)) => find(ctx, caller, id),
-        Ok(CollectionRoute::Update(id)) => update(ctx, caller, id, body),
-        Ok(CollectionRoute::Delete(id)) => delete(ctx, caller, id),
-        Ok(CollectionRoute::Below {
-            id,
-            below: "password",
-        }) if matches!(method, "POST" | "PUT") => password(ctx, caller, id, body),
-        Ok(CollectionRoute::Below { .. }) => Err(path_not_found()),
-        Err(reply) => Err(reply),
-    };
-    result.unwrap_or_else(|reply| reply)
+/// `/api/v2/users[/<id>[/password]]`.
+pub struct Users;
+
+impl Collection for Users {
+    const PREFIX: &'static str = PREFIX;
+
+    fn list(ctx: &QueryContext, caller: &Caller, params: &[(String, String)]) -> Handled {
+        let mut accounts = ctx.identity.accounts();
+        if let Some(name) = param(params, "name") {
+            accounts.retain(|a| a.user.name == name);
+            if accounts.is_empty() {
+                return Err(v2_error("not found", "user not found"));
+            }
+        }
+        if let Some(id) = param(params, "id") {
+            accounts.retain(|a| a.id == id);
+            if accounts.is_empty() {
+                return Err(v2_error("not found", "user not found"));
+            }
+        }
+        let users: Vec<Json> = accounts
+            .iter()
+            .filter(|a| {
+                caller
+                    .principal
+                    .allows(Action::Read, "users", Some(&a.id), None)
+            })
+            .map(user_json)
+            .collect();
+        listed::<Self>("users", users)
+    }
+
+    fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let id = path_id(id)?;
+        caller.require(Action::Read, "users", Some(&id), None)?;
+        let account = ctx
+            .identity
+            .account_by_id(&id)
+            .ok_or_else(|| v2_error("not found", "user not found"))?;
+        Ok(reply_json(200, &user_json(&account), false))
+    }
+
+    fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Handled {
+        let request = json_object(body, "malformed user")?;
+        caller.require(Action::Write, "users", None, None)?;
+        let active = status(&request)?.unwrap_or(true);
+        let account = ctx
+            .identity
+            .create_account(member(&request, "name").unwrap_or(""), active)
+            .map_err(refused)?;
+        Ok(reply_json(201, &user_json(&account), false))
+    }
+
+    fn update(ctx: &QueryContext, caller: &Caller, id: &str, body: &[u8]) -> Handled {
+        let id = path_id(id)?;
+        let request = json_object(body, "malformed user update")?;
+        caller.require(Action::Write, "users", Some(&id), None)?;
+        let active = status(&request)?;
+        let account = ctx
+            .identity
+            .update_account(&id, member(&request, "name"), active)
+            .map_err(refused)?;
+        Ok(reply_json(200, &user_json(&account), false))
+    }
+
+    fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Handled {
+        let id = path_id(id)?;
+        caller.require(Action::Write, "users", Some(&id), None)?;
+        ctx.identity.delete_account(&id).map_err(refused)?;
+        Ok(HttpReply::no_content())
+    }
+
+    fn below(
+        ctx: &QueryContext,
+        caller: &Caller,
+        method: &str,
+        id: &str,
+        below: &str,
+        body: &[u8],
+    ) -> Handled {
+        match below {
+            "password" if matches!(method, "POST" | "PUT") => password(ctx, caller, id, body),
+            _ => Err(path_not_found()),
+        }
+    }
 }
 
 /// `GET /api/v2/me` and `PUT /api/v2/me/password`.
@@ -96,85 +159,6 @@ fn signed_in(ctx: &QueryContext, principal: &Principal) -> Result<Account, HttpR
         }
     };
     found.ok_or_else(|| v2_error("not found", "user not found"))
-}
-
-fn list(
-    ctx: &QueryContext,
-    caller: &Caller,
-    params: &[(String, String)],
-) -> Result<HttpReply, HttpReply> {
-    let mut accounts = ctx.identity.accounts();
-    if let Some(name) = param(params, "name") {
-        accounts.retain(|a| a.user.name == name);
-        if accounts.is_empty() {
-            return Err(v2_error("not found", "user not found"));
-        }
-    }
-    if let Some(id) = param(params, "id") {
-        accounts.retain(|a| a.id == id);
-        if accounts.is_empty() {
-            return Err(v2_error("not found", "user not found"));
-        }
-    }
-    let users: Vec<Json> = accounts
-        .iter()
-        .filter(|a| {
-            caller
-                .principal
-                .allows(Action::Read, "users", Some(&a.id), None)
-        })
-        .map(user_json)
-        .collect();
-    let body = Json::object([
-        ("links", Json::object([("self", Json::str(PREFIX))])),
-        ("users", Json::Array(users)),
-    ]);
-    Ok(reply_json(200, &body, false))
-}
-
-fn find(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    caller.require(Action::Read, "users", Some(&id), None)?;
-    let account = ctx
-        .identity
-        .account_by_id(&id)
-        .ok_or_else(|| v2_error("not found", "user not found"))?;
-    Ok(reply_json(200, &user_json(&account), false))
-}
-
-fn create(ctx: &QueryContext, caller: &Caller, body: &[u8]) -> Result<HttpReply, HttpReply> {
-    let request = json_object(body, "malformed user")?;
-    caller.require(Action::Write, "users", None, None)?;
-    let active = status(&request)?.unwrap_or(true);
-    let account = ctx
-        .identity
-        .create_account(member(&request, "name").unwrap_or(""), active)
-        .map_err(refused)?;
-    Ok(reply_json(201, &user_json(&account), false))
-}
-
-fn update(
-    ctx: &QueryContext,
-    caller: &Caller,
-    id: &str,
-    body: &[u8],
-) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    let request = json_object(body, "malformed user update")?;
-    caller.require(Action::Write, "users", Some(&id), None)?;
-    let active = status(&request)?;
-    let account = ctx
-        .identity
-        .update_account(&id, member(&request, "name"), active)
-        .map_err(refused)?;
-    Ok(reply_json(200, &user_json(&account), false))
-}
-
-fn delete(ctx: &QueryContext, caller: &Caller, id: &str) -> Result<HttpReply, HttpReply> {
-    let id = path_id(id)?;
-    caller.require(Action::Write, "users", Some(&id), None)?;
-    ctx.identity.delete_account(&id).map_err(refused)?;
-    Ok(HttpReply::no_content())
 }
 
 fn password(
