@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::tally::Tally;
 use super::writer::{Admitted, TypeRule};
 use super::{Context, DatasetError, DatasetOptions, DatasetWriter};
 use crate::io::{
@@ -126,11 +127,13 @@ pub fn convert(
     let total_bytes = sizes.iter().copied().sum::<Option<u64>>();
     let mut writer = DatasetWriter::create(destination, options.dataset.clone())?;
     let mut run = Run {
-        progress: ConvertProgress {
-            total_bytes,
-            ..ConvertProgress::default()
+        tally: Tally {
+            progress: ConvertProgress {
+                total_bytes,
+                ..ConvertProgress::default()
+            },
+            errors: Vec::new(),
         },
-        errors: Vec::new(),
         raise: options.read.parse.stop_at_first_error,
     };
     let outcome = sources
@@ -141,24 +144,11 @@ pub fn convert(
         return Err(error);
     }
     let summary = writer.finish()?;
-    run.progress.elapsed = started.elapsed();
-    run.progress.done = true;
-    let _ = observe(&run.progress);
-    Ok(ConvertResult {
-        lines: run.progress.lines,
-        points_written: run.progress.points_written,
-        points_dropped: run.progress.points_dropped,
-        error_count: run.progress.errors,
-        errors: run.errors,
-        files: summary.files,
-        bytes_read: run.progress.bytes_read,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(run.tally.finish(summary.files, started, observe))
 }
 
 struct Run {
-    progress: ConvertProgress,
-    errors: Vec<SourceError>,
+    tally: Tally,
     raise: bool,
 }
 
@@ -223,7 +213,7 @@ impl Run {
             reader.fix_field_types(context.database, context.retention_policy, types);
         }
         let name = reader.source_name().to_string();
-        let (bytes_before, lines_before) = (self.progress.bytes_read, self.progress.lines);
+        let before = self.tally.before();
         while let Some(item) = reader.next() {
             let ReadItem::Batch(batch) = item? else {
                 continue; // a dataset has no catalog: DDL only matters to a store
@@ -235,13 +225,13 @@ impl Run {
             let mut bad = batch.parsed.errors;
             // The parser's rejections (a `time` tag, a string too long, a type conflict within
             // the batch) are dropped points; its syntax errors are not, as in InfluxDB.
-            self.progress.points_dropped +=
+            self.tally.progress.points_dropped +=
                 bad.iter().filter(|e| e.kind == ErrorKind::Rejected).count();
             let mut admitted = Vec::new();
             for table in batch.parsed.tables {
                 let (table, outcome) = rule.admit(&context, table)?;
-                self.progress.points_written += outcome.points_written;
-                self.progress.points_dropped += outcome.points_dropped;
+                self.tally.progress.points_written += outcome.points_written;
+                self.tally.progress.points_dropped += outcome.points_dropped;
                 bad.extend(outcome.errors);
                 admitted.extend(table);
             }
@@ -251,35 +241,14 @@ impl Run {
                 context.retention_policy.clone(),
                 rule.field_types(&context),
             );
-            bad.sort_by_key(|e| e.line);
-            if self.raise {
-                if let Some(first) = bad.into_iter().next() {
-                    return Err(ConvertError::Line(SourceError {
-                        source: name,
-                        error: first,
-                    }));
-                }
-            } else {
-                self.progress.errors += bad.len();
-                let room = MAX_KEPT_ERRORS.saturating_sub(self.errors.len());
-                self.errors
-                    .extend(bad.into_iter().take(room).map(|error| SourceError {
-                        source: name.clone(),
-                        error,
-                    }));
-            }
+            self.tally.bad_lines(&name, bad, self.raise)?;
             for table in admitted {
                 encode(table)?;
             }
-            let read = reader.progress();
-            self.progress.bytes_read = bytes_before + read.bytes_read;
-            self.progress.lines = lines_before + read.lines;
-            self.progress.elapsed = started.elapsed();
-            observe(&self.progress).map_err(ConvertError::Stopped)?;
+            self.tally.read_so_far(reader, before, started);
+            self.tally.report(observe)?;
         }
-        let read = reader.progress();
-        self.progress.bytes_read = bytes_before + read.bytes_read;
-        self.progress.lines = lines_before + read.lines;
+        self.tally.read_so_far(reader, before, started);
         Ok(())
     }
 }

@@ -11,8 +11,9 @@ use std::time::Instant;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::catalog::decode;
-use super::convert::{ConvertProgress, ConvertResult, SourceError, MAX_KEPT_ERRORS};
+use super::convert::{ConvertProgress, ConvertResult};
 use super::partition::parse_segment;
+use super::tally::Tally;
 use super::{ConvertError, DatasetError, CATALOG_FILE};
 use crate::io::{
     read_batches, write_points, ExportWriter, PointsError, ReadItem, ReadOptions, Source,
@@ -58,8 +59,7 @@ pub fn convert_to_line_protocol(
         ExportWriter::create(destination).map_err(|e| DatasetError::io(destination, e))?;
     let mut run = Run {
         destination: destination.to_path_buf(),
-        progress: ConvertProgress::default(),
-        errors: Vec::new(),
+        tally: Tally::default(),
         started,
     };
     for source in sources {
@@ -73,25 +73,14 @@ pub fn convert_to_line_protocol(
     writer
         .finish()
         .map_err(|e| DatasetError::io(destination, e))?;
-    run.progress.elapsed = started.elapsed();
-    run.progress.done = true;
-    let _ = observe(&run.progress);
-    Ok(ConvertResult {
-        lines: run.progress.lines,
-        points_written: run.progress.points_written,
-        points_dropped: run.progress.points_dropped,
-        error_count: run.progress.errors,
-        errors: run.errors,
-        files: vec![destination.to_path_buf()],
-        bytes_read: run.progress.bytes_read,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(run
+        .tally
+        .finish(vec![destination.to_path_buf()], started, observe))
 }
 
 struct Run {
     destination: PathBuf,
-    progress: ConvertProgress,
-    errors: Vec<SourceError>,
+    tally: Tally,
     started: Instant,
 }
 
@@ -105,7 +94,7 @@ impl Run {
     ) -> Result<(), ConvertError> {
         let mut reader = read_batches(source, read)?;
         let name = reader.source_name().to_string();
-        let (bytes_before, lines_before) = (self.progress.bytes_read, self.progress.lines);
+        let before = self.tally.before();
         while let Some(item) = reader.next() {
             let batch = match item? {
                 ReadItem::Ddl(statement) => {
@@ -116,26 +105,11 @@ impl Run {
                 }
                 ReadItem::Batch(batch) => batch,
             };
-            let mut bad = batch.parsed.errors;
-            bad.sort_by_key(|e| e.line);
-            if read.parse.stop_at_first_error {
-                if let Some(first) = bad.into_iter().next() {
-                    return Err(ConvertError::Line(SourceError {
-                        source: name,
-                        error: first,
-                    }));
-                }
-            } else {
-                self.progress.points_dropped +=
-                    bad.iter().filter(|e| e.kind == ErrorKind::Rejected).count();
-                self.progress.errors += bad.len();
-                let room = MAX_KEPT_ERRORS.saturating_sub(self.errors.len());
-                self.errors
-                    .extend(bad.into_iter().take(room).map(|error| SourceError {
-                        source: name.clone(),
-                        error,
-                    }));
-            }
+            let bad = batch.parsed.errors;
+            self.tally.progress.points_dropped +=
+                bad.iter().filter(|e| e.kind == ErrorKind::Rejected).count();
+            self.tally
+                .bad_lines(&name, bad, read.parse.stop_at_first_error)?;
             match &batch.database {
                 Some(db) => writer
                     .context(db, batch.retention_policy.as_deref())
@@ -151,18 +125,13 @@ impl Run {
             }
             for table in batch.parsed.tables {
                 let batches = std::iter::once(Ok(table.batch));
-                self.progress.points_written += write_points(writer, &table.name, batches)
+                self.tally.progress.points_written += write_points(writer, &table.name, batches)
                     .map_err(|e| points_error(&self.destination, e))?;
             }
-            let read = reader.progress();
-            self.progress.bytes_read = bytes_before + read.bytes_read;
-            self.progress.lines = lines_before + read.lines;
-            self.progress.elapsed = self.started.elapsed();
-            observe(&self.progress).map_err(ConvertError::Stopped)?;
+            self.tally.read_so_far(&reader, before, self.started);
+            self.tally.report(observe)?;
         }
-        let read = reader.progress();
-        self.progress.bytes_read = bytes_before + read.bytes_read;
-        self.progress.lines = lines_before + read.lines;
+        self.tally.read_so_far(&reader, before, self.started);
         Ok(())
     }
 
@@ -215,7 +184,7 @@ impl Run {
                 message: e.to_string(),
             };
             let file = File::open(&path).map_err(|e| DatasetError::io(&path, e))?;
-            self.progress.bytes_read += file.metadata().map_or(0, |m| m.len());
+            self.tally.progress.bytes_read += file.metadata().map_or(0, |m| m.len());
             let reader = ParquetRecordBatchReaderBuilder::try_new(file)
                 .map_err(|e| failed(&e))?
                 .with_batch_size(READ_BATCH_ROWS)
@@ -223,10 +192,10 @@ impl Run {
                 .map_err(|e| failed(&e))?;
             let written =
                 write_points(writer, measurement, reader).map_err(|e| points_error(&path, e))?;
-            self.progress.points_written += written;
-            self.progress.lines += written as u64;
-            self.progress.elapsed = self.started.elapsed();
-            observe(&self.progress).map_err(ConvertError::Stopped)?;
+            self.tally.progress.points_written += written;
+            self.tally.progress.lines += written as u64;
+            self.tally.progress.elapsed = self.started.elapsed();
+            self.tally.report(observe)?;
         }
         Ok(())
     }

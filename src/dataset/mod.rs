@@ -10,6 +10,7 @@
 //! - `writer`: the type rule, file rollover and memory bounds over all of it;
 //! - `convert`: line protocol sources through the reader (`crate::io`) into a dataset;
 //! - `convert_lp`: line protocol, exports and datasets back into line protocol or an export;
+//! - `tally`: what either conversion counts, and its result;
 //! - `catalog`, `save`, `load`: the store to a directory and back.
 
 mod catalog;
@@ -23,6 +24,7 @@ mod load;
 mod partition;
 mod save;
 mod schema;
+mod tally;
 mod writer;
 
 pub use catalog::{decode as decode_catalog, encode as encode_catalog, SavedDatabase};
