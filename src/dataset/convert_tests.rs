@@ -1,14 +1,11 @@
 //! `convert` end to end: sources through the reader into datasets read back with the parquet
 //! crate.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use arrow_array::RecordBatch;
-use arrow_select::concat::concat_batches;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-
+use super::tests::{read_parquet, relative};
 use super::*;
 use crate::columnar::{parse_batch, ParseOptions};
 use crate::io::{ReadErrorKind, ReadOptions, Source};
@@ -36,22 +33,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("influxlp-convert-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     dir
-}
-
-fn read_parquet(path: &Path) -> RecordBatch {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
-    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
-    concat_batches(&batches[0].schema(), &batches).unwrap()
-}
-
-fn relative(root: &Path, files: &[PathBuf]) -> Vec<String> {
-    files
-        .iter()
-        .map(|f| f.strip_prefix(root).unwrap().display().to_string())
-        .collect()
 }
 
 fn collect() -> ConvertOptions {

@@ -42,7 +42,8 @@ fn parse(data: &str) -> Vec<MeasurementTable> {
     parsed.tables
 }
 
-fn read_parquet(path: &Path) -> RecordBatch {
+/// A Parquet file's rows, as one batch.
+pub(super) fn read_parquet(path: &Path) -> RecordBatch {
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
         .unwrap()
         .build()
@@ -51,7 +52,8 @@ fn read_parquet(path: &Path) -> RecordBatch {
     concat_batches(&batches[0].schema(), &batches).unwrap()
 }
 
-fn relative(root: &Path, files: &[PathBuf]) -> Vec<String> {
+/// `files` as paths below `root`.
+pub(super) fn relative(root: &Path, files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
         .map(|f| f.strip_prefix(root).unwrap().display().to_string())
