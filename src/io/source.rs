@@ -60,8 +60,10 @@ pub struct Opened {
     pub bytes_read: Arc<AtomicU64>,
     /// The source's size in bytes, when known.
     pub total_bytes: Option<u64>,
-    /// Whether the stream may be read on a thread of its own: a file or bytes the reader owns,
-    /// not the caller's file object (which may need the caller's thread or locks to read).
+    /// Whether the stream may be read ahead on a thread of its own: a regular file or bytes the
+    /// reader owns; not the caller's file object (which may need the caller's thread or locks
+    /// to read), nor a pipe or device (which may be slow to give the next piece: the reader
+    /// would wait for it before handing out the last one).
     pub owned: bool,
 }
 
@@ -90,7 +92,7 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
     let count = Arc::new(AtomicU64::new(0));
     // Whether `skip` was done by seeking already.
     let mut positioned = false;
-    let owned = !matches!(source, Source::Reader { .. });
+    let mut owned = !matches!(source, Source::Reader { .. });
     let (raw, total): (Box<dyn Read + Send>, Option<u64>) = match source {
         Source::Path(path) => {
             let mut file = File::open(&path).map_err(|e| io_error(&name, &e))?;
@@ -110,6 +112,7 @@ pub fn open(source: Source, skip: u64) -> Result<Opened, ReadError> {
             file.seek(SeekFrom::Start(skip))
                 .map_err(|e| io_error(&name, &e))?;
             positioned = true;
+            owned = metadata.is_file();
             (Box::new(file), Some(metadata.len()))
         }
         Source::Reader { reader, size, .. } => (reader, size),
