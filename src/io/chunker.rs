@@ -315,27 +315,19 @@ impl Chunker {
             return Ok(());
         };
         let end = self.buf.len().min(self.valid + MAX_READ_CALL);
-        loop {
-            match reader.read(&mut self.buf[self.valid..end]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    let block_offset = self.offset + (self.valid - self.head) as u64;
-                    note_directives(
-                        &self.buf[self.valid..self.valid + n],
-                        block_offset,
-                        &mut self.last_read,
-                        &mut self.directives,
-                    );
-                    self.valid += n;
-                    return Ok(());
-                }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(self.read_error(&error)),
-            }
+        let read = read_noting(
+            reader,
+            &mut self.buf[self.valid..end],
+            self.offset + (self.valid - self.head) as u64,
+            &mut self.last_read,
+            &mut self.directives,
+        );
+        match read {
+            Ok(0) => self.eof = true,
+            Ok(n) => self.valid += n,
+            Err(error) => return Err(self.read_error(&error)),
         }
+        Ok(())
     }
 
     fn read_error(&mut self, error: &io::Error) -> ReadError {
@@ -621,26 +613,45 @@ impl Filled {
             .min(target.saturating_add(MAX_READ_CALL).max(self.valid));
         while self.valid < room {
             let end = room.min(self.valid + MAX_READ_CALL);
-            match self.reader.read(&mut self.buf[self.valid..end]) {
+            let read = read_noting(
+                &mut self.reader,
+                &mut self.buf[self.valid..end],
+                offset + self.valid as u64,
+                &mut self.last_read,
+                &mut self.directives,
+            );
+            match read {
                 Ok(0) => {
                     self.eof = true;
                     return;
                 }
-                Ok(n) => {
-                    note_directives(
-                        &self.buf[self.valid..self.valid + n],
-                        offset + self.valid as u64,
-                        &mut self.last_read,
-                        &mut self.directives,
-                    );
-                    self.valid += n;
-                }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Ok(n) => self.valid += n,
                 Err(error) => {
                     self.failure = Some(error);
                     return;
                 }
             }
+        }
+    }
+}
+
+/// One read call into `block` (again when interrupted), at input offset `offset`, whose
+/// directive lines are noted at once, while the bytes are in cache. The bytes read; 0 at the end.
+fn read_noting(
+    reader: &mut dyn Read,
+    block: &mut [u8],
+    offset: u64,
+    last_read: &mut u8,
+    directives: &mut VecDeque<u64>,
+) -> io::Result<usize> {
+    loop {
+        match reader.read(block) {
+            Ok(n) => {
+                note_directives(&block[..n], offset, last_read, directives);
+                return Ok(n);
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
         }
     }
 }
