@@ -7,6 +7,9 @@ use super::measurement::{MeasurementBuilder, Plan};
 use super::MeasurementTable;
 use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine, Rejection};
 
+/// Up to this many measurements, a name is looked for by comparing it with each.
+const FEW_MEASUREMENTS: usize = 8;
+
 /// Builds one table per measurement from parsed lines.
 #[derive(Default)]
 pub struct BatchBuilder {
@@ -99,6 +102,17 @@ impl BatchBuilder {
         if let Some(last) = self.last {
             if same(self.measurements[last].name.as_bytes(), raw) {
                 return Some(last);
+            }
+        }
+        // A few measurements that take turns are compared faster than hashed (names that need
+        // UTF-8 repair are found by hash below).
+        if self.measurements.len() <= FEW_MEASUREMENTS {
+            if let Some(index) = self
+                .measurements
+                .iter()
+                .position(|m| same(m.name.as_bytes(), raw))
+            {
+                return Some(index);
             }
         }
         self.index
@@ -822,6 +836,114 @@ mod tests {
                 .values()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn reordered_fields_are_found_and_taken_back_when_a_later_one_is_refused() {
+        let mut builder = BatchBuilder::new();
+        let append = |builder: &mut BatchBuilder, n: usize, fields| {
+            builder.append(&line(n, "m", &[], fields, n as i64), &text)
+        };
+        append(
+            &mut builder,
+            1,
+            vec![("a", f(1.0)), ("b", i(1)), ("c", s("x"))],
+        )
+        .unwrap();
+        // Another order, then a field the previous line did not have.
+        append(
+            &mut builder,
+            2,
+            vec![("c", s("y")), ("a", f(2.0)), ("b", i(2))],
+        )
+        .unwrap();
+        append(
+            &mut builder,
+            3,
+            vec![("b", i(3)), ("c", s("z")), ("a", f(3.0)), ("time", i(0))],
+        )
+        .unwrap();
+        // Found by hash, pushed, then `b` conflicts: `c` and `a` are taken back out.
+        let message = rejection(
+            &mut builder,
+            &line(
+                4,
+                "m",
+                &[],
+                vec![("c", s("no")), ("a", f(9.0)), ("b", f(9.0))],
+                4,
+            ),
+        );
+        assert!(
+            message.starts_with("field type conflict: input field \"b\""),
+            "{message}"
+        );
+        // A key with no column: the slow path creates it, the found ones go in too.
+        append(
+            &mut builder,
+            5,
+            vec![("a", f(5.0)), ("d", i(5)), ("c", s("w"))],
+        )
+        .unwrap();
+        let tables = builder.finish();
+        let table = &tables[0];
+        assert_eq!(table.line_numbers, [1, 2, 3, 5]);
+        assert_eq!(
+            floats(table, "a"),
+            [Some(1.0), Some(2.0), Some(3.0), Some(5.0)]
+        );
+        assert_eq!(
+            strings(table, "c"),
+            [
+                Some("x".into()),
+                Some("y".into()),
+                Some("z".into()),
+                Some("w".into())
+            ]
+        );
+        let b: Vec<_> = table
+            .batch
+            .column_by_name("b")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .iter()
+            .collect();
+        assert_eq!(b, [Some(1), Some(2), Some(3), None]);
+        let d: Vec<_> = table
+            .batch
+            .column_by_name("d")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .iter()
+            .collect();
+        assert_eq!(d, [None, None, None, Some(5)]);
+    }
+
+    #[test]
+    fn measurements_taking_turns_are_kept_apart() {
+        let names = ["a", "b", "c", "a b", "d", "e", "f", "g", "h", "i"];
+        let lines: Vec<_> = (0..40)
+            .map(|n| {
+                line(
+                    n + 1,
+                    names[n % names.len()],
+                    &[],
+                    vec![("v", f(n as f64))],
+                    n as i64,
+                )
+            })
+            .collect();
+        let tables = build(&lines);
+        let got: Vec<_> = tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.batch.num_rows()))
+            .collect();
+        let want: Vec<_> = names.iter().map(|&name| (name, 4)).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            floats(&tables[3], "v"),
+            [Some(3.0), Some(13.0), Some(23.0), Some(33.0)]
         );
     }
 

@@ -154,35 +154,74 @@ impl MeasurementBuilder {
 
     /// Appends the fields of the line into the columns `field_at` gives for their positions.
     /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
-    /// there; a line that differs, or that a column refuses (another type, a string over the
+    /// there, or else one that already has a column, found by hash (fields in another order than
+    /// the previous line's, a field more); `field_at` then learns the new position. A line with
+    /// a key that has no column yet, or that a column refuses (another type, a string over the
     /// limit), is taken back out and `false` returned: the slow path then explains or takes it.
     /// A line of `time` fields alone is refused too, which the slow path explains.
     #[inline]
     fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
-        if line.fields.len() > self.field_at.len() {
-            return false;
-        }
         let row = self.rows;
-        let (fields, field_at) = (&mut self.fields, &self.field_at);
         let mut kept = false;
-        for (position, ((key, value), &column)) in line.fields.iter().zip(field_at).enumerate() {
+        for (position, (key, value)) in line.fields.iter().enumerate() {
+            let column = match self.field_at.get(position) {
+                Some(&column) if !CHECK_KEYS || self.is_field_at(column, key) => column,
+                _ => match self.known_field(key) {
+                    Some(column) if CHECK_KEYS => {
+                        match self.field_at.get_mut(position) {
+                            Some(at) => *at = column,
+                            None => self.field_at.push(column),
+                        }
+                        column
+                    }
+                    _ => {
+                        self.take_back(row, position);
+                        return false;
+                    }
+                },
+            };
             let pushed = if column == SKIP {
                 **key == *b"time"
             } else {
                 kept = true;
-                let field = &mut fields[column as usize];
-                (!CHECK_KEYS || same(field.key.as_bytes(), key)) && field.push(row, value)
+                self.fields[column as usize].push(row, value)
             };
             if !pushed {
-                for &column in &field_at[..=position] {
-                    if column != SKIP {
-                        fields[column as usize].truncate(row);
-                    }
-                }
+                self.take_back(row, position + 1);
                 return false;
             }
         }
         kept
+    }
+
+    /// Whether `key` is the key of `column` (a field column, or `SKIP` for `time`).
+    #[inline(always)]
+    fn is_field_at(&self, column: u32, key: &[u8]) -> bool {
+        match self.fields.get(column as usize) {
+            Some(field) => same(field.key.as_bytes(), key),
+            None => column == SKIP && key == b"time",
+        }
+    }
+
+    /// The column a key that is valid UTF-8 already has (`SKIP` for `time`); `None` for keys
+    /// without one and for bytes that are not UTF-8 (whose repair the slow path works out).
+    #[inline(never)]
+    fn known_field(&self, key: &[u8]) -> Option<u32> {
+        if key == b"time" {
+            return Some(SKIP);
+        }
+        let key = std::str::from_utf8(key).ok()?;
+        self.field_index.get(key.as_bytes()).copied()
+    }
+
+    /// Takes the values of row `row` back out of the columns of the first `positions` fields.
+    #[cold]
+    fn take_back(&mut self, row: usize, positions: usize) {
+        for &column in &self.field_at[..positions.min(self.field_at.len())] {
+            if column != SKIP {
+                self.fields[column as usize].truncate(row);
+            }
+        }
     }
 
     /// The slow check: resolves the line's tags and fields into `plan` (`NEW_COLUMN` for keys
