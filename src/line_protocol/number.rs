@@ -6,7 +6,7 @@
 
 use super::decimal::{exact_decimal, parse_float};
 use super::error::{msg, Fail};
-use super::scan::digits;
+use super::scan::{digits, exact_u64};
 use super::FieldValue;
 
 /// Scans the number that starts at `start` (a digit, `.`, `-`, `N` or `n`); returns its value
@@ -52,9 +52,11 @@ fn ends_value(line: &[u8], i: usize) -> bool {
     i >= line.len() || line[i] == b',' || line[i] == b' '
 }
 
-/// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` from the digits read once. A float whose
-/// mantissa fits in 53 bits is one correctly rounded division (Clinger's fast path); up to 19
-/// digits [`exact_decimal`] rounds the integer already read; only longer ones read the text again.
+/// `-?D+(\.D*)?`, `-?\.D+`, `-?D+i` and `D+u` from the digits read once, with an optional
+/// exponent on the decimals. A float whose mantissa fits in 53 bits and whose power of ten is
+/// at most 22 is one correctly rounded multiplication or division (Clinger's fast path); up to
+/// 19 digits without an exponent [`exact_decimal`] rounds the integer already read; only longer
+/// ones, and exponents outside that range, read the text again.
 #[inline(always)]
 fn fast_number(
     line: &[u8],
@@ -67,23 +69,38 @@ fn fast_number(
     let int_digits = int_end - int_start;
     let sign = |v: f64| if neg { -v } else { v };
     match line.get(int_end) {
-        Some(b'i') if (1..=18).contains(&int_digits) && ends_value(line, int_end + 1) => {
-            let v = mantissa as i64;
-            Some((FieldValue::Integer(if neg { -v } else { v }), int_end + 1))
+        Some(b'i') if (1..=19).contains(&int_digits) && ends_value(line, int_end + 1) => {
+            // Up to 19 digits the value read has not wrapped; ParseInt's range is checked here.
+            let value = if neg {
+                (mantissa <= 1 << 63).then(|| (mantissa as i64).wrapping_neg())
+            } else {
+                i64::try_from(mantissa).ok()
+            };
+            Some((FieldValue::Integer(value?), int_end + 1))
         }
         Some(b'u')
             if allow_unsigned
                 && !neg
-                && (1..=19).contains(&int_digits)
+                && (1..=20).contains(&int_digits)
                 && ends_value(line, int_end + 1) =>
         {
-            Some((FieldValue::Unsigned(mantissa), int_end + 1))
+            let value = if int_digits <= 19 {
+                mantissa
+            } else {
+                exact_u64(&line[int_start..int_end])?
+            };
+            Some((FieldValue::Unsigned(value), int_end + 1))
         }
         Some(b'.') => {
             let (mantissa, end) = digits(line, int_end + 1, mantissa);
             let frac_digits = end - int_end - 1;
             let total = int_digits + frac_digits;
-            if total == 0 || !ends_value(line, end) {
+            if total == 0 {
+                None
+            } else if matches!(line.get(end), Some(b'e' | b'E')) {
+                let value = scaled(mantissa, total, -(frac_digits as i64), line, end)?;
+                Some((FieldValue::Float(sign(value.0)), value.1))
+            } else if !ends_value(line, end) {
                 None
             } else if total <= 19 && mantissa <= MAX_EXACT {
                 // total <= 19 bounds frac_digits by 19, inside POW10.
@@ -100,6 +117,10 @@ fn fast_number(
                 Some((FieldValue::Float(plain_decimal(&line[start..end])?), end))
             }
         }
+        Some(b'e' | b'E') if int_digits > 0 => {
+            let value = scaled(mantissa, int_digits, 0, line, int_end)?;
+            Some((FieldValue::Float(sign(value.0)), value.1))
+        }
         _ if int_digits > 0 && ends_value(line, int_end) => {
             if int_digits <= 19 {
                 // u64 → f64 rounds to nearest, ties to even, as ParseFloat does.
@@ -113,6 +134,40 @@ fn fast_number(
         }
         _ => None,
     }
+}
+
+/// `mantissa` (of `digit_count` digits) times ten to the power `shift` plus the exponent written
+/// at `at` (`e`/`E`, an optional sign, digits), when Clinger's fast path gives it exactly: the
+/// mantissa in 53 bits and the power of ten at most 22 either way. Returns the value's magnitude
+/// and where the number ends; `None` sends every other case to the general parser.
+#[inline(always)]
+fn scaled(
+    mantissa: u64,
+    digit_count: usize,
+    shift: i64,
+    line: &[u8],
+    at: usize,
+) -> Option<(f64, usize)> {
+    let negative = line.get(at + 1) == Some(&b'-');
+    let from = at + 1 + usize::from(negative || line.get(at + 1) == Some(&b'+'));
+    let (exponent, end) = digits(line, from, 0);
+    if !(1..=4).contains(&(end - from)) || !ends_value(line, end) {
+        return None;
+    }
+    if digit_count > 19 || mantissa > MAX_EXACT {
+        return None;
+    }
+    let power = if negative {
+        -(exponent as i64)
+    } else {
+        exponent as i64
+    } + shift;
+    let value = match power {
+        0..=22 => mantissa as f64 * POW10[power as usize],
+        -22..=-1 => mantissa as f64 / POW10[(-power) as usize],
+        _ => return None,
+    };
+    Some((value, end))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +409,49 @@ mod tests {
         }
 
         #[test]
+        fn exponent_floats_equal_std(
+            mantissa in 0u64..100_000_000_000_000_000,
+            point in 0usize..20,
+            exponent in -340i32..340,
+            upper in proptest::bool::ANY,
+            plus in proptest::bool::ANY,
+            negative in proptest::bool::ANY,
+        ) {
+            let digits = mantissa.to_string();
+            let point = point.min(digits.len());
+            let e = if upper { "E" } else { "e" };
+            let exponent = match (exponent >= 0, plus) {
+                (true, true) => format!("+{exponent}"),
+                _ => exponent.to_string(),
+            };
+            let sign = if negative { "-" } else { "" };
+            let text = format!("{sign}{}.{}{e}{exponent}", &digits[..point], &digits[point..]);
+            let want: f64 = text.parse().unwrap();
+            match number(&text, true) {
+                Ok(FieldValue::Float(v)) => proptest::prop_assert_eq!(v.to_bits(), want.to_bits(), "{}", text),
+                other => {
+                    // Out of a double's range: InfluxDB's `invalid float`.
+                    proptest::prop_assert!(want.is_infinite(), "{}: {:?}", text, other);
+                    proptest::prop_assert_eq!(other, Err("invalid float".to_string()));
+                }
+            }
+        }
+
+        #[test]
+        fn integers_equal_std(value in proptest::num::i64::ANY, zeros in 0usize..3) {
+            let digits = value.unsigned_abs().to_string();
+            let sign = if value < 0 { "-" } else { "" };
+            let text = format!("{sign}{}{digits}i", "0".repeat(zeros));
+            proptest::prop_assert_eq!(number(&text, true), Ok(FieldValue::Integer(value)), "{}", text);
+        }
+
+        #[test]
+        fn unsigned_equal_std(value in proptest::num::u64::ANY, zeros in 0usize..3) {
+            let text = format!("{}{value}u", "0".repeat(zeros));
+            proptest::prop_assert_eq!(number(&text, true), Ok(FieldValue::Unsigned(value)), "{}", text);
+        }
+
+        #[test]
         fn gauge_sized_floats_equal_std(value in 1e-6f64..1e9, digits in 0usize..18) {
             // Full precision, and rounded to fewer digits: the fast paths' common inputs.
             for text in [format!("{value}"), format!("{value:.digits$}")] {
@@ -391,6 +489,12 @@ mod tests {
             ("1.5i", "invalid number"),
             ("1e5i", "invalid number"),
             ("1.0e5i", "invalid number"),
+            ("1e5e5", "invalid float"),
+            ("1e5.", "invalid float"),
+            ("1.5e", "invalid float"),
+            ("1.5e-", "invalid float"),
+            ("-1.5E+", "invalid float"),
+            ("1e99999", "invalid float"),
             ("1ii", "invalid number"),
             ("1iu", "invalid number"),
             ("9i10", "invalid number"),
@@ -437,6 +541,8 @@ mod tests {
                 FieldValue::Unsigned(9_999_999_999_999_999_999),
             ),
             ("18446744073709551615u", FieldValue::Unsigned(u64::MAX)),
+            ("-0000000000000000001i", FieldValue::Integer(-1)),
+            ("00000000000000000001u", FieldValue::Unsigned(1)),
         ];
         for (text, want) in cases {
             assert_eq!(number(text, true).as_ref(), Ok(want), "{text}");

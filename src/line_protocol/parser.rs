@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use super::error::{msg, Fail};
 use super::escape::{unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
 use super::number::scan_number;
-use super::scan::digits;
+use super::scan::{digits, exact_u64};
 use super::split;
 use super::structural::{SeparatorFinder, Structural};
 use super::{FieldValue, ParseError};
@@ -759,13 +759,6 @@ fn influx_walk_fields(line: &[u8], start: usize, end: usize, key_len: usize) -> 
         i += 1;
     }
     Ok(())
-}
-
-/// The value of a digit string, `None` if it does not fit in a u64.
-fn exact_u64(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |acc, &d| {
-        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })
 }
 
 /// Go's `strconv.Quote` of the digit strings that reach a message.

@@ -72,6 +72,13 @@ pub fn digits(bytes: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
     (acc, i)
 }
 
+/// The value of a string of ASCII digits, `None` if it does not fit in a u64.
+pub fn exact_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, &d| {
+        acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
