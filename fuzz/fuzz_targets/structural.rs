@@ -1,10 +1,10 @@
-//! The structural scan against the reference on arbitrary bytes: the vector block masks equal the
-//! byte-by-byte mask, the line splitter equals InfluxDB's `scanLine` byte by byte, and the parser
-//! that jumps between structural positions gives exactly the points and errors of the one that
-//! tests every byte.
+//! The structural scan against the reference on arbitrary bytes: the vector block masks (every
+//! structural byte, and the line breaks) equal the byte-by-byte masks, the line splitter equals
+//! InfluxDB's `scanLine` byte by byte, and the parser that reads each line through the masks the
+//! splitter left gives exactly the points and errors of the one that tests every byte.
 #![no_main]
 
-use influxlp::line_protocol::structural::{block_mask, block_mask_scalar, ByteByByte, Structural};
+use influxlp::line_protocol::structural::{block_masks, block_masks_scalar, ByteByByte, Structural};
 use influxlp::line_protocol::{line_end, line_end_bytewise, LineParser, ParsedLine, ParserOptions};
 use libfuzzer_sys::fuzz_target;
 
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     for block in data.chunks(64) {
         let mut padded = [0u8; 64];
         padded[..block.len()].copy_from_slice(block);
-        assert_eq!(block_mask(&padded), block_mask_scalar(&padded));
+        assert_eq!(block_masks(&padded), block_masks_scalar(&padded));
     }
     let mut start = 0;
     while start < data.len() {

@@ -84,6 +84,8 @@ pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     line_number: usize,
     options: ParserOptions,
     raw_tags: Vec<RawTag<'a>>,
+    /// Structural masks of the current line's blocks, from the line splitter to the grammar.
+    masks: Vec<u64>,
     last_line: &'a [u8],
     finder: std::marker::PhantomData<F>,
 }
@@ -103,6 +105,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             line_number: 1,
             options,
             raw_tags: Vec::new(),
+            masks: Vec::new(),
             last_line: &[],
             finder: std::marker::PhantomData,
         }
@@ -120,7 +123,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                 return None;
             }
             let start = self.pos;
-            let (end, newlines) = split::line_end(data, start);
+            let (end, newlines) = split::line_end_masked(data, start, &mut self.masks);
             let line_number = self.line_number;
             self.pos = end + 1;
             self.line_number += 1 + newlines;
@@ -132,14 +135,17 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             let line = &block[indent..];
             self.last_line = line;
             out.line_number = line_number;
-            return Some(self.parse_point(line, out).map_err(|fail| ParseError {
-                line: line_number,
-                column: indent + fail.at + 1,
-                text: String::from_utf8_lossy(line).into_owned(),
-                message: fail.message.into_owned(),
-                kind: super::ErrorKind::Syntax,
-                rejection: None,
-            }));
+            return Some(
+                self.parse_point(line, indent, out)
+                    .map_err(|fail| ParseError {
+                        line: line_number,
+                        column: indent + fail.at + 1,
+                        text: String::from_utf8_lossy(line).into_owned(),
+                        message: fail.message.into_owned(),
+                        kind: super::ErrorKind::Syntax,
+                        rejection: None,
+                    }),
+            );
         }
     }
 
@@ -159,12 +165,29 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         self.pos <= self.data.len()
     }
 
-    fn parse_point(&mut self, line: &'a [u8], out: &mut ParsedLine<'a>) -> Result<(), Fail> {
+    /// Parses `line`, which starts `indent` bytes into the block the splitter left masks for.
+    fn parse_point(
+        &mut self,
+        line: &'a [u8],
+        indent: usize,
+        out: &mut ParsedLine<'a>,
+    ) -> Result<(), Fail> {
+        let mut finder = F::over(line, indent, std::mem::take(&mut self.masks));
+        let parsed = self.parse_with(line, &mut finder, out);
+        self.masks = finder.into_masks();
+        parsed
+    }
+
+    fn parse_with(
+        &mut self,
+        line: &'a [u8],
+        finder: &mut F,
+        out: &mut ParsedLine<'a>,
+    ) -> Result<(), Fail> {
         out.tags.clear();
         out.fields.clear();
-        let mut finder = F::over(line);
-        let key_len = self.scan_key(line, &mut finder, out)?;
-        let fields = self.scan_fields(line, &mut finder, key_len, out)?;
+        let key_len = self.scan_key(line, finder, out)?;
+        let fields = self.scan_fields(line, finder, key_len, out)?;
         out.timestamp = self.scan_timestamp(line, fields.end)?;
         match fields.refused {
             Some(fail) => Err(fail),

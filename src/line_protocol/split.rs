@@ -5,64 +5,91 @@
 //! quote tracking starts after the first unescaped space and toggles on `"` only while more `=`
 //! than `,` have been seen, which is exactly `scanLine`, odd cases included.
 
-use super::structural::Structural;
+use super::structural::{mask_extending, masks_at, BLOCK};
 
 /// End of the line that starts at `start` (the index of its `\n`, or the body's length) and the
 /// number of `\n` bytes inside it.
 #[inline]
 pub fn line_end(data: &[u8], start: usize) -> (usize, usize) {
+    line_end_masked(data, start, &mut Vec::new())
+}
+
+/// [`line_end`], leaving in `masks` the structural masks of the 64-byte blocks from `start` on,
+/// every block up to the one that holds the line's end: the grammar reads the line through them.
+#[inline]
+pub fn line_end_masked(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, usize) {
+    masks.clear();
     let rest = &data[start..];
+    let mut at = 0;
     // Fast path: the first `\n` ends the line unless a quote comes before it or a backslash
     // right before it could escape it.
-    match memchr::memchr2(b'\n', b'"', rest) {
-        None => (data.len(), 0),
-        Some(k) if rest[k] == b'\n' && (k == 0 || rest[k - 1] != b'\\') => (start + k, 0),
-        Some(_) => exact_line_end(data, start),
+    while at < rest.len() {
+        let block = masks_at(rest, at);
+        masks.push(block.structural);
+        if block.breaks != 0 {
+            let k = at + block.breaks.trailing_zeros() as usize;
+            if rest[k] == b'\n' && (k == 0 || rest[k - 1] != b'\\') {
+                return (start + k, 0);
+            }
+            return exact_line_end(data, start, masks);
+        }
+        at += BLOCK;
     }
+    (data.len(), 0)
 }
 
 /// `scanLine`, jumping from one structural byte to the next: every byte it acts on is one. Also
 /// counts the `\n` bytes it passes (quoted, or after a backslash): no second pass over the line.
-fn exact_line_end(data: &[u8], start: usize) -> (usize, usize) {
+/// `masks` holds the masks of the first blocks from `start`, and gets the rest it needs.
+fn exact_line_end(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, usize) {
     let rest = &data[start..];
-    let mut structural = Structural::new(rest);
+    // Bytes before `i` were skipped (after a backslash) or acted on already.
     let mut i = 0;
     let mut quoted = false;
     let mut fields = false;
     let mut equals = 0usize;
     let mut commas = 0usize;
     let mut newlines = 0usize;
-    while let Some(p) = structural.next(i) {
-        let b = rest[p];
-        i = p + 1;
-        if b == b'\\' && p + 2 < rest.len() {
-            newlines += usize::from(rest[p + 1] == b'\n');
-            i = p + 2;
-            continue;
-        }
-        if b == b' ' {
-            fields = true;
-        }
-        if fields {
-            if !quoted && b == b'=' {
-                equals += 1;
+    let mut block = 0;
+    while let Some(mut mask) = mask_extending(rest, masks, block) {
+        while mask != 0 {
+            let p = block * BLOCK + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if p < i {
                 continue;
             }
-            if !quoted && b == b',' {
-                commas += 1;
+            let b = rest[p];
+            i = p + 1;
+            if b == b'\\' && p + 2 < rest.len() {
+                newlines += usize::from(rest[p + 1] == b'\n');
+                i = p + 2;
                 continue;
             }
-            if b == b'"' && equals > commas {
-                quoted = !quoted;
-                continue;
+            if b == b' ' {
+                fields = true;
+            }
+            if fields {
+                if !quoted && b == b'=' {
+                    equals += 1;
+                    continue;
+                }
+                if !quoted && b == b',' {
+                    commas += 1;
+                    continue;
+                }
+                if b == b'"' && equals > commas {
+                    quoted = !quoted;
+                    continue;
+                }
+            }
+            if b == b'\n' {
+                if !quoted {
+                    return (start + p, newlines);
+                }
+                newlines += 1;
             }
         }
-        if b == b'\n' {
-            if !quoted {
-                return (start + p, newlines);
-            }
-            newlines += 1;
-        }
+        block += 1;
     }
     (data.len(), newlines)
 }
@@ -179,10 +206,15 @@ mod tests {
         ) {
             let mut start = 0;
             while start < bytes.len() {
-                let (end, newlines) = exact_line_end(&bytes, start);
+                let (end, newlines) = exact_line_end(&bytes, start, &mut Vec::new());
                 proptest::prop_assert_eq!(end, line_end_bytewise(&bytes, start));
                 proptest::prop_assert_eq!(newlines, memchr::memchr_iter(b'\n', &bytes[start..end]).count());
-                proptest::prop_assert_eq!(line_end(&bytes, start), (end, newlines));
+                let mut masks = Vec::new();
+                proptest::prop_assert_eq!(line_end_masked(&bytes, start, &mut masks), (end, newlines));
+                // The masks cover the line and its end, as the grammar reads them.
+                let own: Vec<u64> = (start..bytes.len()).step_by(BLOCK).map(|at| masks_at(&bytes, at).structural).collect();
+                proptest::prop_assert!(masks.len() * BLOCK > end - start || end == bytes.len());
+                proptest::prop_assert_eq!(&own[..masks.len()], &masks[..]);
                 start = end + 1;
             }
         }

@@ -1,137 +1,213 @@
 //! The structural bytes of line protocol (space, comma, equals, quote, backslash, newline),
 //! found 64 bytes at a time as one bit mask: with AVX2 when the CPU has it (detected at run
-//! time), SSE2 on every other x86-64 CPU, a portable loop elsewhere. The grammar then jumps from
-//! one structural byte to the next instead of testing every byte for every separator it waits for.
+//! time), SSE2 on every other x86-64 CPU, a portable loop elsewhere. The line splitter computes
+//! the masks of a line's blocks once, finding the line's end with them, and the grammar then
+//! jumps from one structural byte to the next through the same masks instead of testing every
+//! byte for every separator it waits for.
 
 /// Every byte the grammar or the line splitter acts on; everything else is text.
 pub const STRUCTURAL: [u8; 6] = [b' ', b',', b'=', b'"', b'\\', b'\n'];
 
-const BLOCK: usize = 64;
+/// Bytes in a mask.
+pub const BLOCK: usize = 64;
+
+/// The masks of one 64-byte block: every structural byte, and the line breaks among them (`\n`
+/// and `"`, the two bytes the splitter's fast path stops at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockMasks {
+    pub structural: u64,
+    pub breaks: u64,
+}
 
 /// Bit `i` set when `block[i]` is one of [`STRUCTURAL`], with whatever instructions the CPU has.
 #[inline]
 pub fn block_mask(block: &[u8; BLOCK]) -> u64 {
+    block_masks(block).structural
+}
+
+/// [`BlockMasks`] of `block`, with whatever instructions the CPU has.
+#[inline]
+pub fn block_masks(block: &[u8; BLOCK]) -> BlockMasks {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::mask_avx2(block) };
+            return unsafe { x86::masks_avx2(block) };
         }
-        x86::mask_sse2(block)
+        x86::masks_sse2(block)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        block_mask_scalar(block)
+        block_masks_scalar(block)
     }
 }
 
 /// [`block_mask`], one byte at a time: the reference the vector versions are tested against.
 pub fn block_mask_scalar(block: &[u8; BLOCK]) -> u64 {
-    block
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| STRUCTURAL.contains(b))
-        .fold(0, |mask, (i, _)| mask | 1 << i)
+    block_masks_scalar(block).structural
+}
+
+/// [`block_masks`], one byte at a time.
+pub fn block_masks_scalar(block: &[u8; BLOCK]) -> BlockMasks {
+    let bits = |set: &[u8]| {
+        block
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| set.contains(b))
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    };
+    BlockMasks {
+        structural: bits(&STRUCTURAL),
+        breaks: bits(b"\n\""),
+    }
+}
+
+/// The masks of the block at `at` in `bytes`; past the end, zero bytes (not structural) fill it.
+#[inline]
+pub fn masks_at(bytes: &[u8], at: usize) -> BlockMasks {
+    let rest = &bytes[at..];
+    match rest.first_chunk::<BLOCK>() {
+        Some(block) => block_masks(block),
+        None => tail_masks(rest),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn tail_masks(rest: &[u8]) -> BlockMasks {
+    let mut block = [0u8; BLOCK];
+    block[..rest.len()].copy_from_slice(rest);
+    block_masks(&block)
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{BLOCK, STRUCTURAL};
+    use super::{BlockMasks, BLOCK};
 
-    /// Bytes of `v` equal to any structural byte, as 0xFF lanes (SSE2).
+    /// Lanes of `v` equal to `\n` or `"`, and to the other structural bytes (SSE2).
     #[inline(always)]
-    fn matches_sse2(v: __m128i) -> __m128i {
+    fn matches_sse2(v: __m128i) -> (__m128i, __m128i) {
         // SAFETY: SSE2 is part of the x86-64 baseline; these intrinsics only compute on values.
         unsafe {
-            let mut any = _mm_setzero_si128();
-            for b in STRUCTURAL {
-                any = _mm_or_si128(any, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
-            }
-            any
+            let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+            let breaks = _mm_or_si128(eq(b'\n'), eq(b'"'));
+            let others = _mm_or_si128(
+                _mm_or_si128(eq(b' '), eq(b',')),
+                _mm_or_si128(eq(b'='), eq(b'\\')),
+            );
+            (breaks, others)
         }
     }
 
-    pub fn mask_sse2(block: &[u8; BLOCK]) -> u64 {
-        let mut mask = 0u64;
+    pub fn masks_sse2(block: &[u8; BLOCK]) -> BlockMasks {
+        let mut masks = BlockMasks {
+            structural: 0,
+            breaks: 0,
+        };
         for (k, chunk) in block.chunks_exact(16).enumerate() {
             // SAFETY: `chunk` is 16 readable bytes; `loadu` has no alignment requirement; SSE2
             // is part of the x86-64 baseline.
-            let bits = unsafe {
-                let v = _mm_loadu_si128(chunk.as_ptr().cast());
-                _mm_movemask_epi8(matches_sse2(v)) as u32 as u64
+            let (breaks, all) = unsafe {
+                let (breaks, others) = matches_sse2(_mm_loadu_si128(chunk.as_ptr().cast()));
+                (
+                    _mm_movemask_epi8(breaks) as u32 as u64,
+                    _mm_movemask_epi8(_mm_or_si128(breaks, others)) as u32 as u64,
+                )
             };
-            mask |= bits << (16 * k);
+            masks.breaks |= breaks << (16 * k);
+            masks.structural |= all << (16 * k);
         }
-        mask
+        masks
     }
 
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn mask_avx2(block: &[u8; BLOCK]) -> u64 {
-        let mut mask = 0u64;
+    pub unsafe fn masks_avx2(block: &[u8; BLOCK]) -> BlockMasks {
+        let mut masks = BlockMasks {
+            structural: 0,
+            breaks: 0,
+        };
         for (k, chunk) in block.chunks_exact(32).enumerate() {
             // SAFETY: `chunk` is 32 readable bytes and `loadu` has no alignment requirement;
             // the caller guarantees AVX2.
-            let bits = unsafe {
+            let (breaks, all) = unsafe {
                 let v = _mm256_loadu_si256(chunk.as_ptr().cast());
-                let mut any = _mm256_setzero_si256();
-                for b in STRUCTURAL {
-                    any = _mm256_or_si256(any, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8)));
-                }
-                _mm256_movemask_epi8(any) as u32 as u64
+                let eq = |b: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8));
+                let breaks = _mm256_or_si256(eq(b'\n'), eq(b'"'));
+                let others = _mm256_or_si256(
+                    _mm256_or_si256(eq(b' '), eq(b',')),
+                    _mm256_or_si256(eq(b'='), eq(b'\\')),
+                );
+                (
+                    _mm256_movemask_epi8(breaks) as u32 as u64,
+                    _mm256_movemask_epi8(_mm256_or_si256(breaks, others)) as u32 as u64,
+                )
             };
-            mask |= bits << (32 * k);
+            masks.breaks |= breaks << (32 * k);
+            masks.structural |= all << (32 * k);
         }
-        mask
+        masks
     }
 }
 
-/// The structural positions of one byte slice, read block by block as the grammar moves on; the
-/// mask of the block last read is kept, so consecutive look-ups in one block cost a few
-/// instructions each.
-#[derive(Debug, Clone)]
+/// The structural mask of block `block` of `bytes` (`None` past its end), through `masks`: those
+/// of the blocks from its start, which this extends as far as it needs to.
+#[inline(always)]
+pub fn mask_extending(bytes: &[u8], masks: &mut Vec<u64>, block: usize) -> Option<u64> {
+    while masks.len() <= block {
+        let at = masks.len() * BLOCK;
+        if at >= bytes.len() {
+            return None;
+        }
+        masks.push(masks_at(bytes, at).structural);
+    }
+    Some(masks[block])
+}
+
+/// The structural positions of one line, read from the masks of its blocks: computed by the
+/// line splitter for the bytes from `base` bytes before the line's start (its leading
+/// whitespace), or here for a slice on its own.
+#[derive(Debug, Clone, Default)]
 pub struct Structural<'a> {
     bytes: &'a [u8],
-    /// Start of the block whose mask is held (`usize::MAX` when none is).
-    block_start: usize,
-    mask: u64,
+    base: usize,
+    masks: Vec<u64>,
 }
 
 impl<'a> Structural<'a> {
+    /// The structural positions of `bytes`, every block's masks computed here.
     pub fn new(bytes: &'a [u8]) -> Self {
+        let masks = (0..bytes.len())
+            .step_by(BLOCK)
+            .map(|at| masks_at(bytes, at).structural)
+            .collect();
         Structural {
             bytes,
-            block_start: usize::MAX,
-            mask: 0,
+            base: 0,
+            masks,
         }
     }
 
     /// The first structural byte at or after `from`.
     #[inline(always)]
-    pub fn next(&mut self, from: usize) -> Option<usize> {
-        let mut from = from;
-        loop {
-            let block_start = from & !(BLOCK - 1);
-            if block_start >= self.bytes.len() {
-                return None;
-            }
-            if block_start != self.block_start {
-                self.load(block_start);
-            }
-            let ahead = self.mask & (u64::MAX << (from - block_start));
-            if ahead != 0 {
-                return Some(block_start + ahead.trailing_zeros() as usize);
-            }
-            from = block_start + BLOCK;
+    pub fn next(&self, from: usize) -> Option<usize> {
+        let at = from.checked_add(self.base)?;
+        let mut block = at / BLOCK;
+        let mut mask = *self.masks.get(block)? & (u64::MAX << (at % BLOCK));
+        while mask == 0 {
+            block += 1;
+            mask = *self.masks.get(block)?;
         }
+        let p = block * BLOCK + mask.trailing_zeros() as usize - self.base;
+        (p < self.bytes.len()).then_some(p)
     }
 
     /// The first byte of `set` (a subset of [`STRUCTURAL`]) at or after `from`.
     #[inline(always)]
-    pub fn find<const N: usize>(&mut self, from: usize, set: [u8; N]) -> Option<usize> {
+    pub fn find<const N: usize>(&self, from: usize, set: [u8; N]) -> Option<usize> {
         let mut from = from;
         loop {
             let p = self.next(from)?;
@@ -141,55 +217,59 @@ impl<'a> Structural<'a> {
             from = p + 1;
         }
     }
-
-    #[inline(never)]
-    fn load(&mut self, block_start: usize) {
-        let rest = &self.bytes[block_start..];
-        self.mask = match rest.first_chunk::<BLOCK>() {
-            Some(block) => block_mask(block),
-            None => {
-                // The tail: zero bytes are not structural.
-                let mut block = [0u8; BLOCK];
-                block[..rest.len()].copy_from_slice(rest);
-                block_mask(&block)
-            }
-        };
-        self.block_start = block_start;
-    }
 }
 
 /// How the grammar finds its next separator in a line: [`Structural`] in the parser, and
 /// [`ByteByByte`], the reference it is fuzzed and tested against.
 pub trait SeparatorFinder<'a> {
-    fn over(line: &'a [u8]) -> Self;
+    /// A finder over `line`, given the structural masks the line splitter computed for the bytes
+    /// from `base` bytes before the line on (covering the whole line); handed back by
+    /// [`SeparatorFinder::into_masks`] for the next line.
+    fn over(line: &'a [u8], base: usize, masks: Vec<u64>) -> Self;
     /// The first byte of `set` (a subset of [`STRUCTURAL`]) at or after `from`.
     fn find<const N: usize>(&mut self, from: usize, set: [u8; N]) -> Option<usize>;
+    /// The masks given to [`SeparatorFinder::over`], to be reused.
+    fn into_masks(self) -> Vec<u64>;
 }
 
 impl<'a> SeparatorFinder<'a> for Structural<'a> {
     #[inline(always)]
-    fn over(line: &'a [u8]) -> Self {
-        Structural::new(line)
+    fn over(line: &'a [u8], base: usize, masks: Vec<u64>) -> Self {
+        debug_assert!(masks.len() * BLOCK >= base + line.len());
+        Structural {
+            bytes: line,
+            base,
+            masks,
+        }
     }
 
     #[inline(always)]
     fn find<const N: usize>(&mut self, from: usize, set: [u8; N]) -> Option<usize> {
         Structural::find(self, from, set)
     }
+
+    #[inline(always)]
+    fn into_masks(self) -> Vec<u64> {
+        self.masks
+    }
 }
 
 /// One byte at a time: the plain definition of finding a separator.
-#[derive(Debug, Clone, Copy)]
-pub struct ByteByByte<'a>(&'a [u8]);
+#[derive(Debug, Clone)]
+pub struct ByteByByte<'a>(&'a [u8], Vec<u64>);
 
 impl<'a> SeparatorFinder<'a> for ByteByByte<'a> {
-    fn over(line: &'a [u8]) -> Self {
-        ByteByByte(line)
+    fn over(line: &'a [u8], _base: usize, masks: Vec<u64>) -> Self {
+        ByteByByte(line, masks)
     }
 
     fn find<const N: usize>(&mut self, from: usize, set: [u8; N]) -> Option<usize> {
         let rest = self.0.get(from..)?;
         rest.iter().position(|b| set.contains(b)).map(|k| from + k)
+    }
+
+    fn into_masks(self) -> Vec<u64> {
+        self.1
     }
 }
 
@@ -221,34 +301,54 @@ mod tests {
             for lane in 0..BLOCK {
                 let mut block = [b'x'; BLOCK];
                 block[lane] = byte;
-                let want = block_mask_scalar(&block);
-                assert_eq!(block_mask(&block), want, "{byte} at {lane}");
+                let want = block_masks_scalar(&block);
+                assert_eq!(block_masks(&block), want, "{byte} at {lane}");
                 #[cfg(target_arch = "x86_64")]
-                assert_eq!(x86::mask_sse2(&block), want, "{byte} at {lane}");
+                assert_eq!(x86::masks_sse2(&block), want, "{byte} at {lane}");
             }
         }
     }
 
     proptest! {
         #[test]
+        fn a_line_read_through_shared_masks_equals_its_own(bytes in structural_heavy(), base in 0usize..70, froms in proptest::collection::vec(0usize..320, 1..20)) {
+            // The line splitter's masks start `base` bytes before the line (its indent).
+            let base = base.min(bytes.len());
+            let masks: Vec<u64> = (0..bytes.len()).step_by(BLOCK).map(|at| masks_at(&bytes, at).structural).collect();
+            let line = &bytes[base..];
+            let shared = <Structural as SeparatorFinder>::over(line, base, masks);
+            let own = Structural::new(line);
+            for from in froms {
+                prop_assert_eq!(shared.next(from), own.next(from));
+                prop_assert_eq!(own.next(from), reference_find(line, from, &STRUCTURAL));
+            }
+        }
+
+        #[test]
         fn simd_scan_equals_scalar_scan(bytes in proptest::collection::vec(any::<u8>(), BLOCK..=BLOCK), heavy in structural_heavy()) {
             let block: [u8; BLOCK] = bytes.try_into().unwrap();
-            prop_assert_eq!(block_mask(&block), block_mask_scalar(&block));
+            prop_assert_eq!(block_masks(&block), block_masks_scalar(&block));
             #[cfg(target_arch = "x86_64")]
-            prop_assert_eq!(x86::mask_sse2(&block), block_mask_scalar(&block));
+            prop_assert_eq!(x86::masks_sse2(&block), block_masks_scalar(&block));
             for chunk in heavy.chunks(BLOCK) {
                 let mut block = [0u8; BLOCK];
                 block[..chunk.len()].copy_from_slice(chunk);
+                prop_assert_eq!(block_masks(&block), block_masks_scalar(&block));
                 prop_assert_eq!(block_mask(&block), block_mask_scalar(&block));
             }
         }
 
         #[test]
         fn find_equals_a_byte_loop(bytes in structural_heavy(), froms in proptest::collection::vec(0usize..320, 1..20)) {
-            let mut structural = Structural::new(&bytes);
-            // Look-ups in any order: the cursor must not depend on moving forward.
+            let structural = Structural::new(&bytes);
+            // Masks extended as the look-ups need them, in any order.
+            let mut lazy = Vec::new();
+            // Look-ups in any order: nothing may depend on moving forward.
             for from in froms {
                 prop_assert_eq!(structural.next(from), reference_find(&bytes, from, &STRUCTURAL));
+                let block = from / BLOCK;
+                let want = (block * BLOCK < bytes.len()).then(|| masks_at(&bytes, block * BLOCK).structural);
+                prop_assert_eq!(mask_extending(&bytes, &mut lazy, block), want);
                 prop_assert_eq!(structural.find(from, [b'=', b',']), reference_find(&bytes, from, b"=,"));
                 prop_assert_eq!(structural.find(from, [b'"', b'\\']), reference_find(&bytes, from, b"\"\\"));
             }
