@@ -210,6 +210,21 @@ def test_pandas_dtypes():
     assert frame["time"].iloc[0] == pd.Timestamp(1, unit="ns", tz="UTC")
 
 
+def test_pandas_string_columns_from_arrow_equal_those_from_python_strings(monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from influxlp import _frames
+
+    data = b'm s="",t="x",u="\xc3\xa9" 1\nm t="y",u="" 2\nm s="\xff bad",t="z",u="\\"q\\"" 3\n'
+    table = influxlp.parse(data)["m"]
+    frame = table.to_pandas()
+    # Where pandas keeps strings in Arrow memory the columns are built from Arrow; the frame must
+    # be exactly the one built from Python strings.
+    monkeypatch.setattr(_frames, "_arrow_string_dtypes", lambda pd: None)
+    pd.testing.assert_frame_equal(frame, table.to_pandas(), check_exact=True)
+    assert frame["s"].tolist()[::2] == ["", "\ufffd bad"] and pd.isna(frame["s"].iloc[1])
+    assert frame["u"].tolist() == ["\u00e9", "", '"q"']
+
+
 def test_pyarrow_reads_the_capsule_with_influxdb_types():
     pa = pytest.importorskip("pyarrow")
     table = influxlp.parse(b'm,host=a f=1.5,i=1i,u=1u,b=t,s="x" 1\n')["m"]

@@ -51,12 +51,21 @@ def to_pandas(table: Table) -> Any:
     ``string``) where a column has absent values."""
     import pandas as pd
 
+    arrow_strings = _arrow_string_dtypes(pd)
+    arrow_table = None
     columns: dict[str, Any] = {}
-    for name, _role, kind, values, mask, categories in table._columns():
+    for name, _role, kind, values, mask, categories in table._columns(
+        string_objects=arrow_strings is None
+    ):
         if kind == "timestamp":
             columns[name] = pd.DatetimeIndex(values.view("datetime64[ns]")).tz_localize("UTC")
         elif kind == "dictionary":
             columns[name] = pd.Categorical.from_codes(values, categories=categories)
+        elif kind == "string" and arrow_strings is not None:
+            if arrow_table is None:
+                arrow_table = to_arrow(table)
+            dtype = arrow_strings[0] if mask is None else arrow_strings[1]
+            columns[name] = pd.array(arrow_table.column(name), dtype=dtype)
         elif mask is None:
             columns[name] = values
         elif kind == "string":
@@ -65,6 +74,21 @@ def to_pandas(table: Table) -> Any:
             array_type = getattr(pd.arrays, _MASKED_PANDAS_ARRAYS[kind])
             columns[name] = array_type(np.array(values), mask)
     return pd.DataFrame(columns, copy=False)
+
+
+def _arrow_string_dtypes(pd: Any) -> tuple[Any, Any] | None:
+    """The dtypes pandas gives a string column without and with absent values (from Python
+    strings, and ``"string"``) when both keep their values in Arrow memory (pandas 3 with
+    pyarrow): such columns are then built from the Arrow column, without a Python object per
+    value. ``None`` when either is another dtype (object, or Python storage)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    dtypes = (pd.Series(["a"]).dtype, pd.api.types.pandas_dtype("string"))
+    if all(isinstance(d, pd.StringDtype) and d.storage == "pyarrow" for d in dtypes):
+        return dtypes
+    return None
 
 
 def to_arrow(table: Table) -> Any:

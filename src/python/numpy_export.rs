@@ -115,8 +115,13 @@ pub type ExportedColumn<'py> = (
     Option<Bound<'py, PyList>>,
 );
 
-/// One column for `Table._columns`.
-pub fn export_column<'py>(py: Python<'py>, array: &ArrayRef) -> PyResult<ExportedColumn<'py>> {
+/// One column for `Table._columns`; with `string_objects` false a string column's values are
+/// `None` (the caller reads that column through Arrow instead of as Python objects).
+pub fn export_column<'py>(
+    py: Python<'py>,
+    array: &ArrayRef,
+    string_objects: bool,
+) -> PyResult<ExportedColumn<'py>> {
     let mask = null_mask(py, array.as_ref());
     Ok(match array.data_type() {
         DataType::Timestamp(_, _) => {
@@ -154,6 +159,7 @@ pub fn export_column<'py>(py: Python<'py>, array: &ArrayRef) -> PyResult<Exporte
                 None,
             )
         }
+        DataType::Utf8 if !string_objects => ("string", py.None().into_bound(py), mask, None),
         DataType::Utf8 => ("string", strings(py, array.as_string::<i32>()), mask, None),
         other => {
             return Err(PyTypeError::new_err(format!(

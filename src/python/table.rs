@@ -173,7 +173,9 @@ impl Table {
 
     /// `[(name, role, kind, values, null_mask, categories), ...]`, the raw material of
     /// `to_numpy`/`to_pandas`; fixed-width values are read-only views of the Arrow buffers.
-    fn _columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// String values are an object array, or `None` without `string_objects`.
+    #[pyo3(signature = (*, string_objects=true))]
+    fn _columns<'py>(&self, py: Python<'py>, string_objects: bool) -> PyResult<Bound<'py, PyList>> {
         let schema = self.batch.schema();
         let columns = PyList::empty(py);
         for (field, array) in schema.fields().iter().zip(self.batch.columns()) {
@@ -182,7 +184,7 @@ impl Table {
                 ColumnRole::Tag => "tag",
                 ColumnRole::Field(_) => "field",
             };
-            let (kind, values, mask, categories) = export_column(py, array)?;
+            let (kind, values, mask, categories) = export_column(py, array, string_objects)?;
             columns.append((field.name().as_str(), role, kind, values, mask, categories))?;
         }
         Ok(columns)
