@@ -921,6 +921,34 @@ mod tests {
     }
 
     #[test]
+    fn many_fields_in_another_order_are_found_by_hash() {
+        let keys: Vec<String> = (0..20).map(|n| format!("field{n:02}")).collect();
+        let fields = |order: &mut dyn Iterator<Item = usize>,
+                      row: usize|
+         -> Vec<(&str, FieldValue<'static>)> {
+            order
+                .map(|n| (keys[n].as_str(), f((row * 100 + n) as f64)))
+                .collect()
+        };
+        let lines = [
+            line(1, "m", &[], fields(&mut (0..20), 1), 1),
+            line(2, "m", &[], fields(&mut (0..20).rev(), 2), 2),
+            line(
+                3,
+                "m",
+                &[],
+                fields(&mut (0..20).map(|n| (n * 7) % 20), 3),
+                3,
+            ),
+        ];
+        let tables = build(&lines);
+        for (n, key) in keys.iter().enumerate() {
+            let want: Vec<_> = (1..=3).map(|row| Some((row * 100 + n) as f64)).collect();
+            assert_eq!(floats(&tables[0], key), want, "{key}");
+        }
+    }
+
+    #[test]
     fn measurements_taking_turns_are_kept_apart() {
         let names = ["a", "b", "c", "a b", "d", "e", "f", "g", "h", "i"];
         let lines: Vec<_> = (0..40)

@@ -28,6 +28,8 @@ use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
 const NEW_COLUMN: u32 = u32::MAX;
 /// Plan entry: the field is dropped (a `time` field).
 const SKIP: u32 = u32::MAX - 1;
+/// Up to this many field columns, a key is looked for by comparing it with each.
+const FEW_COLUMNS: usize = 16;
 
 /// The column of each tag and field of one line, worked out by the slow path; reused.
 #[derive(Default)]
@@ -209,6 +211,11 @@ impl MeasurementBuilder {
     fn known_field(&self, key: &[u8]) -> Option<u32> {
         if key == b"time" {
             return Some(SKIP);
+        }
+        if self.fields.len() <= FEW_COLUMNS {
+            // Compared faster than validated and hashed; a key equal to a stored one is UTF-8.
+            let column = self.fields.iter().position(|f| same(f.key.as_bytes(), key));
+            return column.map(|column| column as u32);
         }
         let key = std::str::from_utf8(key).ok()?;
         self.field_index.get(key.as_bytes()).copied()
