@@ -33,6 +33,9 @@ pub struct BodyEnd {
     pub on_line_end: bool,
 }
 
+/// Rows after which the body's line count is estimated again, from the lines read so far.
+const RESTIMATE_AT: usize = 512;
+
 /// Parses `data` and builds its tables; lines without a timestamp get `parser.default_time`.
 pub fn parse_batch(data: &[u8], options: &ParseOptions) -> ParsedBatch {
     parse_body(data, options).0
@@ -51,9 +54,18 @@ pub fn parse_body(data: &[u8], options: &ParseOptions) -> (ParsedBatch, BodyEnd)
         let result = parsed.and_then(|()| {
             // The line just read, rather than `line_text`, which searches from the start.
             let source = parser.last_line();
-            if builder.num_rows() == 0 {
+            match builder.num_rows() {
                 // Lines like the first one, all through the body.
-                builder.expect_lines(data.len() / (source.len() + 1));
+                0 => builder.expect_lines(data.len() / (source.len() + 1)),
+                // Lines like those so far, before the columns grow past a thousand rows: a
+                // first line longer than the rest would have the columns copied as they double.
+                RESTIMATE_AT => {
+                    let lines = parser.lines_read() as u128;
+                    let bytes = parser.bytes_read().max(1) as u128;
+                    let expected = data.len() as u128 * lines / bytes;
+                    builder.expect_lines(usize::try_from(expected).unwrap_or(usize::MAX));
+                }
+                _ => {}
             }
             builder.append(&line, &|| crate::text::lossy_utf8(source).into_owned())
         });

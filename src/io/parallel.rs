@@ -56,7 +56,11 @@ pub fn parse_pieces(
         let (parsed, end) = parse_body(data, options);
         (shift_lines(parsed, lines_before), end)
     };
-    let ranges = cut(data, threads * PIECES_PER_THREAD, min_bytes);
+    // One thread parses the body in one pass: pieces would only add their merge.
+    let ranges = match threads {
+        0 | 1 => Vec::new(),
+        _ => cut(data, threads * PIECES_PER_THREAD, min_bytes),
+    };
     if ranges.len() <= 1 {
         return one_pass();
     }

@@ -159,6 +159,11 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         self.line_number - 1
     }
 
+    /// Bytes of the input read so far (up to the end of the last line read, its `\n` included).
+    pub fn bytes_read(&self) -> usize {
+        self.pos.min(self.data.len())
+    }
+
     /// Whether every line read so far ended with its `\n`: false once a line ran into the end of
     /// the input instead (which, for a piece cut from a larger body, means the cut fell inside it).
     pub fn ends_on_line_end(&self) -> bool {
