@@ -141,11 +141,12 @@ pub fn line_end_bytewise(data: &[u8], start: usize) -> usize {
 pub fn lines(data: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
     let mut pos = 0;
     let mut line_number = 1;
+    let mut masks = Vec::new();
     std::iter::from_fn(move || {
         if pos >= data.len() {
             return None;
         }
-        let (end, newlines) = line_end(data, pos);
+        let (end, newlines) = line_end_masked(data, pos, &mut masks);
         let item = (pos, end, line_number);
         pos = end + 1;
         line_number += 1 + newlines;
