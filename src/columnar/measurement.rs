@@ -5,10 +5,12 @@
 //! keys at each position are byte-compared with the columns the previous accepted line had
 //! there, and each field value goes into its column as it is checked (the column refuses another
 //! type or an oversized string); a line that matches throughout passes InfluxDB's checks as that
-//! line did. At the first difference the values already pushed are taken back out and the line
-//! takes the slow path: each key is looked up by hash, new columns are planned, and every rule
-//! is checked before anything is created or appended; the positions are then remembered for the
-//! next line.
+//! line did. A field key that sits elsewhere than in the previous line is looked up where it
+//! stands (compared with each column's key, or hashed past 16 columns), and its position
+//! remembered. A key without a column, tags of another shape, or a value a column refuses has the
+//! values already pushed taken back out, and the line takes the slow path: each key is looked up
+//! by hash, new columns are planned, and every rule is checked before anything is created or
+//! appended; the positions are then remembered for the next line.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -156,11 +158,11 @@ impl MeasurementBuilder {
 
     /// Appends the fields of the line into the columns `field_at` gives for their positions.
     /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
-    /// there, or else one that already has a column, found by hash (fields in another order than
-    /// the previous line's, a field more); `field_at` then learns the new position. A line with
-    /// a key that has no column yet, or that a column refuses (another type, a string over the
-    /// limit), is taken back out and `false` returned: the slow path then explains or takes it.
-    /// A line of `time` fields alone is refused too, which the slow path explains.
+    /// there, or else one that already has a column, looked up by its key (fields in another
+    /// order than the previous line's, a field more); `field_at` then learns the new position. A
+    /// line with a key that has no column yet, or that a column refuses (another type, a string
+    /// over the limit), is taken back out and `false` returned: the slow path then explains or
+    /// takes it. A line of `time` fields alone is refused too, which the slow path explains.
     #[inline]
     fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
         let row = self.rows;
