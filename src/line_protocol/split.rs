@@ -157,6 +157,7 @@ pub fn lines(data: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_protocol::structural::structural_masks;
 
     fn split(data: &str) -> Vec<(&str, usize)> {
         lines(data.as_bytes())
@@ -213,7 +214,7 @@ mod tests {
                 let mut masks = Vec::new();
                 proptest::prop_assert_eq!(line_end_masked(&bytes, start, &mut masks), (end, newlines));
                 // The masks cover the line and its end, as the grammar reads them.
-                let own: Vec<u64> = (start..bytes.len()).step_by(BLOCK).map(|at| masks_at(&bytes, at).structural).collect();
+                let own = structural_masks(&bytes[start..]);
                 proptest::prop_assert!(masks.len() * BLOCK > end - start || end == bytes.len());
                 proptest::prop_assert_eq!(&own[..masks.len()], &masks[..]);
                 start = end + 1;

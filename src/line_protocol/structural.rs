@@ -19,12 +19,6 @@ pub struct BlockMasks {
     pub breaks: u64,
 }
 
-/// Bit `i` set when `block[i]` is one of [`STRUCTURAL`], with whatever instructions the CPU has.
-#[inline]
-pub fn block_mask(block: &[u8; BLOCK]) -> u64 {
-    block_masks(block).structural
-}
-
 /// [`BlockMasks`] of `block`, with whatever instructions the CPU has.
 #[inline]
 pub fn block_masks(block: &[u8; BLOCK]) -> BlockMasks {
@@ -42,12 +36,7 @@ pub fn block_masks(block: &[u8; BLOCK]) -> BlockMasks {
     }
 }
 
-/// [`block_mask`], one byte at a time: the reference the vector versions are tested against.
-pub fn block_mask_scalar(block: &[u8; BLOCK]) -> u64 {
-    block_masks_scalar(block).structural
-}
-
-/// [`block_masks`], one byte at a time.
+/// [`block_masks`], one byte at a time: the reference the vector versions are tested against.
 pub fn block_masks_scalar(block: &[u8; BLOCK]) -> BlockMasks {
     let bits = |set: &[u8]| {
         block
@@ -70,6 +59,14 @@ pub fn masks_at(bytes: &[u8], at: usize) -> BlockMasks {
         Some(block) => block_masks(block),
         None => tail_masks(rest),
     }
+}
+
+/// The structural masks of every block of `bytes`, from its start.
+pub fn structural_masks(bytes: &[u8]) -> Vec<u64> {
+    (0..bytes.len())
+        .step_by(BLOCK)
+        .map(|at| masks_at(bytes, at).structural)
+        .collect()
 }
 
 #[cold]
@@ -180,14 +177,10 @@ pub struct Structural<'a> {
 impl<'a> Structural<'a> {
     /// The structural positions of `bytes`, every block's masks computed here.
     pub fn new(bytes: &'a [u8]) -> Self {
-        let masks = (0..bytes.len())
-            .step_by(BLOCK)
-            .map(|at| masks_at(bytes, at).structural)
-            .collect();
         Structural {
             bytes,
             base: 0,
-            masks,
+            masks: structural_masks(bytes),
         }
     }
 
@@ -314,7 +307,7 @@ mod tests {
         fn a_line_read_through_shared_masks_equals_its_own(bytes in structural_heavy(), base in 0usize..70, froms in proptest::collection::vec(0usize..320, 1..20)) {
             // The line splitter's masks start `base` bytes before the line (its indent).
             let base = base.min(bytes.len());
-            let masks: Vec<u64> = (0..bytes.len()).step_by(BLOCK).map(|at| masks_at(&bytes, at).structural).collect();
+            let masks = structural_masks(&bytes);
             let line = &bytes[base..];
             let shared = <Structural as SeparatorFinder>::over(line, base, masks);
             let own = Structural::new(line);
@@ -334,7 +327,6 @@ mod tests {
                 let mut block = [0u8; BLOCK];
                 block[..chunk.len()].copy_from_slice(chunk);
                 prop_assert_eq!(block_masks(&block), block_masks_scalar(&block));
-                prop_assert_eq!(block_mask(&block), block_mask_scalar(&block));
             }
         }
 
