@@ -20,30 +20,56 @@ pub const STRING_ESCAPES: &[u8] = b"\\\"";
 /// Removes the escaping backslashes of `raw`; borrows when there is nothing to remove.
 #[inline]
 pub fn unescape<'a>(raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+    unescape_reusing(raw, escapes, &mut Vec::new())
+}
+
+/// [`unescape`], writing a copy into a buffer taken from `spare` (allocated only when `spare` is
+/// empty), so that a caller handing its buffers back parses escapes without allocating.
+#[inline]
+pub fn unescape_reusing<'a>(
+    raw: &'a [u8],
+    escapes: &[u8],
+    spare: &mut Vec<Vec<u8>>,
+) -> Cow<'a, [u8]> {
     // Names are short: a plain loop beats a call into memchr.
     match raw.iter().position(|&b| b == b'\\') {
         None => Cow::Borrowed(raw),
-        Some(first) => unescape_from(raw, first, escapes),
+        Some(first) => unescape_from(raw, first, escapes, spare),
     }
 }
 
 #[inline(never)]
-fn unescape_from<'a>(raw: &'a [u8], first: usize, escapes: &[u8]) -> Cow<'a, [u8]> {
+fn unescape_from<'a>(
+    raw: &'a [u8],
+    first: usize,
+    escapes: &[u8],
+    spare: &mut Vec<Vec<u8>>,
+) -> Cow<'a, [u8]> {
     let escapes_at = |i: usize| raw.get(i + 1).is_some_and(|next| escapes.contains(next));
     let Some(first) = (first..raw.len()).find(|&i| raw[i] == b'\\' && escapes_at(i)) else {
         return Cow::Borrowed(raw);
     };
-    let mut out = Vec::with_capacity(raw.len() - 1);
+    let mut out = spare.pop().unwrap_or_default();
+    out.clear();
+    out.reserve(raw.len() - 1);
     out.extend_from_slice(&raw[..first]);
+    // `i` is at a backslash; the run from it (or from the byte it escapes, which is never read
+    // as an escape itself) to the next backslash is copied whole.
     let mut i = first;
-    while i < raw.len() {
-        if raw[i] == b'\\' && escapes_at(i) {
+    loop {
+        if escapes_at(i) {
             i += 1;
         }
-        out.push(raw[i]);
-        i += 1;
+        let end = raw[i + 1..]
+            .iter()
+            .position(|&b| b == b'\\')
+            .map_or(raw.len(), |k| i + 1 + k);
+        out.extend_from_slice(&raw[i..end]);
+        if end == raw.len() {
+            return Cow::Owned(out);
+        }
+        i = end;
     }
-    Cow::Owned(out)
 }
 
 /// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
@@ -113,6 +139,45 @@ mod tests {
             Cow::Borrowed(_)
         ));
         assert!(matches!(unescape(b"a\\,b", TAG_ESCAPES), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn unescape_reusing_takes_a_spare_buffer() {
+        let mut spare = vec![b"left over".to_vec()];
+        let text = unescape_reusing(b"a\\ b\\\\\\,c", NAME_ESCAPES, &mut spare);
+        assert_eq!(&*text, b"a b\\\\,c");
+        assert!(spare.is_empty());
+        // Nothing to remove: borrowed, the spare buffers left alone.
+        let mut spare = vec![Vec::new()];
+        assert!(matches!(
+            unescape_reusing(b"a\\b", NAME_ESCAPES, &mut spare),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(spare.len(), 1);
+    }
+
+    /// A backslash dropped where it escapes one of `escapes`, read left to right.
+    fn reference_unescape(raw: &[u8], escapes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] == b'\\' && raw.get(i + 1).is_some_and(|b| escapes.contains(b)) {
+                i += 1;
+            }
+            out.push(raw[i]);
+            i += 1;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescape_equals_a_byte_loop(raw in proptest::collection::vec(proptest::sample::select(b"ab\\,= \"\\".to_vec()), 0..40)) {
+            for set in [NAME_ESCAPES, TAG_ESCAPES, STRING_ESCAPES] {
+                let mut spare = vec![b"stale".to_vec()];
+                proptest::prop_assert_eq!(&*unescape_reusing(&raw, set, &mut spare), &reference_unescape(&raw, set)[..]);
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod number;
 mod parser;
 pub mod rejection;
 mod scan;
+mod spare;
 mod split;
 pub mod structural;
 mod value;

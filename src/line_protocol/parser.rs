@@ -11,9 +11,10 @@
 use std::borrow::Cow;
 
 use super::error::{msg, Fail};
-use super::escape::{unescape, NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+use super::escape::{NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
 use super::number::scan_number;
 use super::scan::{digits, exact_u64};
+use super::spare::SpareBuffers;
 use super::split;
 use super::structural::{SeparatorFinder, Structural};
 use super::{FieldValue, ParseError};
@@ -86,6 +87,8 @@ pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     raw_tags: Vec<RawTag<'a>>,
     /// Structural masks of the current line's blocks, from the line splitter to the grammar.
     masks: Vec<u64>,
+    /// Buffers for the copies escapes force, reused from line to line.
+    spare: SpareBuffers,
     last_line: &'a [u8],
     finder: std::marker::PhantomData<F>,
 }
@@ -106,6 +109,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             options,
             raw_tags: Vec::new(),
             masks: Vec::new(),
+            spare: SpareBuffers::default(),
             last_line: &[],
             finder: std::marker::PhantomData,
         }
@@ -189,8 +193,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         finder: &mut F,
         out: &mut ParsedLine<'a>,
     ) -> Result<(), Fail> {
-        out.tags.clear();
-        out.fields.clear();
+        self.spare.take_back(out);
         let key_len = self.scan_key(line, finder, out)?;
         let fields = self.scan_fields(line, finder, key_len, out)?;
         out.timestamp = self.scan_timestamp(line, fields.end)?;
@@ -212,7 +215,11 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         let (measurement_end, has_tags, escaped) = scan_measurement(line, finder)?;
         // Assigned on two paths for the reason `push_pair` gives.
         if escaped {
-            set_unescaped(&mut out.measurement, &line[..measurement_end], NAME_ESCAPES);
+            set_unescaped(
+                &mut self.spare,
+                &mut out.measurement,
+                &line[..measurement_end],
+            );
         } else {
             out.measurement = Cow::Borrowed(&line[..measurement_end]);
         }
@@ -231,7 +238,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             // The common all-borrowed tag is stored on its own path, for the reason
             // `push_pair` gives.
             if t.key_escaped || t.value_escaped {
-                push_unescaped_tag(&mut out.tags, t);
+                push_unescaped_tag(&mut self.spare, &mut out.tags, t);
             } else {
                 push_pair(&mut out.tags, Cow::Borrowed(t.key), Cow::Borrowed(t.value));
             }
@@ -242,7 +249,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
     /// The field set (`scanFields` plus the field walk); `from` is the space after the key.
     #[inline]
     fn scan_fields(
-        &self,
+        &mut self,
         line: &'a [u8],
         finder: &mut F,
         from: usize,
@@ -312,7 +319,13 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                             Cow::Borrowed(raw_key),
                             FieldValue::Float(v),
                         ),
-                        other => push_field(&mut out.fields, raw_key, key_escaped, other),
+                        other => push_field(
+                            &mut self.spare,
+                            &mut out.fields,
+                            raw_key,
+                            key_escaped,
+                            other,
+                        ),
                     }
                     next
                 }
@@ -325,11 +338,12 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                     }
                     let body = &line[value_start + 1..close];
                     let text = if escaped {
-                        unescape(body, STRING_ESCAPES)
+                        self.spare.unescape(body, STRING_ESCAPES)
                     } else {
                         Cow::Borrowed(body)
                     };
                     push_field(
+                        &mut self.spare,
                         &mut out.fields,
                         raw_key,
                         key_escaped,
@@ -339,7 +353,13 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                 }
                 _ => {
                     let (value, next) = scan_boolean(line, finder, value_start)?;
-                    push_field(&mut out.fields, raw_key, key_escaped, value);
+                    push_field(
+                        &mut self.spare,
+                        &mut out.fields,
+                        raw_key,
+                        key_escaped,
+                        value,
+                    );
                     next
                 }
             };
@@ -462,34 +482,43 @@ fn push_pair<K, V>(items: &mut Vec<(K, V)>, key: K, value: V) {
 /// Appends the field `raw_key` = `value`, out of line (see [`push_pair`]).
 #[inline(never)]
 fn push_field<'a>(
+    spare: &mut SpareBuffers,
     fields: &mut Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
     raw_key: &'a [u8],
     key_escaped: bool,
     value: FieldValue<'a>,
 ) {
-    fields.push((unescape_if(key_escaped, raw_key, NAME_ESCAPES), value));
-}
-
-#[cold]
-#[inline(never)]
-fn push_unescaped_tag<'a>(tags: &mut Vec<Tag<'a>>, tag: &RawTag<'a>) {
-    tags.push((
-        unescape_if(tag.key_escaped, tag.key, TAG_ESCAPES),
-        unescape_if(tag.value_escaped, tag.value, TAG_ESCAPES),
+    fields.push((
+        unescape_if(spare, key_escaped, raw_key, NAME_ESCAPES),
+        value,
     ));
 }
 
 #[cold]
 #[inline(never)]
-fn set_unescaped<'a>(target: &mut Cow<'a, [u8]>, raw: &'a [u8], escapes: &[u8]) {
-    *target = unescape(raw, escapes);
+fn push_unescaped_tag<'a>(spare: &mut SpareBuffers, tags: &mut Vec<Tag<'a>>, tag: &RawTag<'a>) {
+    tags.push((
+        unescape_if(spare, tag.key_escaped, tag.key, TAG_ESCAPES),
+        unescape_if(spare, tag.value_escaped, tag.value, TAG_ESCAPES),
+    ));
 }
 
-/// `unescape` when the scan passed a backslash; borrowed otherwise.
+#[cold]
+#[inline(never)]
+fn set_unescaped<'a>(spare: &mut SpareBuffers, target: &mut Cow<'a, [u8]>, raw: &'a [u8]) {
+    *target = spare.unescape(raw, NAME_ESCAPES);
+}
+
+/// The unescaped text when the scan passed a backslash; borrowed otherwise.
 #[inline(always)]
-fn unescape_if<'a>(escaped: bool, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+fn unescape_if<'a>(
+    spare: &mut SpareBuffers,
+    escaped: bool,
+    raw: &'a [u8],
+    escapes: &[u8],
+) -> Cow<'a, [u8]> {
     if escaped {
-        unescape(raw, escapes)
+        spare.unescape(raw, escapes)
     } else {
         Cow::Borrowed(raw)
     }

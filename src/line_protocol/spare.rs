@@ -1,0 +1,103 @@
+//! Buffers of unescaped text, handed back after each line and written into again by the next
+//! one's escapes: a line with escaped names or strings then costs no allocation and no free.
+
+use std::borrow::Cow;
+
+use super::escape::unescape_reusing;
+use super::parser::ParsedLine;
+use super::FieldValue;
+
+/// Buffers larger than this are dropped rather than kept for the lines after.
+const LARGEST_KEPT: usize = 1 << 16;
+
+/// The buffers, and whether the last line took any of them.
+#[derive(Debug, Default)]
+pub(super) struct SpareBuffers {
+    buffers: Vec<Vec<u8>>,
+    lent: bool,
+}
+
+impl SpareBuffers {
+    /// `raw` without its escaping backslashes, in a spare buffer when there are any.
+    #[inline]
+    pub fn unescape<'a>(&mut self, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+        let text = unescape_reusing(raw, escapes, &mut self.buffers);
+        self.lent |= matches!(text, Cow::Owned(_));
+        text
+    }
+
+    /// Clears `line`'s tags and fields for the next line, taking back the buffers it holds.
+    #[inline(always)]
+    pub fn take_back<'a>(&mut self, line: &mut ParsedLine<'a>) {
+        if !self.lent {
+            line.tags.clear();
+            line.fields.clear();
+            return;
+        }
+        self.lent = false;
+        self.keep(std::mem::take(&mut line.measurement));
+        for (key, value) in line.tags.drain(..) {
+            self.keep(key);
+            self.keep(value);
+        }
+        for (key, value) in line.fields.drain(..) {
+            self.keep(key);
+            if let FieldValue::String(text) = value {
+                self.keep(text);
+            }
+        }
+    }
+
+    fn keep(&mut self, text: Cow<'_, [u8]>) {
+        if let Cow::Owned(buffer) = text {
+            if buffer.capacity() <= LARGEST_KEPT {
+                self.buffers.push(buffer);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::line_protocol::{LineParser, ParserOptions};
+
+    /// Where each copied text of a line (measurement, tag key and value, field key, string) is.
+    fn copies(line: &ParsedLine<'_>) -> Vec<*const u8> {
+        let FieldValue::String(text) = &line.fields[0].1 else {
+            panic!("a string field");
+        };
+        let texts = [
+            &line.measurement,
+            &line.tags[0].0,
+            &line.tags[0].1,
+            &line.fields[0].0,
+            text,
+        ];
+        assert!(texts.iter().all(|t| matches!(t, Cow::Owned(_))));
+        texts.iter().map(|t| t.as_ptr()).collect()
+    }
+
+    #[test]
+    fn escaped_lines_reuse_the_buffers_of_the_lines_before() {
+        let body = b"m\\ 1,t\\ k=v\\ 1 f\\ k=\"s\\\"1\" 1\nm\\ 2,t\\ k=v\\ 2 f\\ k=\"s\\\"2\" 2\n";
+        let mut parser = LineParser::new(body, ParserOptions::default());
+        let mut line = ParsedLine::default();
+        parser.next_line(&mut line).unwrap().unwrap();
+        let first = copies(&line);
+        parser.next_line(&mut line).unwrap().unwrap();
+        assert_eq!(&*line.measurement, b"m 2");
+        assert_eq!(&*line.tags[0].0, b"t k");
+        assert_eq!(&*line.tags[0].1, b"v 2");
+        assert_eq!(&*line.fields[0].0, b"f k");
+        assert_eq!(line.fields[0].1, FieldValue::String(Cow::Borrowed(b"s\"2")));
+        let mut second = copies(&line);
+        let mut first = first;
+        first.sort();
+        second.sort();
+        assert_eq!(
+            first, second,
+            "the second line's copies are in the first line's buffers"
+        );
+    }
+}
