@@ -17,59 +17,59 @@ pub const TAG_ESCAPES: &[u8] = b", =";
 /// Bytes a backslash escapes inside a quoted string field value.
 pub const STRING_ESCAPES: &[u8] = b"\\\"";
 
+/// Capacity of a newly allocated unescape buffer.
+const MIN_BUFFER: usize = 64;
+
 /// Removes the escaping backslashes of `raw`; borrows when there is nothing to remove.
 #[inline]
 pub fn unescape<'a>(raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+    // Names are short: a plain loop beats a call into memchr.
+    if !raw.contains(&b'\\') {
+        return Cow::Borrowed(raw);
+    }
     unescape_reusing(raw, escapes, &mut Vec::new())
 }
 
-/// [`unescape`], writing a copy into a buffer taken from `spare` (allocated only when `spare` is
-/// empty), so that a caller handing its buffers back parses escapes without allocating.
-#[inline]
+/// [`unescape`] for text the caller knows holds a backslash, written into a buffer taken from
+/// `spare` (allocated only when `spare` is empty), so that a caller handing its buffers back
+/// unescapes without allocating. Borrows (leaving `spare` as it was) when no backslash escapes.
 pub fn unescape_reusing<'a>(
     raw: &'a [u8],
     escapes: &[u8],
     spare: &mut Vec<Vec<u8>>,
 ) -> Cow<'a, [u8]> {
-    // Names are short: a plain loop beats a call into memchr.
-    match raw.iter().position(|&b| b == b'\\') {
-        None => Cow::Borrowed(raw),
-        Some(first) => unescape_from(raw, first, escapes, spare),
-    }
-}
-
-#[inline(never)]
-fn unescape_from<'a>(
-    raw: &'a [u8],
-    first: usize,
-    escapes: &[u8],
-    spare: &mut Vec<Vec<u8>>,
-) -> Cow<'a, [u8]> {
-    let escapes_at = |i: usize| raw.get(i + 1).is_some_and(|next| escapes.contains(next));
-    let Some(first) = (first..raw.len()).find(|&i| raw[i] == b'\\' && escapes_at(i)) else {
-        return Cow::Borrowed(raw);
-    };
-    let mut out = spare.pop().unwrap_or_default();
+    // A new buffer has room for most names and strings, so that one passed from a short text to
+    // a longer one is rarely grown.
+    let mut out = spare
+        .pop()
+        .unwrap_or_else(|| Vec::with_capacity(raw.len().max(MIN_BUFFER)));
     out.clear();
-    out.reserve(raw.len() - 1);
-    out.extend_from_slice(&raw[..first]);
-    // `i` is at a backslash; the run from it (or from the byte it escapes, which is never read
-    // as an escape itself) to the next backslash is copied whole.
-    let mut i = first;
-    loop {
-        if escapes_at(i) {
-            i += 1;
+    out.reserve(raw.len());
+    // One pass, every byte written into room reserved for all of them: no capacity check per
+    // byte, no call per run.
+    let room = &mut out.spare_capacity_mut()[..raw.len()];
+    let mut written = 0;
+    let mut i = 0;
+    while i < raw.len() {
+        let mut byte = raw[i];
+        if byte == b'\\' {
+            if let Some(&next) = raw.get(i + 1).filter(|next| escapes.contains(next)) {
+                byte = next;
+                i += 1;
+            }
         }
-        let end = raw[i + 1..]
-            .iter()
-            .position(|&b| b == b'\\')
-            .map_or(raw.len(), |k| i + 1 + k);
-        out.extend_from_slice(&raw[i..end]);
-        if end == raw.len() {
-            return Cow::Owned(out);
-        }
-        i = end;
+        room[written].write(byte);
+        written += 1;
+        i += 1;
     }
+    if written == raw.len() {
+        spare.push(out);
+        return Cow::Borrowed(raw);
+    }
+    // SAFETY: the loop wrote `room[..written]`, the first `written` bytes of the spare capacity
+    // (`written < raw.len() <= capacity`), and `out` was empty.
+    unsafe { out.set_len(written) };
+    Cow::Owned(out)
 }
 
 /// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
