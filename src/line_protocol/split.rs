@@ -65,23 +65,14 @@ fn exact_line_end(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, us
                 i = p + 2;
                 continue;
             }
-            if b == b' ' {
-                fields = true;
-            }
-            if fields {
-                if !quoted && b == b'=' {
-                    equals += 1;
-                    continue;
-                }
-                if !quoted && b == b',' {
-                    commas += 1;
-                    continue;
-                }
-                if b == b'"' && equals > commas {
-                    quoted = !quoted;
-                    continue;
-                }
-            }
+            // The byte's class decides by arithmetic, not by branches the data makes
+            // unpredictable: `=` and `,` count outside quotes in the field set, `"` toggles
+            // while more `=` than `,` have been seen.
+            fields |= b == b' ';
+            let counting = fields & !quoted;
+            equals += usize::from(counting & (b == b'='));
+            commas += usize::from(counting & (b == b','));
+            quoted ^= fields & (b == b'"') & (equals > commas);
             if b == b'\n' {
                 if !quoted {
                     return (start + p, newlines);
