@@ -527,6 +527,13 @@ fn unescape_if<'a>(
 /// `skipWhitespace`: spaces, TABs and NULs.
 #[inline]
 fn skip_whitespace(buf: &[u8], from: usize) -> usize {
+    // Most lines and field sets start right away.
+    if buf
+        .get(from)
+        .is_some_and(|&b| !matches!(b, b' ' | b'\t' | 0))
+    {
+        return from;
+    }
     match buf
         .get(from..)
         .and_then(|rest| rest.iter().position(|&b| !matches!(b, b' ' | b'\t' | 0)))
