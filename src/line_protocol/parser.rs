@@ -51,7 +51,9 @@ impl Default for ParserOptions {
 /// An unescaped tag key and value.
 pub type Tag<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
-/// One parsed line; reused from line to line so that parsing allocates only for escapes.
+/// One parsed line; reused from line to line so that parsing does not allocate: names and
+/// values borrow from the input, and the copies escapes force are written into buffers the
+/// parser takes back from the line before.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedLine<'a> {
     /// Unescaped measurement name.
