@@ -17,9 +17,6 @@ pub const TAG_ESCAPES: &[u8] = b", =";
 /// Bytes a backslash escapes inside a quoted string field value.
 pub const STRING_ESCAPES: &[u8] = b"\\\"";
 
-/// Capacity of a newly allocated unescape buffer.
-const MIN_BUFFER: usize = 64;
-
 /// Removes the escaping backslashes of `raw`; borrows when there is nothing to remove.
 #[inline]
 pub fn unescape<'a>(raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
@@ -38,11 +35,7 @@ pub fn unescape_reusing<'a>(
     escapes: &[u8],
     spare: &mut Vec<Vec<u8>>,
 ) -> Cow<'a, [u8]> {
-    // A new buffer has room for most names and strings, so that one passed from a short text to
-    // a longer one is rarely grown.
-    let mut out = spare
-        .pop()
-        .unwrap_or_else(|| Vec::with_capacity(raw.len().max(MIN_BUFFER)));
+    let mut out = spare.pop().unwrap_or_default();
     out.clear();
     out.reserve(raw.len());
     // One pass, every byte written into room reserved for all of them: no capacity check per

@@ -529,16 +529,14 @@ fn unescape_if<'a>(
 /// `skipWhitespace`: spaces, TABs and NULs.
 #[inline]
 fn skip_whitespace(buf: &[u8], from: usize) -> usize {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | 0);
     // Most lines and field sets start right away.
-    if buf
-        .get(from)
-        .is_some_and(|&b| !matches!(b, b' ' | b'\t' | 0))
-    {
+    if buf.get(from).is_some_and(|b| !blank(b)) {
         return from;
     }
     match buf
         .get(from..)
-        .and_then(|rest| rest.iter().position(|&b| !matches!(b, b' ' | b'\t' | 0)))
+        .and_then(|rest| rest.iter().position(|b| !blank(b)))
     {
         Some(k) => from + k,
         None => buf.len().max(from),
