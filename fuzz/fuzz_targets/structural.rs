@@ -1,10 +1,12 @@
 //! The structural scan against the reference on arbitrary bytes: the vector block masks (every
-//! structural byte, and the line breaks) equal the byte-by-byte masks, the line splitter equals
-//! InfluxDB's `scanLine` byte by byte, and the parser that reads each line through the masks the
+//! structural byte, the line breaks, each byte class) equal the byte-by-byte masks, the line
+//! splitter equals InfluxDB's `scanLine` byte by byte, and the parser that reads each line through the masks the
 //! splitter left gives exactly the points and errors of the one that tests every byte.
 #![no_main]
 
-use influxlp::line_protocol::structural::{block_masks, block_masks_scalar, ByteByByte, Structural};
+use influxlp::line_protocol::structural::{
+    block_masks, block_masks_scalar, class_masks, class_masks_scalar, ByteByByte, Structural,
+};
 use influxlp::line_protocol::{line_end, line_end_bytewise, LineParser, ParsedLine, ParserOptions};
 use libfuzzer_sys::fuzz_target;
 
@@ -13,13 +15,17 @@ fuzz_target!(|data: &[u8]| {
         let mut padded = [0u8; 64];
         padded[..block.len()].copy_from_slice(block);
         assert_eq!(block_masks(&padded), block_masks_scalar(&padded));
+        assert_eq!(class_masks(&padded), class_masks_scalar(&padded));
     }
     let mut start = 0;
     while start < data.len() {
         let (end, newlines) = line_end(data, start);
         assert_eq!(end, line_end_bytewise(data, start));
         // The physical lines inside it, counted as the scan passes them.
-        assert_eq!(newlines, data[start..end].iter().filter(|&&b| b == b'\n').count());
+        assert_eq!(
+            newlines,
+            data[start..end].iter().filter(|&&b| b == b'\n').count()
+        );
         start = end + 1;
     }
     for allow_unsigned in [false, true] {

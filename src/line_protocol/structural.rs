@@ -51,6 +51,76 @@ pub fn block_masks_scalar(block: &[u8; BLOCK]) -> BlockMasks {
     }
 }
 
+/// Each structural byte of one 64-byte block by its class: what the line splitter's exact path
+/// needs to follow `scanLine`'s escapes, quotes and counts with bit arithmetic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassMasks {
+    pub space: u64,
+    pub comma: u64,
+    pub equals: u64,
+    pub quote: u64,
+    pub backslash: u64,
+    pub newline: u64,
+}
+
+impl ClassMasks {
+    /// Every structural byte: [`BlockMasks::structural`].
+    #[inline(always)]
+    pub fn structural(&self) -> u64 {
+        self.space | self.comma | self.equals | self.quote | self.backslash | self.newline
+    }
+}
+
+/// [`ClassMasks`] of `block`, with whatever instructions the CPU has.
+#[inline]
+pub fn class_masks(block: &[u8; BLOCK]) -> ClassMasks {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { x86::classes_avx2(block) };
+        }
+        x86::classes_sse2(block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        class_masks_scalar(block)
+    }
+}
+
+/// [`class_masks`], one byte at a time: the reference the vector versions are tested against.
+pub fn class_masks_scalar(block: &[u8; BLOCK]) -> ClassMasks {
+    let bits = |byte: u8| {
+        block
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == byte)
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    };
+    ClassMasks {
+        space: bits(b' '),
+        comma: bits(b','),
+        equals: bits(b'='),
+        quote: bits(b'"'),
+        backslash: bits(b'\\'),
+        newline: bits(b'\n'),
+    }
+}
+
+/// The class masks of the block at `at` in `bytes`; past the end, zero bytes (in no class) fill it.
+#[inline]
+pub fn class_masks_at(bytes: &[u8], at: usize) -> ClassMasks {
+    let rest = &bytes[at..];
+    match rest.first_chunk::<BLOCK>() {
+        Some(block) => class_masks(block),
+        None => {
+            let mut block = [0u8; BLOCK];
+            block[..rest.len()].copy_from_slice(rest);
+            class_masks(&block)
+        }
+    }
+}
+
 /// The masks of the block at `at` in `bytes`; past the end, zero bytes (not structural) fill it.
 #[inline]
 pub fn masks_at(bytes: &[u8], at: usize) -> BlockMasks {
@@ -81,7 +151,7 @@ fn tail_masks(rest: &[u8]) -> BlockMasks {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{BlockMasks, BLOCK};
+    use super::{BlockMasks, ClassMasks, BLOCK};
 
     /// Lanes of `v` equal to `\n` or `"`, and to the other structural bytes (SSE2).
     #[inline(always)]
@@ -119,6 +189,56 @@ mod x86 {
         masks
     }
 
+    pub fn classes_sse2(block: &[u8; BLOCK]) -> ClassMasks {
+        let mut bits = [0u64; 6];
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            // SAFETY: `chunk` is 16 readable bytes; `loadu` has no alignment requirement; SSE2
+            // is part of the x86-64 baseline.
+            unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().cast());
+                for (mask, byte) in bits.iter_mut().zip(CLASS_BYTES) {
+                    let lanes = _mm_cmpeq_epi8(v, _mm_set1_epi8(byte as i8));
+                    *mask |= (_mm_movemask_epi8(lanes) as u32 as u64) << (16 * k);
+                }
+            }
+        }
+        class_masks_from(bits)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn classes_avx2(block: &[u8; BLOCK]) -> ClassMasks {
+        let mut bits = [0u64; 6];
+        for (k, chunk) in block.chunks_exact(32).enumerate() {
+            // SAFETY: `chunk` is 32 readable bytes and `loadu` has no alignment requirement;
+            // the caller guarantees AVX2.
+            unsafe {
+                let v = _mm256_loadu_si256(chunk.as_ptr().cast());
+                for (mask, byte) in bits.iter_mut().zip(CLASS_BYTES) {
+                    let lanes = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(byte as i8));
+                    *mask |= (_mm256_movemask_epi8(lanes) as u32 as u64) << (32 * k);
+                }
+            }
+        }
+        class_masks_from(bits)
+    }
+
+    /// The byte of each class, in the order of [`ClassMasks`]' fields.
+    const CLASS_BYTES: [u8; 6] = [b' ', b',', b'=', b'"', b'\\', b'\n'];
+
+    #[inline(always)]
+    fn class_masks_from([space, comma, equals, quote, backslash, newline]: [u64; 6]) -> ClassMasks {
+        ClassMasks {
+            space,
+            comma,
+            equals,
+            quote,
+            backslash,
+            newline,
+        }
+    }
+
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
@@ -148,20 +268,6 @@ mod x86 {
         }
         masks
     }
-}
-
-/// The structural mask of block `block` of `bytes` (`None` past its end), through `masks`: those
-/// of the blocks from its start, which this extends as far as it needs to.
-#[inline(always)]
-pub fn mask_extending(bytes: &[u8], masks: &mut Vec<u64>, block: usize) -> Option<u64> {
-    while masks.len() <= block {
-        let at = masks.len() * BLOCK;
-        if at >= bytes.len() {
-            return None;
-        }
-        masks.push(masks_at(bytes, at).structural);
-    }
-    Some(masks[block])
 }
 
 /// The structural positions of one line, read from the masks of its blocks: computed by the
@@ -298,6 +404,11 @@ mod tests {
                 assert_eq!(block_masks(&block), want, "{byte} at {lane}");
                 #[cfg(target_arch = "x86_64")]
                 assert_eq!(x86::masks_sse2(&block), want, "{byte} at {lane}");
+                let classes = class_masks_scalar(&block);
+                assert_eq!(class_masks(&block), classes, "{byte} at {lane}");
+                #[cfg(target_arch = "x86_64")]
+                assert_eq!(x86::classes_sse2(&block), classes, "{byte} at {lane}");
+                assert_eq!(classes.structural(), want.structural, "{byte} at {lane}");
             }
         }
     }
@@ -323,24 +434,25 @@ mod tests {
             prop_assert_eq!(block_masks(&block), block_masks_scalar(&block));
             #[cfg(target_arch = "x86_64")]
             prop_assert_eq!(x86::masks_sse2(&block), block_masks_scalar(&block));
-            for chunk in heavy.chunks(BLOCK) {
+            prop_assert_eq!(class_masks(&block), class_masks_scalar(&block));
+            for (k, chunk) in heavy.chunks(BLOCK).enumerate() {
                 let mut block = [0u8; BLOCK];
                 block[..chunk.len()].copy_from_slice(chunk);
                 prop_assert_eq!(block_masks(&block), block_masks_scalar(&block));
+                let classes = class_masks_scalar(&block);
+                prop_assert_eq!(class_masks(&block), classes);
+                #[cfg(target_arch = "x86_64")]
+                prop_assert_eq!(x86::classes_sse2(&block), classes);
+                prop_assert_eq!(class_masks_at(&heavy, k * BLOCK), classes);
             }
         }
 
         #[test]
         fn find_equals_a_byte_loop(bytes in structural_heavy(), froms in proptest::collection::vec(0usize..320, 1..20)) {
             let structural = Structural::new(&bytes);
-            // Masks extended as the look-ups need them, in any order.
-            let mut lazy = Vec::new();
             // Look-ups in any order: nothing may depend on moving forward.
             for from in froms {
                 prop_assert_eq!(structural.next(from), reference_find(&bytes, from, &STRUCTURAL));
-                let block = from / BLOCK;
-                let want = (block * BLOCK < bytes.len()).then(|| masks_at(&bytes, block * BLOCK).structural);
-                prop_assert_eq!(mask_extending(&bytes, &mut lazy, block), want);
                 prop_assert_eq!(structural.find(from, [b'=', b',']), reference_find(&bytes, from, b"=,"));
                 prop_assert_eq!(structural.find(from, [b'"', b'\\']), reference_find(&bytes, from, b"\"\\"));
             }
