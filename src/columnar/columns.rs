@@ -169,7 +169,9 @@ impl TagColumn {
     }
 }
 
-/// The values of a field column, in its InfluxDB type.
+/// The values of a field column, in its InfluxDB type; the variant a byte of its own, read for
+/// every value appended (see [`FieldValue`]).
+#[repr(u8)]
 enum Values {
     Float(Vec<f64>),
     Integer(Vec<i64>),
