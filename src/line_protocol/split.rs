@@ -5,7 +5,7 @@
 //! quote tracking starts after the first unescaped space and toggles on `"` only while more `=`
 //! than `,` have been seen, which is exactly `scanLine`, odd cases included.
 
-use super::structural::{class_masks_at, masks_at, ClassMasks, BLOCK};
+use super::structural::{class_masks_at, mask_extending, masks_at, ClassMasks, BLOCK};
 
 /// End of the line that starts at `start` (the index of its `\n`, or the body's length) and the
 /// number of `\n` bytes inside it.
@@ -38,12 +38,25 @@ pub fn line_end_masked(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usiz
     (data.len(), 0)
 }
 
-/// `scanLine` a block at a time, with bit arithmetic on the block's byte classes: escapes from
-/// the backslash mask, and then only quotes and line breaks are visited, the `=` and `,` counted
-/// between them by popcount. Also counts the `\n` bytes inside the line (quoted, or after a
-/// backslash): no second pass over it. `masks` holds the structural masks of the first blocks
-/// from `start`, and gets the rest up to the one that holds the line's end.
+/// `scanLine` for a line the fast path cannot end. Also counts the `\n` bytes inside the line
+/// (quoted, or after a backslash): no second pass over it. `masks` holds the structural masks
+/// of the first blocks from `start`, and gets the rest up to the one that holds the line's end.
+///
+/// On x86-64 by byte classes a block at a time; elsewhere the class masks would be a loop over
+/// every byte, and walking the structural bytes costs less.
+#[inline]
 fn exact_line_end(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, usize) {
+    if cfg!(target_arch = "x86_64") {
+        exact_line_end_by_classes(data, start, masks)
+    } else {
+        exact_line_end_walking(data, start, masks)
+    }
+}
+
+/// [`exact_line_end`] a block at a time, with bit arithmetic on the block's byte classes:
+/// escapes from the backslash mask, and then only quotes and line breaks are visited, the `=`
+/// and `,` counted between them by popcount.
+fn exact_line_end_by_classes(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, usize) {
     let rest = &data[start..];
     // A backslash escapes the byte after it only when two more bytes follow it in the body.
     let escapes_below = rest.len().saturating_sub(2);
@@ -64,6 +77,52 @@ fn exact_line_end(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, us
         }
         newlines += classes.newline.count_ones() as usize;
         at += BLOCK;
+    }
+    (data.len(), newlines)
+}
+
+/// [`exact_line_end`] jumping from one structural byte to the next: every byte `scanLine` acts on
+/// is one.
+fn exact_line_end_walking(data: &[u8], start: usize, masks: &mut Vec<u64>) -> (usize, usize) {
+    let rest = &data[start..];
+    // Bytes before `i` were skipped (after a backslash) or acted on already.
+    let mut i = 0;
+    let mut quoted = false;
+    let mut fields = false;
+    let mut equals = 0usize;
+    let mut commas = 0usize;
+    let mut newlines = 0usize;
+    let mut block = 0;
+    while let Some(mut mask) = mask_extending(rest, masks, block) {
+        while mask != 0 {
+            let p = block * BLOCK + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if p < i {
+                continue;
+            }
+            let b = rest[p];
+            i = p + 1;
+            if b == b'\\' && p + 2 < rest.len() {
+                newlines += usize::from(rest[p + 1] == b'\n');
+                i = p + 2;
+                continue;
+            }
+            // The byte's class decides by arithmetic, not by branches the data makes
+            // unpredictable: `=` and `,` count outside quotes in the field set, `"` toggles
+            // while more `=` than `,` have been seen.
+            fields |= b == b' ';
+            let counting = fields & !quoted;
+            equals += usize::from(counting & (b == b'='));
+            commas += usize::from(counting & (b == b','));
+            quoted ^= fields & (b == b'"') & (equals > commas);
+            if b == b'\n' {
+                if !quoted {
+                    return (start + p, newlines);
+                }
+                newlines += 1;
+            }
+        }
+        block += 1;
     }
     (data.len(), newlines)
 }
@@ -282,6 +341,11 @@ mod tests {
             while start < bytes.len() {
                 let (end, newlines) = exact_line_end(&bytes, start, &mut Vec::new());
                 proptest::prop_assert_eq!(end, line_end_bytewise(&bytes, start));
+                let mut walked = Vec::new();
+                proptest::prop_assert_eq!(exact_line_end_walking(&bytes, start, &mut walked), (end, newlines));
+                let mut by_classes = Vec::new();
+                proptest::prop_assert_eq!(exact_line_end_by_classes(&bytes, start, &mut by_classes), (end, newlines));
+                proptest::prop_assert_eq!(&walked[..], &by_classes[..]);
                 proptest::prop_assert_eq!(newlines, memchr::memchr_iter(b'\n', &bytes[start..end]).count());
                 let mut masks = Vec::new();
                 proptest::prop_assert_eq!(line_end_masked(&bytes, start, &mut masks), (end, newlines));

@@ -270,6 +270,20 @@ mod x86 {
     }
 }
 
+/// The structural mask of block `block` of `bytes` (`None` past its end), through `masks`: those
+/// of the blocks from its start, which this extends as far as it needs to.
+#[inline(always)]
+pub fn mask_extending(bytes: &[u8], masks: &mut Vec<u64>, block: usize) -> Option<u64> {
+    while masks.len() <= block {
+        let at = masks.len() * BLOCK;
+        if at >= bytes.len() {
+            return None;
+        }
+        masks.push(masks_at(bytes, at).structural);
+    }
+    Some(masks[block])
+}
+
 /// The structural positions of one line, read from the masks of its blocks: computed by the
 /// line splitter for the bytes from `base` bytes before the line's start (its leading
 /// whitespace), or here for a slice on its own.
@@ -450,9 +464,14 @@ mod tests {
         #[test]
         fn find_equals_a_byte_loop(bytes in structural_heavy(), froms in proptest::collection::vec(0usize..320, 1..20)) {
             let structural = Structural::new(&bytes);
+            // Masks extended as the look-ups need them, in any order.
+            let mut lazy = Vec::new();
             // Look-ups in any order: nothing may depend on moving forward.
             for from in froms {
                 prop_assert_eq!(structural.next(from), reference_find(&bytes, from, &STRUCTURAL));
+                let block = from / BLOCK;
+                let want = (block * BLOCK < bytes.len()).then(|| masks_at(&bytes, block * BLOCK).structural);
+                prop_assert_eq!(mask_extending(&bytes, &mut lazy, block), want);
                 prop_assert_eq!(structural.find(from, [b'=', b',']), reference_find(&bytes, from, b"=,"));
                 prop_assert_eq!(structural.find(from, [b'"', b'\\']), reference_find(&bytes, from, b"\"\\"));
             }
