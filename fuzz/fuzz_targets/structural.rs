@@ -1,7 +1,8 @@
 //! The structural scan against the reference on arbitrary bytes: the vector block masks (every
 //! structural byte, the line breaks, each byte class) equal the byte-by-byte masks, the line
-//! splitter equals InfluxDB's `scanLine` byte by byte, and the parser that reads each line through the masks the
-//! splitter left gives exactly the points and errors of the one that tests every byte.
+//! splitter equals InfluxDB's `scanLine` byte by byte, and the parser that reads each line
+//! through the masks the splitter left gives exactly the points and errors of the one that tests
+//! every byte.
 #![no_main]
 
 use influxlp::line_protocol::structural::{
@@ -22,10 +23,7 @@ fuzz_target!(|data: &[u8]| {
         let (end, newlines) = line_end(data, start);
         assert_eq!(end, line_end_bytewise(data, start));
         // The physical lines inside it, counted as the scan passes them.
-        assert_eq!(
-            newlines,
-            data[start..end].iter().filter(|&&b| b == b'\n').count()
-        );
+        assert_eq!(newlines, data[start..end].iter().filter(|&&b| b == b'\n').count());
         start = end + 1;
     }
     for allow_unsigned in [false, true] {

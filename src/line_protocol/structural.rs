@@ -3,7 +3,9 @@
 //! time), SSE2 on every other x86-64 CPU, a portable loop elsewhere. The line splitter computes
 //! the masks of a line's blocks once, finding the line's end with them, and the grammar then
 //! jumps from one structural byte to the next through the same masks instead of testing every
-//! byte for every separator it waits for.
+//! byte for every separator it waits for. A line whose end depends on its quotes is read again
+//! through one mask per byte class, so that the splitter follows escapes and quotes with bit
+//! arithmetic.
 
 /// Every byte the grammar or the line splitter acts on; everything else is text.
 pub const STRUCTURAL: [u8; 6] = [b' ', b',', b'=', b'"', b'\\', b'\n'];
