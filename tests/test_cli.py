@@ -161,6 +161,34 @@ def test_sigint_stops_too(hosts):
     assert port_is_free(host.port)
 
 
+# Runs `_StopSignals` in a child process: a thread started after it (as the server's threads
+# are) sends the process a signal, and the main thread's wait must return that signal's number.
+STOP_SIGNALS_SCRIPT = """
+import os, signal, sys, threading, time
+if sys.argv[1] == "handler":  # the path of platforms without sigwait (Windows)
+    del signal.sigwait
+from influxlp.__main__ import _StopSignals
+stop_signals = _StopSignals()
+def send():
+    time.sleep(0.2)
+    os.kill(os.getpid(), int(sys.argv[2]))
+threading.Thread(target=send).start()
+print(stop_signals.wait())
+"""
+
+
+@pytest.mark.parametrize("path", ["sigwait", "handler"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signals_are_taken_by_the_main_thread(path, sig):
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_SIGNALS_SCRIPT, path, str(int(sig))],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, str(int(sig))), done.stderr
+
+
 def test_stop_while_a_client_writes(hosts):
     host = hosts("--quiet", "--auto-create-databases")
     results: list[int] = []

@@ -8,7 +8,7 @@ import argparse
 import os
 import signal
 import sys
-import threading
+import time
 from collections.abc import Sequence
 
 from . import LineProtocolError, Server, Store, __version__, convert
@@ -182,6 +182,47 @@ def _load_store(data_dir: str | None) -> Store | None:
     return Store()
 
 
+class _StopSignals:
+    """Waits for SIGINT or SIGTERM without running Python code in a signal handler.
+
+    A handler runs in the main thread between any two bytecodes; one that took a lock (as
+    ``threading.Event.set`` does) would deadlock whenever the signal landed while the main thread
+    held that lock. Where POSIX allows, both signals are blocked before the server's threads
+    start (so that they inherit the mask and none of them is chosen to receive one) and
+    ``sigwait`` takes them in the main thread; elsewhere the handler only sets a flag, which the
+    main thread polls.
+    """
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    _POLL_SECONDS = 0.1
+
+    def __init__(self) -> None:
+        self._blocked = hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigwait")
+        self._received: list[int] = []
+        if self._blocked:
+            self._previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, self._SIGNALS)
+        else:
+            self._previous_handlers = [signal.getsignal(signum) for signum in self._SIGNALS]
+            for signum in self._SIGNALS:
+                signal.signal(signum, lambda signum, _frame: self._received.append(signum))
+
+    def restore(self) -> None:
+        """Puts the mask or the handlers back as they were (when serving could not start)."""
+        if self._blocked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self._previous_mask)
+        else:
+            for signum, handler in zip(self._SIGNALS, self._previous_handlers, strict=True):
+                signal.signal(signum, handler)
+
+    def wait(self) -> int:
+        """Returns the first stop signal's number once one has arrived."""
+        if self._blocked:
+            return signal.sigwait(self._SIGNALS)
+        while not self._received:
+            time.sleep(self._POLL_SECONDS)
+        return self._received[0]
+
+
 def serve(args: argparse.Namespace) -> int:
     store = _load_store(args.data_dir)
     server = Server(
@@ -197,22 +238,20 @@ def serve(args: argparse.Namespace) -> int:
         request_log_size=0,  # a long-running server keeps no request history
         store=store,
     )
-    stopping = threading.Event()
-
-    def request_stop(signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    server.start()
+    # Before the server's threads start, so that they inherit the mask (see `_StopSignals`).
+    stop_signals = _StopSignals()
+    try:
+        server.start()
+    except BaseException:
+        stop_signals.restore()
+        raise
     print(
         f"influxlp {__version__}: serving InfluxDB {server.flavor} ({server.version}) "
         f"on {server.url}; Ctrl-C stops",
         file=sys.stderr,
         flush=True,
     )
-    while not stopping.wait(0.5):
-        pass
+    stop_signals.wait()
     server.stop()
     if store is not None:
         store.save(args.data_dir)
