@@ -3,6 +3,7 @@
 //! InfluxDB's write semantics (`store`) and served over InfluxDB's HTTP API (`server`).
 //! The `python` feature adds the pyo3 layer; everything else builds and tests without Python.
 
+mod bytes;
 pub mod columnar;
 pub mod dataset;
 pub mod io;

@@ -2,9 +2,9 @@
 
 use hashbrown::HashMap;
 
-use super::bytes::same;
 use super::measurement::{MeasurementBuilder, Plan};
 use super::MeasurementTable;
+use crate::bytes::same;
 use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine, Rejection};
 
 /// Up to this many measurements, a name is looked for by comparing it with each.

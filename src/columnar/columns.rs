@@ -16,7 +16,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
-use super::bytes::same;
+use crate::bytes::same;
 use crate::line_protocol::rejection::MAX_FIELD_VALUE_LENGTH;
 use crate::line_protocol::{FieldType, FieldValue};
 

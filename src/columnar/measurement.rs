@@ -19,10 +19,10 @@ use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{Field, Schema};
 use hashbrown::HashMap;
 
-use super::bytes::same;
 use super::columns::{scalars, DictSlot, FieldColumn, TagColumn, MAX_COLUMN_BYTES};
 use super::schema::{field_column_names, field_field, tag_field, time_field};
 use super::MeasurementTable;
+use crate::bytes::same;
 use crate::line_protocol::rejection::{self, Rejection};
 use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
 

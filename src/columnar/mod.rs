@@ -15,7 +15,6 @@
 //!   bad bytes, which is what a client reading them back from InfluxDB's JSON API sees.
 
 mod builder;
-mod bytes;
 mod columns;
 mod measurement;
 #[cfg(test)]

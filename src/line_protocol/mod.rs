@@ -8,6 +8,7 @@ mod decimal;
 mod error;
 mod escape;
 mod format;
+mod name_memo;
 mod number;
 mod parser;
 pub mod rejection;

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::error::{msg, Fail};
-use super::escape::{NAME_ESCAPES, STRING_ESCAPES, TAG_ESCAPES};
+use super::escape::STRING_ESCAPES;
 use super::number::scan_number;
 use super::scan::{digits, exact_u64};
 use super::spare::SpareBuffers;
@@ -490,40 +490,33 @@ fn push_field<'a>(
     key_escaped: bool,
     value: FieldValue<'a>,
 ) {
-    fields.push((
-        unescape_if(spare, key_escaped, raw_key, NAME_ESCAPES),
-        value,
-    ));
+    let key = if key_escaped {
+        spare.unescape_name(raw_key)
+    } else {
+        Cow::Borrowed(raw_key)
+    };
+    fields.push((key, value));
 }
 
 #[cold]
 #[inline(never)]
 fn push_unescaped_tag<'a>(spare: &mut SpareBuffers, tags: &mut Vec<Tag<'a>>, tag: &RawTag<'a>) {
-    tags.push((
-        unescape_if(spare, tag.key_escaped, tag.key, TAG_ESCAPES),
-        unescape_if(spare, tag.value_escaped, tag.value, TAG_ESCAPES),
-    ));
+    let unescaped = |spare: &mut SpareBuffers, escaped: bool, raw: &'a [u8]| {
+        if escaped {
+            spare.unescape_tag(raw)
+        } else {
+            Cow::Borrowed(raw)
+        }
+    };
+    let key = unescaped(spare, tag.key_escaped, tag.key);
+    let value = unescaped(spare, tag.value_escaped, tag.value);
+    tags.push((key, value));
 }
 
 #[cold]
 #[inline(never)]
 fn set_unescaped<'a>(spare: &mut SpareBuffers, target: &mut Cow<'a, [u8]>, raw: &'a [u8]) {
-    *target = spare.unescape(raw, NAME_ESCAPES);
-}
-
-/// The unescaped text when the scan passed a backslash; borrowed otherwise.
-#[inline(always)]
-fn unescape_if<'a>(
-    spare: &mut SpareBuffers,
-    escaped: bool,
-    raw: &'a [u8],
-    escapes: &[u8],
-) -> Cow<'a, [u8]> {
-    if escaped {
-        spare.unescape(raw, escapes)
-    } else {
-        Cow::Borrowed(raw)
-    }
+    *target = spare.unescape_name(raw);
 }
 
 /// `skipWhitespace`: spaces, TABs and NULs.

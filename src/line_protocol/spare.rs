@@ -1,23 +1,54 @@
 //! Buffers of unescaped text, handed back after each line and written into again by the next
 //! one's escapes: a line with escaped names or strings then costs no allocation and no free.
+//! Escaped names are looked up among the names unescaped lately first ([`NameMemo`]).
 
 use std::borrow::Cow;
 
-use super::escape::unescape_reusing;
+use super::escape::{unescape_reusing, NAME_ESCAPES, TAG_ESCAPES};
+use super::name_memo::NameMemo;
 use super::parser::ParsedLine;
 use super::FieldValue;
 
 /// Buffers larger than this are dropped rather than kept for the lines after.
 const LARGEST_KEPT: usize = 1 << 16;
 
-/// The buffers, and whether the last line took any of them.
-#[derive(Debug, Default)]
+/// The buffers, whether the last line took any of them, and the names unescaped lately.
+#[derive(Debug)]
 pub(super) struct SpareBuffers {
     buffers: Vec<Vec<u8>>,
     lent: bool,
+    names: NameMemo,
+    tags: NameMemo,
+}
+
+impl Default for SpareBuffers {
+    fn default() -> Self {
+        SpareBuffers {
+            buffers: Vec::new(),
+            lent: false,
+            names: NameMemo::new(NAME_ESCAPES),
+            tags: NameMemo::new(TAG_ESCAPES),
+        }
+    }
 }
 
 impl SpareBuffers {
+    /// A measurement or field key that holds a backslash, unescaped (see [`NameMemo`]).
+    #[inline]
+    pub fn unescape_name<'a>(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let text = self.names.unescape(raw, &mut self.buffers);
+        self.lent |= matches!(text, Cow::Owned(_));
+        text
+    }
+
+    /// A tag key or value that holds a backslash, unescaped (see [`NameMemo`]).
+    #[inline]
+    pub fn unescape_tag<'a>(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let text = self.tags.unescape(raw, &mut self.buffers);
+        self.lent |= matches!(text, Cow::Owned(_));
+        text
+    }
+
     /// `raw` without its escaping backslashes, in a spare buffer when there are any.
     #[inline]
     pub fn unescape<'a>(&mut self, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
