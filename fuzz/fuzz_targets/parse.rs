@@ -53,7 +53,7 @@ fn check(data: &[u8], options: ParserOptions) {
                         || (MIN_NANO_TIME..=MAX_NANO_TIME).contains(&line.timestamp)
                 );
                 assert_eq!(line_text(data, line.line_number), Some(parser.last_line()));
-                alone(parser.last_line(), &line, options);
+                alone(physical_line(data, parser.last_line()), &line, options);
                 round_trip(&line, options);
             }
             Err(e) => {
@@ -67,6 +67,17 @@ fn check(data: &[u8], options: ParserOptions) {
             }
         }
     }
+}
+
+/// The physical line `text` (a point's text, leading whitespace skipped) stands on in `data`,
+/// that whitespace included: where a quote may hide a newline depends on it.
+fn physical_line<'a>(data: &'a [u8], text: &[u8]) -> &'a [u8] {
+    let end = text.as_ptr() as usize - data.as_ptr() as usize + text.len();
+    let mut start = end - text.len();
+    while start > 0 && matches!(data[start - 1], b' ' | b'\t' | 0) {
+        start -= 1;
+    }
+    &data[start..end]
 }
 
 /// The line's text parsed on its own, by a parser that has seen nothing before it, gives the same
