@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use influxlp::columnar::{parse_batch, ParseOptions};
-use influxlp::line_protocol::{LineParser, ParsedLine, ParserOptions};
+use influxlp::line_protocol::{LineParser, NameArena, ParsedLine, ParserOptions};
 use influxlp::server::{Exchange, ServerConfig};
 use influxlp::store::Store;
 
@@ -45,7 +45,9 @@ fn minor_faults() -> Option<u64> {
 }
 
 fn lines(data: &[u8]) -> usize {
-    let mut parser = LineParser::new(data, ParserOptions::default());
+    // As `parse_batch` parses: escaped names kept and lent.
+    let names = NameArena::new();
+    let mut parser = LineParser::new(data, ParserOptions::default()).keeping_names_in(&names);
     let mut line = ParsedLine::default();
     let mut points = 0;
     while let Some(result) = parser.next_line(&mut line) {

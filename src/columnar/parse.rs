@@ -1,7 +1,9 @@
 //! The one entry point from bytes to tables, shared by `influxlp.parse`, the store and the server.
 
 use super::{BatchBuilder, MeasurementTable};
-use crate::line_protocol::{FieldType, LineParser, ParseError, ParsedLine, ParserOptions};
+use crate::line_protocol::{
+    FieldType, LineParser, NameArena, ParseError, ParsedLine, ParserOptions,
+};
 
 /// How a body is parsed into tables.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +50,8 @@ pub fn parse_body(data: &[u8], options: &ParseOptions) -> (ParsedBatch, BodyEnd)
         builder.set_field_type(measurement, field, *field_type);
     }
     let mut errors = Vec::new();
-    let mut parser = LineParser::new(data, options.parser);
+    let names = NameArena::new();
+    let mut parser = LineParser::new(data, options.parser).keeping_names_in(&names);
     let mut line = ParsedLine::default();
     while let Some(parsed) = parser.next_line(&mut line) {
         let result = parsed.and_then(|()| {

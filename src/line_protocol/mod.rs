@@ -24,6 +24,7 @@ pub use format::{
     write_boolean, write_float, write_float32, write_integer, write_integer_digits, write_line,
     write_point, write_string, write_unsigned, write_value,
 };
+pub use name_memo::NameArena;
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use rejection::Rejection;
 pub use split::{line_end, line_end_bytewise};

@@ -1,8 +1,9 @@
 //! Names unescaped once: the measurements, tag keys, tag values and field keys that carry escapes
 //! come back line after line, and unescaping them byte by byte each time was most of the tenth of
 //! a parse that unescaping took on the benchmark's `mixed` lines. A small table remembers each
-//! recent name's unescaped text by its raw bytes; a name found there is copied, not unescaped
-//! again. String field values, which rarely repeat, are not kept.
+//! recent name's unescaped text by its raw bytes. The text is kept in a [`NameArena`] that lives
+//! as long as the input, so a name found again is lent to the parsed line as it is: no copy, no
+//! buffer to hand out and take back. String field values, which rarely repeat, are not kept.
 
 use std::borrow::Cow;
 
@@ -14,67 +15,95 @@ use crate::bytes::same;
 const SLOTS: usize = 256;
 /// Names longer than this are unescaped every time (rare, and not worth keeping).
 const LONGEST_KEPT: usize = 256;
+/// Bytes an arena keeps at most: a body whose escaped names seldom repeat (a new escaped tag
+/// value on every line) stops filling it here, and its names are copied as they were before.
+const ARENA_BUDGET: usize = 1 << 20;
+
+/// Where a parser keeps the names it unescaped, for as long as the lines it parses may borrow
+/// them (see [`LineParser::keeping_names_in`](super::LineParser::keeping_names_in)). Nothing is
+/// allocated until an escaped name is met; at most about a mebibyte is kept.
+#[derive(Debug, Default)]
+pub struct NameArena {
+    bump: bumpalo::Bump,
+}
+
+impl NameArena {
+    pub fn new() -> Self {
+        NameArena::default()
+    }
+
+    /// A copy of `text` that lives as long as the arena; `None` once the budget is spent.
+    fn keep(&self, text: &[u8]) -> Option<&[u8]> {
+        if self.bump.allocated_bytes() + text.len() > ARENA_BUDGET {
+            return None;
+        }
+        Some(self.bump.alloc_slice_copy(text))
+    }
+}
 
 /// Recently unescaped names under one escape set, by their raw bytes.
 #[derive(Debug)]
-pub(super) struct NameMemo {
+pub(super) struct NameMemo<'a> {
     escapes: &'static [u8],
-    slots: Vec<Slot>,
+    arena: Option<&'a NameArena>,
+    slots: Vec<Slot<'a>>,
 }
 
-#[derive(Debug, Default, Clone)]
-struct Slot {
-    raw: Vec<u8>,
-    /// The unescaped text; `None` when unescaping changed nothing (a backslash before a byte
-    /// it does not escape).
-    text: Option<Vec<u8>>,
+/// A name as written (in the input) and unescaped (in the arena, or the input when unescaping
+/// changed nothing: a backslash before a byte it does not escape). Empty when unused: a name
+/// with a backslash is never empty.
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot<'a> {
+    raw: &'a [u8],
+    text: &'a [u8],
 }
 
-impl NameMemo {
+impl<'a> NameMemo<'a> {
+    /// A memo that keeps nothing until [`NameMemo::keep_in`] gives it an arena.
     pub fn new(escapes: &'static [u8]) -> Self {
         NameMemo {
             escapes,
+            arena: None,
             slots: Vec::new(),
         }
     }
 
-    /// `raw` unescaped, as [`unescape_reusing`] gives it: in a buffer taken from `spare` when
-    /// a backslash escapes, borrowed otherwise.
+    pub fn keep_in(&mut self, arena: &'a NameArena) {
+        self.arena = Some(arena);
+    }
+
+    /// `raw` unescaped: borrowed from the arena when it is kept there (or from `raw` when
+    /// unescaping changes nothing), otherwise as [`unescape_reusing`] gives it, in a buffer
+    /// taken from `spare`.
     #[inline]
-    pub fn unescape<'a>(&mut self, raw: &'a [u8], spare: &mut Vec<Vec<u8>>) -> Cow<'a, [u8]> {
+    pub fn unescape(&mut self, raw: &'a [u8], spare: &mut Vec<Vec<u8>>) -> Cow<'a, [u8]> {
+        let Some(arena) = self.arena else {
+            return unescape_reusing(raw, self.escapes, spare);
+        };
         if self.slots.is_empty() {
             self.slots = vec![Slot::default(); SLOTS];
         }
         let slot = &mut self.slots[slot_of(raw)];
-        if same(&slot.raw, raw) {
-            debug_assert_eq!(
-                slot.text.as_deref().unwrap_or(raw),
-                &*super::escape::unescape(raw, self.escapes)
-            );
-            return match &slot.text {
-                Some(text) => {
-                    let mut out = spare.pop().unwrap_or_default();
-                    out.clear();
-                    out.extend_from_slice(text);
-                    Cow::Owned(out)
-                }
-                None => Cow::Borrowed(raw),
-            };
+        if same(slot.raw, raw) {
+            debug_assert_eq!(slot.text, &*super::escape::unescape(raw, self.escapes));
+            return Cow::Borrowed(slot.text);
         }
         let text = unescape_reusing(raw, self.escapes, spare);
-        if raw.len() <= LONGEST_KEPT {
-            slot.raw.clear();
-            slot.raw.extend_from_slice(raw);
-            match (&text, &mut slot.text) {
-                (Cow::Owned(text), Some(kept)) => {
-                    kept.clear();
-                    kept.extend_from_slice(text);
-                }
-                (Cow::Owned(text), kept) => *kept = Some(text.clone()),
-                (Cow::Borrowed(_), kept) => *kept = None,
-            }
+        if raw.len() > LONGEST_KEPT {
+            return text;
         }
-        text
+        let kept = match &text {
+            Cow::Borrowed(text) => *text,
+            Cow::Owned(copy) => match arena.keep(copy) {
+                Some(kept) => kept,
+                None => return text,
+            },
+        };
+        *slot = Slot { raw, text: kept };
+        if let Cow::Owned(buffer) = text {
+            spare.push(buffer);
+        }
+        Cow::Borrowed(kept)
     }
 }
 
@@ -99,28 +128,65 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn a_name_seen_before_is_copied_from_the_memo() {
+    fn a_name_seen_before_is_lent_from_the_arena() {
+        let arena = NameArena::new();
         let mut memo = NameMemo::new(NAME_ESCAPES);
+        memo.keep_in(&arena);
         let mut spare = Vec::new();
+        let mut first = None;
         for _ in 0..3 {
             // The first backslash escapes nothing and stays; the second escapes the space.
             assert_eq!(&*memo.unescape(br"disk\\ io", &mut spare), br"disk\ io");
-            assert_eq!(&*memo.unescape(br"disk\ io", &mut spare), b"disk io");
-            // A backslash before a byte it does not escape: nothing to copy.
-            assert!(matches!(
-                memo.unescape(br"a\b", &mut spare),
-                Cow::Borrowed(br"a\b")
-            ));
+            let text = memo.unescape(br"disk\ io", &mut spare);
+            let Cow::Borrowed(text) = text else {
+                panic!("lent, not copied");
+            };
+            assert_eq!(text, b"disk io");
+            assert_eq!(*first.get_or_insert(text.as_ptr()), text.as_ptr());
+            // A backslash before a byte it does not escape: the raw bytes are the text.
+            let raw = br"a\b";
+            let Cow::Borrowed(text) = memo.unescape(raw, &mut spare) else {
+                panic!("borrowed");
+            };
+            assert_eq!(text.as_ptr(), raw.as_ptr());
         }
-        let slot = &memo.slots[slot_of(br"disk\ io")];
-        assert_eq!(&*slot.raw, br"disk\ io");
-        assert_eq!(slot.text.as_deref(), Some(&b"disk io"[..]));
+        // The buffers the misses unescaped into came back.
+        assert_eq!(spare.len(), 1);
+    }
+
+    #[test]
+    fn without_an_arena_or_past_its_budget_names_are_copied() {
+        let mut memo = NameMemo::new(NAME_ESCAPES);
+        let mut spare = Vec::new();
+        assert!(matches!(memo.unescape(br"a\ b", &mut spare), Cow::Owned(t) if t == b"a b"));
+        assert!(memo.slots.is_empty());
+
+        let arena = NameArena::new();
+        arena.keep(&vec![0; ARENA_BUDGET - 64]).unwrap();
+        let mut memo = NameMemo::new(NAME_ESCAPES);
+        memo.keep_in(&arena);
+        let long = format!("{}\\ x", "a".repeat(LONGEST_KEPT));
+        for _ in 0..2 {
+            let text = memo.unescape(long.as_bytes(), &mut spare);
+            assert!(matches!(&text, Cow::Owned(t) if t.len() == LONGEST_KEPT + 2));
+        }
+        let name = format!("{}\\ x", "b".repeat(100));
+        for _ in 0..2 {
+            let text = memo.unescape(name.as_bytes(), &mut spare);
+            assert!(
+                matches!(&text, Cow::Owned(t) if t.len() == 102),
+                "over the budget"
+            );
+        }
     }
 
     #[test]
     fn each_escape_set_keeps_its_own_names() {
+        let arena = NameArena::new();
         let mut names = NameMemo::new(NAME_ESCAPES);
         let mut tags = NameMemo::new(TAG_ESCAPES);
+        names.keep_in(&arena);
+        tags.keep_in(&arena);
         let mut spare = Vec::new();
         for _ in 0..2 {
             assert_eq!(&*names.unescape(br#"a\"b"#, &mut spare), br#"a"b"#);
@@ -130,25 +196,24 @@ mod tests {
 
     proptest! {
         /// Names drawn again and again from a few, as lines repeat them, give what unescaping
-        /// them afresh gives, whichever slots they share.
+        /// them afresh gives, whichever slots they share; every one is lent once kept.
         #[test]
         fn equals_unescaping_afresh(
-            pool in proptest::collection::vec(r#"[ab\\, ="]{0,20}"#, 1..80),
+            pool in proptest::collection::vec(r#"[ab\\, ="]{1,20}"#, 1..80),
             picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..400),
             tag_set in any::<bool>(),
         ) {
             let escapes = if tag_set { TAG_ESCAPES } else { NAME_ESCAPES };
+            let arena = NameArena::new();
             let mut memo = NameMemo::new(escapes);
+            memo.keep_in(&arena);
             let mut spare = Vec::new();
             for pick in picks {
                 let raw = pool[pick.index(pool.len())].as_bytes();
                 let want = unescape(raw, escapes);
                 let text = memo.unescape(raw, &mut spare);
                 prop_assert_eq!(&*text, &*want);
-                prop_assert_eq!(matches!(text, Cow::Owned(_)), matches!(want, Cow::Owned(_)));
-                if let Cow::Owned(buffer) = text {
-                    spare.push(buffer);
-                }
+                prop_assert!(matches!(text, Cow::Borrowed(_)));
             }
         }
     }

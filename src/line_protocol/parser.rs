@@ -12,6 +12,7 @@ use std::borrow::Cow;
 
 use super::error::{msg, Fail};
 use super::escape::STRING_ESCAPES;
+use super::name_memo::NameArena;
 use super::number::scan_number;
 use super::scan::{digits, exact_u64};
 use super::spare::SpareBuffers;
@@ -90,7 +91,7 @@ pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     /// Structural masks of the current line's blocks, from the line splitter to the grammar.
     masks: Vec<u64>,
     /// Buffers for the copies escapes force, reused from line to line.
-    spare: SpareBuffers,
+    spare: SpareBuffers<'a>,
     last_line: &'a [u8],
     finder: std::marker::PhantomData<F>,
 }
@@ -115,6 +116,13 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             last_line: &[],
             finder: std::marker::PhantomData,
         }
+    }
+
+    /// Keeps the escaped names this parser unescapes in `names`, so that a name met again is
+    /// lent from there to the parsed line instead of copied into a buffer of its own.
+    pub fn keeping_names_in(mut self, names: &'a NameArena) -> Self {
+        self.spare.keep_names_in(names);
+        self
     }
 
     /// Parses the next line that holds a point into `out`; blank and comment lines are skipped.
@@ -484,7 +492,7 @@ fn push_pair<K, V>(items: &mut Vec<(K, V)>, key: K, value: V) {
 /// Appends the field `raw_key` = `value`, out of line (see [`push_pair`]).
 #[inline(never)]
 fn push_field<'a>(
-    spare: &mut SpareBuffers,
+    spare: &mut SpareBuffers<'a>,
     fields: &mut Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
     raw_key: &'a [u8],
     key_escaped: bool,
@@ -500,8 +508,8 @@ fn push_field<'a>(
 
 #[cold]
 #[inline(never)]
-fn push_unescaped_tag<'a>(spare: &mut SpareBuffers, tags: &mut Vec<Tag<'a>>, tag: &RawTag<'a>) {
-    let unescaped = |spare: &mut SpareBuffers, escaped: bool, raw: &'a [u8]| {
+fn push_unescaped_tag<'a>(spare: &mut SpareBuffers<'a>, tags: &mut Vec<Tag<'a>>, tag: &RawTag<'a>) {
+    let unescaped = |spare: &mut SpareBuffers<'a>, escaped: bool, raw: &'a [u8]| {
         if escaped {
             spare.unescape_tag(raw)
         } else {
@@ -515,7 +523,7 @@ fn push_unescaped_tag<'a>(spare: &mut SpareBuffers, tags: &mut Vec<Tag<'a>>, tag
 
 #[cold]
 #[inline(never)]
-fn set_unescaped<'a>(spare: &mut SpareBuffers, target: &mut Cow<'a, [u8]>, raw: &'a [u8]) {
+fn set_unescaped<'a>(spare: &mut SpareBuffers<'a>, target: &mut Cow<'a, [u8]>, raw: &'a [u8]) {
     *target = spare.unescape_name(raw);
 }
 

@@ -1,11 +1,12 @@
 //! Buffers of unescaped text, handed back after each line and written into again by the next
 //! one's escapes: a line with escaped names or strings then costs no allocation and no free.
-//! Escaped names are looked up among the names unescaped lately first ([`NameMemo`]).
+//! Escaped names are looked up among the names unescaped lately first ([`NameMemo`]), which
+//! lends them without a buffer once the parser has a [`NameArena`] to keep them in.
 
 use std::borrow::Cow;
 
 use super::escape::{unescape_reusing, NAME_ESCAPES, TAG_ESCAPES};
-use super::name_memo::NameMemo;
+use super::name_memo::{NameArena, NameMemo};
 use super::parser::ParsedLine;
 use super::FieldValue;
 
@@ -14,14 +15,14 @@ const LARGEST_KEPT: usize = 1 << 16;
 
 /// The buffers, whether the last line took any of them, and the names unescaped lately.
 #[derive(Debug)]
-pub(super) struct SpareBuffers {
+pub(super) struct SpareBuffers<'a> {
     buffers: Vec<Vec<u8>>,
     lent: bool,
-    names: NameMemo,
-    tags: NameMemo,
+    names: NameMemo<'a>,
+    tags: NameMemo<'a>,
 }
 
-impl Default for SpareBuffers {
+impl Default for SpareBuffers<'_> {
     fn default() -> Self {
         SpareBuffers {
             buffers: Vec::new(),
@@ -32,10 +33,16 @@ impl Default for SpareBuffers {
     }
 }
 
-impl SpareBuffers {
+impl<'a> SpareBuffers<'a> {
+    /// Escaped names are kept in `arena` from now on, and lent from there when they come back.
+    pub fn keep_names_in(&mut self, arena: &'a NameArena) {
+        self.names.keep_in(arena);
+        self.tags.keep_in(arena);
+    }
+
     /// A measurement or field key that holds a backslash, unescaped (see [`NameMemo`]).
     #[inline]
-    pub fn unescape_name<'a>(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+    pub fn unescape_name(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
         let text = self.names.unescape(raw, &mut self.buffers);
         self.lent |= matches!(text, Cow::Owned(_));
         text
@@ -43,7 +50,7 @@ impl SpareBuffers {
 
     /// A tag key or value that holds a backslash, unescaped (see [`NameMemo`]).
     #[inline]
-    pub fn unescape_tag<'a>(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+    pub fn unescape_tag(&mut self, raw: &'a [u8]) -> Cow<'a, [u8]> {
         let text = self.tags.unescape(raw, &mut self.buffers);
         self.lent |= matches!(text, Cow::Owned(_));
         text
@@ -51,7 +58,7 @@ impl SpareBuffers {
 
     /// `raw` without its escaping backslashes, in a spare buffer when there are any.
     #[inline]
-    pub fn unescape<'a>(&mut self, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
+    pub fn unescape(&mut self, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
         let text = unescape_reusing(raw, escapes, &mut self.buffers);
         self.lent |= matches!(text, Cow::Owned(_));
         text
@@ -59,7 +66,7 @@ impl SpareBuffers {
 
     /// Clears `line`'s tags and fields for the next line, taking back the buffers it holds.
     #[inline(always)]
-    pub fn take_back<'a>(&mut self, line: &mut ParsedLine<'a>) {
+    pub fn take_back(&mut self, line: &mut ParsedLine<'a>) {
         if !self.lent {
             line.tags.clear();
             line.fields.clear();
@@ -91,7 +98,7 @@ impl SpareBuffers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line_protocol::{LineParser, ParserOptions};
+    use crate::line_protocol::{LineParser, NameArena, ParserOptions};
 
     /// Where each copied text of a line (measurement, tag key and value, field key, string) is.
     fn copies(line: &ParsedLine<'_>) -> Vec<*const u8> {
@@ -129,6 +136,32 @@ mod tests {
         assert_eq!(
             first, second,
             "the second line's copies are in the first line's buffers"
+        );
+    }
+
+    #[test]
+    fn names_kept_in_an_arena_are_lent_to_every_line_that_repeats_them() {
+        let body = b"m\\ 1,t\\ k=v\\ 1 f\\ k=1\nm\\ 1,t\\ k=v\\ 1 f\\ k=2\n";
+        let names = NameArena::new();
+        let mut parser = LineParser::new(body, ParserOptions::default()).keeping_names_in(&names);
+        let mut line = ParsedLine::default();
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            parser.next_line(&mut line).unwrap().unwrap();
+            let texts = [
+                &line.measurement,
+                &line.tags[0].0,
+                &line.tags[0].1,
+                &line.fields[0].0,
+            ];
+            assert!(texts.iter().all(|t| matches!(t, Cow::Borrowed(_))));
+            let texts: Vec<&[u8]> = texts.iter().map(|t| &***t).collect();
+            assert_eq!(texts, [&b"m 1"[..], b"t k", b"v 1", b"f k"]);
+            seen.push(texts.iter().map(|t| t.as_ptr()).collect::<Vec<_>>());
+        }
+        assert_eq!(
+            seen[0], seen[1],
+            "the second line borrows the first one's names"
         );
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
 use influxlp::columnar::{parse_batch, ParseOptions};
-use influxlp::line_protocol::{LineParser, ParsedLine, ParserOptions};
+use influxlp::line_protocol::{LineParser, NameArena, ParsedLine, ParserOptions};
 
 const CORPORA: [&str; 3] = ["telegraf", "mixed", "iot"];
 const PEER: &str = "influxdb_line_protocol";
@@ -58,7 +58,9 @@ fn influxlp_parse_batch(data: &[u8], options: &ParseOptions) -> usize {
 }
 
 fn influxlp_line_parser(data: &[u8]) -> usize {
-    let mut parser = LineParser::new(data, ParserOptions::default());
+    // As `parse_batch` parses: escaped names kept and lent.
+    let names = NameArena::new();
+    let mut parser = LineParser::new(data, ParserOptions::default()).keeping_names_in(&names);
     let mut line = ParsedLine::default();
     let mut points = 0;
     while let Some(result) = parser.next_line(&mut line) {
