@@ -5,7 +5,15 @@
 //! after each round, 4 MiB stayed in use every time while resident memory climbed
 //! 58 → 77 → 111 → 149 MiB, and `malloc_trim` could not give it back. jemalloc returns pages
 //! that stay unused for a second (`dirty_decay_ms`) straight to the system (`muzzy_decay_ms:0`),
-//! so resident memory follows what the store holds. The prefixed build (`_rjem_` symbols) leaves
+//! so resident memory follows what the store holds.
+//!
+//! jemalloc would purge a freed block of 8 MiB or more (after merging it with its free
+//! neighbours) at once, expecting no reuse. Parsing does reuse them: the columns of the next
+//! body or batch (`iter_batches`, `convert`, a benchmark's next round) land where the last ones
+//! were freed, and purged pages were faulted in again, about a sixth of the CPU time of parsing a
+//! large body. Large blocks decay as the others do (`oversize_threshold:0` for the arenas jemalloc
+//! creates as threads need them; arena 0 exists before the setting is read, so
+//! [`keep_large_frees`] sets it there). The prefixed build (`_rjem_` symbols) leaves
 //! the host process's `malloc` alone; `_RJEM_MALLOC_CONF` in the environment still overrides
 //! these settings. Only the extension module sets an allocator: the Rust library leaves that
 //! choice to the program that links it. jemalloc does not build with MSVC, where the system
@@ -28,8 +36,26 @@ mod jemalloc {
     unsafe impl Sync for MallocConf {}
 
     #[export_name = "_rjem_malloc_conf"]
-    pub static MALLOC_CONF: MallocConf =
-        MallocConf(c"dirty_decay_ms:1000,muzzy_decay_ms:0,max_background_threads:1".as_ptr());
+    pub static MALLOC_CONF: MallocConf = MallocConf(
+        c"dirty_decay_ms:1000,muzzy_decay_ms:0,max_background_threads:1,oversize_threshold:0"
+            .as_ptr(),
+    );
+
+    /// Arena 0's freed large blocks decay as the rest do instead of being purged at once.
+    pub fn keep_large_frees() {
+        let mut never = usize::MAX;
+        // SAFETY: "arena.0.oversize_threshold" takes a size_t; the name is NUL-terminated and
+        // `never` outlives the call. A failure leaves jemalloc's default (an eager purge).
+        unsafe {
+            tikv_jemalloc_sys::mallctl(
+                c"arena.0.oversize_threshold".as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                (&mut never as *mut usize).cast::<c_void>(),
+                std::mem::size_of::<usize>(),
+            );
+        }
+    }
 
     /// Turns jemalloc's background purging thread on or off (off joins it).
     pub fn set_background_thread(on: bool) {
@@ -50,7 +76,14 @@ mod jemalloc {
 
 #[cfg(target_env = "msvc")]
 mod jemalloc {
+    pub fn keep_large_frees() {}
     pub fn set_background_thread(_on: bool) {}
+}
+
+/// Lets freed blocks of 8 MiB and more be reused (see the module's notes); called once, when the
+/// module is loaded (it starts no thread).
+pub fn keep_large_frees() {
+    jemalloc::keep_large_frees();
 }
 
 /// Running servers, each holding a [`BackgroundPurging`].

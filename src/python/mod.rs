@@ -22,6 +22,7 @@ use pyo3::prelude::*;
 
 /// Registers every class, function and exception of `influxlp._influxlp`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    allocator::keep_large_frees();
     errors::register(m)?;
     m.add_class::<table::Table>()?;
     m.add_class::<batch::Batch>()?;
