@@ -75,8 +75,22 @@ impl<'a> NameMemo<'a> {
     /// `raw` unescaped: borrowed from the arena when it is kept there (or from `raw` when
     /// unescaping changes nothing), otherwise as [`unescape_reusing`] gives it, in a buffer
     /// taken from `spare`.
-    #[inline]
+    #[inline(always)]
     pub fn unescape(&mut self, raw: &'a [u8], spare: &mut Vec<Vec<u8>>) -> Cow<'a, [u8]> {
+        // The hit, inline at each call; the rest out of line.
+        if let Some(slot) = self.slots.get(slot_of(raw)) {
+            if same(slot.raw, raw) {
+                debug_assert_eq!(slot.text, &*super::escape::unescape(raw, self.escapes));
+                return Cow::Borrowed(slot.text);
+            }
+        }
+        self.unescape_afresh(raw, spare)
+    }
+
+    /// [`NameMemo::unescape`] for a name not in its slot: unescaped, and kept when there is an
+    /// arena (which makes the slots on its first call).
+    #[inline(never)]
+    fn unescape_afresh(&mut self, raw: &'a [u8], spare: &mut Vec<Vec<u8>>) -> Cow<'a, [u8]> {
         let Some(arena) = self.arena else {
             return unescape_reusing(raw, self.escapes, spare);
         };
@@ -84,10 +98,6 @@ impl<'a> NameMemo<'a> {
             self.slots = vec![Slot::default(); SLOTS];
         }
         let slot = &mut self.slots[slot_of(raw)];
-        if same(slot.raw, raw) {
-            debug_assert_eq!(slot.text, &*super::escape::unescape(raw, self.escapes));
-            return Cow::Borrowed(slot.text);
-        }
         let text = unescape_reusing(raw, self.escapes, spare);
         if raw.len() > LONGEST_KEPT {
             return text;
