@@ -65,6 +65,25 @@ pub fn unescape_reusing<'a>(
     Cow::Owned(out)
 }
 
+/// `raw` without the bytes at the ascending offsets `escapers` (the escaping backslashes a scan
+/// already found), in a buffer taken from `spare`: the runs between them are copied whole.
+pub fn without_escapers_reusing(
+    raw: &[u8],
+    escapers: &[usize],
+    spare: &mut Vec<Vec<u8>>,
+) -> Vec<u8> {
+    let mut out = spare.pop().unwrap_or_default();
+    out.clear();
+    out.reserve(raw.len());
+    let mut run = 0;
+    for &at in escapers {
+        out.extend_from_slice(&raw[run..at]);
+        run = at + 1;
+    }
+    out.extend_from_slice(&raw[run..]);
+    out
+}
+
 /// Writes `value` so that [`unescape`] with the same set gives it back: a backslash before
 /// every escapable byte.
 #[inline]

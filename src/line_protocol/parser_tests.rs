@@ -919,4 +919,17 @@ proptest::proptest! {
             parse_all_finding::<ByteByByte>(line.as_bytes(), options())
         );
     }
+
+    /// A string field value is unescaped from the backslashes its scan found, as the byte-wise
+    /// definition (`escape::unescape`) unescapes the text between its quotes. Bodies are made
+    /// of plain bytes and of pairs a backslash starts, so the last quote closes them.
+    #[test]
+    fn strings_unescape_as_byte_by_byte(body in r#"([a ,=x\n]|\\\\|\\"|\\a|\\,){0,24}"#) {
+        let line = format!("m s=\"{body}\" 1");
+        let mut parser = LineParser::new(line.as_bytes(), options());
+        let mut parsed = ParsedLine::default();
+        proptest::prop_assert!(matches!(parser.next_line(&mut parsed), Some(Ok(()))));
+        let want = crate::line_protocol::unescape(body.as_bytes(), crate::line_protocol::STRING_ESCAPES);
+        proptest::prop_assert_eq!(&parsed.fields[0].1, &FieldValue::String(want));
+    }
 }

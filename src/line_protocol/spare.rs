@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::escape::{unescape_reusing, NAME_ESCAPES, TAG_ESCAPES};
+use super::escape::{without_escapers_reusing, NAME_ESCAPES, TAG_ESCAPES};
 use super::name_memo::{NameArena, NameMemo};
 use super::parser::ParsedLine;
 use super::FieldValue;
@@ -56,12 +56,12 @@ impl<'a> SpareBuffers<'a> {
         text
     }
 
-    /// `raw` without its escaping backslashes, in a spare buffer when there are any.
+    /// A string field value without the escaping backslashes at `escapers` (see
+    /// [`without_escapers_reusing`]), in a spare buffer.
     #[inline]
-    pub fn unescape(&mut self, raw: &'a [u8], escapes: &[u8]) -> Cow<'a, [u8]> {
-        let text = unescape_reusing(raw, escapes, &mut self.buffers);
-        self.lent |= matches!(text, Cow::Owned(_));
-        text
+    pub fn without_escapers(&mut self, raw: &'a [u8], escapers: &[usize]) -> Cow<'a, [u8]> {
+        self.lent = true;
+        Cow::Owned(without_escapers_reusing(raw, escapers, &mut self.buffers))
     }
 
     /// Clears `line`'s tags and fields for the next line, taking back the buffers it holds.
