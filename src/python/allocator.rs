@@ -23,7 +23,7 @@ use std::sync::Mutex;
 
 #[cfg(not(target_env = "msvc"))]
 mod jemalloc {
-    use std::ffi::{c_char, c_void};
+    use std::ffi::{c_char, c_void, CStr};
 
     #[global_allocator]
     static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -43,32 +43,32 @@ mod jemalloc {
 
     /// Arena 0's freed large blocks decay as the rest do instead of being purged at once.
     pub fn keep_large_frees() {
-        let mut never = usize::MAX;
-        // SAFETY: "arena.0.oversize_threshold" takes a size_t; the name is NUL-terminated and
-        // `never` outlives the call. A failure leaves jemalloc's default (an eager purge).
-        unsafe {
-            tikv_jemalloc_sys::mallctl(
-                c"arena.0.oversize_threshold".as_ptr(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                (&mut never as *mut usize).cast::<c_void>(),
-                std::mem::size_of::<usize>(),
-            );
-        }
+        // SAFETY: "arena.0.oversize_threshold" takes a size_t. A failure leaves jemalloc's
+        // default (an eager purge).
+        unsafe { write_control(c"arena.0.oversize_threshold", usize::MAX) }
     }
 
     /// Turns jemalloc's background purging thread on or off (off joins it).
     pub fn set_background_thread(on: bool) {
-        let mut value = on;
-        // SAFETY: "background_thread" takes a bool; the name is NUL-terminated and `value`
-        // outlives the call. A failure (no thread support) leaves purging to allocation activity.
+        // SAFETY: "background_thread" takes a bool. A failure (no thread support) leaves purging
+        // to allocation activity.
+        unsafe { write_control(c"background_thread", on) }
+    }
+
+    /// Writes `value` to jemalloc's control `name`; a failure leaves the setting as it was.
+    ///
+    /// # Safety
+    /// `T` must be the type the control takes.
+    unsafe fn write_control<T>(name: &CStr, mut value: T) {
+        // SAFETY: `name` is NUL-terminated, `value` outlives the call and, as the caller
+        // promises, has the control's type and size.
         unsafe {
             tikv_jemalloc_sys::mallctl(
-                c"background_thread".as_ptr(),
+                name.as_ptr(),
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
-                (&mut value as *mut bool).cast::<c_void>(),
-                std::mem::size_of::<bool>(),
+                (&mut value as *mut T).cast::<c_void>(),
+                std::mem::size_of::<T>(),
             );
         }
     }
