@@ -687,8 +687,8 @@ fn key_too_long(at: usize, len: usize) -> Fail {
     )
 }
 
-/// The closing quote of the string that opens at `open`, and whether a backslash occurs inside.
-/// A backslash skips the byte after it when there is one.
+/// The closing quote of the string that opens at `open`. A backslash skips the byte after it
+/// when there is one.
 ///
 /// Leaves in `escapers` where each backslash that escapes (`\\` or `"` after it) stands, counted
 /// from the byte after the opening quote: unescaping then copies the runs between them instead of
