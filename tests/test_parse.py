@@ -275,8 +275,7 @@ def test_empty_input_gives_an_empty_batch():
 
 
 @pytest.mark.skipif(
-    not hasattr(__import__("resource"), "getrusage") or not sys.platform.startswith("linux"),
-    reason="minor page faults as Linux counts them",
+    not sys.platform.startswith("linux"), reason="minor page faults as Linux counts them"
 )
 def test_a_second_large_parse_reuses_the_pages_the_first_one_freed():
     import resource
