@@ -1,8 +1,17 @@
 //! Gzip bodies decoded as Go's `compress/gzip` reader decodes them (header rules, multistream,
 //! its error texts), with a bound on the decompressed size: inflating stops one byte past the
 //! limit, so a small body that would inflate to gigabytes costs at most `limit` bytes of memory.
+//!
+//! The usual body, a single member, is inflated in one call into a buffer of the length its
+//! trailer gives (`libdeflate`, libdeflate); any other body, or one that does not inflate
+//! to exactly that, is decoded step by step by flate2, which also words every failure. libdeflate
+//! accepts a few degenerate Huffman codes that zlib and Go refuse (a code with one codeword whose
+//! unused bit pattern the data then uses, an empty code); no encoder writes them, and a body must
+//! still match its trailer's CRC-32 and length to be taken that way.
 
-use flate2::{Crc, Decompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::libdeflate;
 
 /// Why a gzip body could not be decoded, with Go's message (`message`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +61,37 @@ const MAX_HEADER_STRING: usize = 512;
 
 /// Decodes every gzip member of `data` into one buffer of at most `limit` bytes.
 pub fn decode(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipFailure> {
+    match one_member_at_once(data, limit) {
+        Some(out) => Ok(out),
+        None => decode_streaming(data, limit),
+    }
+}
+
+/// The usual body, one member whose trailer gives its inflated length (at most `limit`),
+/// inflated in one call (`libdeflate`); `None` for anything else, which `decode_streaming`
+/// then decodes or explains.
+fn one_member_at_once(data: &[u8], limit: usize) -> Option<Vec<u8>> {
+    let body_start = read_header(data).ok()?;
+    let trailer_start = data.len().checked_sub(8).filter(|&at| at >= body_start)?;
+    let trailer = &data[trailer_start..];
+    let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    // The length modulo 2^32: a body that inflates past 4 GiB does not match and streams.
+    let want_len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
+    if want_len > limit {
+        return None;
+    }
+    let (out, consumed) = libdeflate::inflate_exact(&data[body_start..trailer_start], want_len)?;
+    // The stream must end where the trailer starts: anything between is another member (or
+    // garbage) for the streaming path to read as Go does.
+    if body_start + consumed != trailer_start {
+        return None;
+    }
+    (libdeflate::crc32(0, &out) == want_crc).then_some(out)
+}
+
+/// Decodes every gzip member of `data` into one buffer of at most `limit` bytes, inflating each
+/// step by step.
+pub fn decode_streaming(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipFailure> {
     let mut out = Vec::new();
     let mut pos = 0;
     let mut first = true;
@@ -78,11 +118,10 @@ pub fn decode(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipFailure> {
         let trailer = data
             .get(pos..pos + 8)
             .ok_or_else(|| fail(GzipError::UnexpectedEof))?;
-        let mut crc = Crc::new();
-        crc.update(&out[member_start..]);
+        let crc = libdeflate::crc32(0, &out[member_start..]);
         let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
         let want_len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
-        if crc.sum() != want_crc || (out.len() - member_start) as u32 != want_len {
+        if crc != want_crc || (out.len() - member_start) as u32 != want_len {
             return Err(fail(GzipError::Checksum));
         }
         pos += 8;
@@ -119,9 +158,8 @@ fn read_header(data: &[u8]) -> Result<usize, GzipError> {
     }
     if flags & FLAG_HCRC != 0 {
         let stored = data.get(pos..pos + 2).ok_or(GzipError::UnexpectedEof)?;
-        let mut crc = Crc::new();
-        crc.update(&data[..pos]);
-        if u16::from_le_bytes([stored[0], stored[1]]) != (crc.sum() & 0xffff) as u16 {
+        let crc = libdeflate::crc32(0, &data[..pos]);
+        if u16::from_le_bytes([stored[0], stored[1]]) != (crc & 0xffff) as u16 {
             return Err(GzipError::Header);
         }
         pos += 2;
@@ -250,5 +288,71 @@ mod tests {
         let exact = gzip(&vec![b'a'; 1000]);
         assert_eq!(decode(&exact, 1000).unwrap().len(), 1000);
         assert_eq!(decode(&exact, 999).unwrap_err().error, GzipError::TooLarge);
+        // A trailer that claims less than the body inflates to is no way around the limit.
+        let mut lying = bomb.clone();
+        let n = lying.len();
+        lying[n - 4..].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(
+            decode(&lying, 1_000_000).unwrap_err().error,
+            GzipError::TooLarge
+        );
+    }
+
+    #[test]
+    fn one_member_is_inflated_at_once() {
+        let text = b"cpu,host=a usage=1.5 1000000000\n".repeat(1000);
+        let body = gzip(&text);
+        assert_eq!(
+            one_member_at_once(&body, 1 << 20).as_deref(),
+            Some(&text[..])
+        );
+        let mut two = body.clone();
+        two.extend(gzip(b"m v=1\n"));
+        assert_eq!(one_member_at_once(&two, 1 << 20), None);
+        assert_eq!(one_member_at_once(&body, text.len() - 1), None);
+        assert_eq!(one_member_at_once(&body[..9], 1 << 20), None);
+    }
+
+    /// A gzip body, possibly spoilt: members at several levels, then a byte flipped, the end
+    /// cut, a trailer changed or bytes appended.
+    fn bodies() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let member = (
+            proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'1'), Just(b'\n'), any::<u8>()],
+                0..3000,
+            ),
+            0u32..10,
+        )
+            .prop_map(|(text, level)| {
+                let mut encoder = GzEncoder::new(Vec::new(), Compression::new(level));
+                encoder.write_all(&text).unwrap();
+                encoder.finish().unwrap()
+            });
+        (
+            proptest::collection::vec(member, 1..3),
+            0u8..5,
+            any::<usize>(),
+            any::<u8>(),
+        )
+            .prop_map(|(members, spoil, at, byte)| {
+                let mut body = members.concat();
+                let n = body.len();
+                match spoil {
+                    0 => {}
+                    1 => body[at % n] ^= byte | 1,
+                    2 => body.truncate(at % n),
+                    3 => body[n - 1 - at % 8] = byte,
+                    _ => body.extend_from_slice(&[byte; 3]),
+                }
+                body
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn at_once_or_streaming_decode_alike(body in bodies(), limit in 0usize..8000) {
+            proptest::prop_assert_eq!(decode(&body, limit), decode_streaming(&body, limit));
+        }
     }
 }

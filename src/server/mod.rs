@@ -16,6 +16,7 @@ mod flavor;
 mod flux;
 mod gzip;
 mod identity;
+mod libdeflate;
 mod lifecycle;
 mod log;
 mod metrics;
@@ -43,6 +44,8 @@ pub use config::{
 pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use flux::{parse_flux, query_flux};
+/// Gzip bodies as the write routes decode them (one call for a single member, or streaming).
+pub use gzip::{decode as decode_gzip, decode_streaming as decode_gzip_streaming, GzipFailure};
 pub use lifecycle::Server;
 // InfluxQL statements, for the export reader's `# DDL` section.
 pub use log::{RequestLog, RequestLogger};
