@@ -6,7 +6,8 @@ For each corpus this runs ``examples/parse_instructions.rs`` (release build) onc
 
 - ``LineParser``: the grammar alone, every line parsed, nothing built;
 - ``parse_batch``: bytes to finished Arrow record batches (what ``influxlp.parse`` does);
-- ``gunzip``: inflating the gzip-compressed corpus (the server's and file readers' backend);
+- ``gunzip``: inflating the gzip-compressed corpus through flate2, as the file readers do (the
+  server inflates a one-member body with libdeflate, which ``HTTP gzip`` counts);
 - ``gunzip+batch``: both, and the share of inflating in it;
 - ``HTTP plain`` / ``HTTP gzip``: the corpus posted in 5,000-line bodies to ``/write`` of a 1.x
   server through its own connection handling over an in-memory pipe (hyper on both sides,

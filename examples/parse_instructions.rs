@@ -10,8 +10,8 @@
 //! - `read`: load the file into memory (the baseline the others are measured against);
 //! - `lines`: `LineParser` over every line, nothing built;
 //! - `batch`: `parse_batch`, bytes to finished Arrow record batches;
-//! - `gunzip`: inflate a gzip file in memory (the same `flate2` backend the server and the file
-//!   readers use);
+//! - `gunzip`: inflate a gzip file in memory through `flate2`, as the file readers do (the server
+//!   inflates a one-member body with libdeflate, which `http-gzip` counts);
 //! - `gunzip-batch`: inflate, then `parse_batch`.
 //! - `http` / `http-gzip`: the file cut into 5,000-line bodies (gzip-compressed for `http-gzip`),
 //!   each posted to `/write?db=bench` of a 1.x server through its own connection handling over

@@ -5,9 +5,10 @@
 //! The usual body, a single member, is inflated in one call into a buffer of the length its
 //! trailer gives (`libdeflate`, libdeflate); any other body, or one that does not inflate
 //! to exactly that, is decoded step by step by flate2, which also words every failure. libdeflate
-//! accepts a few degenerate Huffman codes that zlib and Go refuse (a code with one codeword whose
-//! unused bit pattern the data then uses, an empty code); no encoder writes them, and a body must
-//! still match its trailer's CRC-32 and length to be taken that way.
+//! reads two kinds of degenerate Huffman code that zlib and Go refuse once the data uses them (a
+//! code with no codewords, one with a single codeword whose unused bit pattern the data holds);
+//! no encoder writes them, and a body must still match its trailer's CRC-32 and length to be
+//! taken that way.
 
 use flate2::{Decompress, FlushDecompress, Status};
 

@@ -43,11 +43,14 @@ impl Drop for Decompressor {
 
 /// Inflates the raw deflate stream at the start of `input`, which must inflate to exactly
 /// `size` bytes: the bytes and how much of `input` the stream took. `None` when the stream is
-/// corrupt, inflates to another size, or no decompressor could be had: the caller then takes
-/// its general path, which tells why.
+/// corrupt, inflates to another size, or the memory (decompressor or buffer) could not be had:
+/// the caller then takes its general path, which tells why.
 pub fn inflate_exact(input: &[u8], size: usize) -> Option<(Vec<u8>, usize)> {
     let decompressor = Decompressor::new()?;
-    let mut out: Vec<u8> = Vec::with_capacity(size);
+    // A trailer may claim up to 4 GiB when no limit is set: a failed reservation is a `None`,
+    // not an abort.
+    let mut out: Vec<u8> = Vec::new();
+    out.try_reserve_exact(size).ok()?;
     let (mut consumed, mut produced) = (0usize, 0usize);
     // SAFETY: `input` is valid for reads of `input.len()` bytes and `out`'s buffer for writes of
     // its capacity (`size` bytes or more, uninitialised, which libdeflate only writes); neither
