@@ -24,11 +24,11 @@ fuzz_target!(|input: (u8, u16, u16, u8, &[u8])| {
     } else {
         let mut body = gzip(data, u32::from(mode >> 1) % 10);
         let n = body.len();
-        let at = usize::from(at);
+        let place = usize::from(at) % n;
         match (mode >> 5) % 5 {
             0 => {}
-            1 => body[at % n] ^= byte | 1,
-            2 => body.truncate(at % n),
+            1 => body[place] ^= byte | 1,
+            2 => body.truncate(place),
             3 => body[n - 4..].copy_from_slice(&(u32::from(at) + u32::from(byte)).to_le_bytes()),
             _ => body.extend_from_slice(&data[..data.len().min(usize::from(byte))]),
         }
