@@ -45,7 +45,9 @@ pub use faults::{Faults, InjectedError};
 pub use flavor::Flavor;
 pub use flux::{parse_flux, query_flux};
 /// Gzip bodies as the write routes decode them (one call for a single member, or streaming).
-pub use gzip::{decode as decode_gzip, decode_streaming as decode_gzip_streaming, GzipFailure};
+pub use gzip::{
+    decode as decode_gzip, decode_streaming as decode_gzip_streaming, GzipError, GzipFailure,
+};
 pub use lifecycle::Server;
 // InfluxQL statements, for the export reader's `# DDL` section.
 pub use log::{RequestLog, RequestLogger};
