@@ -3,8 +3,8 @@
 //! limit, so a small body that would inflate to gigabytes costs at most `limit` bytes of memory.
 //!
 //! The usual body, a single member, is inflated in one call into a buffer of the length its
-//! trailer gives (`libdeflate`, libdeflate); any other body, or one that does not inflate
-//! to exactly that, is decoded step by step by flate2, which also words every failure.
+//! trailer gives (by libdeflate, `server::libdeflate`); any other body, or one that does not
+//! inflate to exactly that, is decoded step by step by flate2, which also words every failure.
 //!
 //! libdeflate reads some deflate data that zlib and Go refuse as corrupt: the reserved length
 //! symbols 286 and 287 (as 285) and distance symbols 30 and 31 (as 29), a Huffman code with no
@@ -415,11 +415,16 @@ mod tests {
             if at_once != streaming {
                 // Only data zlib calls corrupt that libdeflate reads into the trailer's content.
                 let content = at_once.unwrap();
-                let corrupt = matches!(streaming, Err(GzipFailure { error: GzipError::Corrupt(_), .. }));
+                let corrupt = matches!(
+                    streaming,
+                    Err(GzipFailure { error: GzipError::Corrupt(_), .. })
+                );
                 proptest::prop_assert!(corrupt, "{:?}", streaming);
                 let trailer = &body[body.len() - 8..];
-                proptest::prop_assert_eq!(libdeflate::crc32(0, &content).to_le_bytes(), &trailer[..4]);
-                proptest::prop_assert_eq!((content.len() as u32).to_le_bytes(), &trailer[4..]);
+                let crc = libdeflate::crc32(0, &content).to_le_bytes();
+                proptest::prop_assert_eq!(crc, &trailer[..4]);
+                let len = (content.len() as u32).to_le_bytes();
+                proptest::prop_assert_eq!(len, &trailer[4..]);
             }
         }
     }
