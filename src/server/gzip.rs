@@ -77,10 +77,9 @@ pub fn decode(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipFailure> {
 fn one_member_at_once(data: &[u8], limit: usize) -> Option<Vec<u8>> {
     let body_start = read_header(data).ok()?;
     let trailer_start = data.len().checked_sub(8).filter(|&at| at >= body_start)?;
-    let trailer = &data[trailer_start..];
-    let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let (want_crc, want_len) = read_trailer(&data[trailer_start..]);
     // The length modulo 2^32: a body that inflates past 4 GiB does not match and streams.
-    let want_len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
+    let want_len = want_len as usize;
     if want_len > limit {
         return None;
     }
@@ -123,13 +122,18 @@ pub fn decode_streaming(data: &[u8], limit: usize) -> Result<Vec<u8>, GzipFailur
             .get(pos..pos + 8)
             .ok_or_else(|| fail(GzipError::UnexpectedEof))?;
         let crc = libdeflate::crc32(0, &out[member_start..]);
-        let want_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
-        let want_len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+        let (want_crc, want_len) = read_trailer(trailer);
         if crc != want_crc || (out.len() - member_start) as u32 != want_len {
             return Err(fail(GzipError::Checksum));
         }
         pos += 8;
     }
+}
+
+/// The CRC-32 and the length (modulo 2^32) of the inflated member that its 8-byte trailer gives.
+fn read_trailer(trailer: &[u8]) -> (u32, u32) {
+    let word = |at: usize| u32::from_le_bytes(trailer[at..at + 4].try_into().expect("4 bytes"));
+    (word(0), word(4))
 }
 
 /// Length of the gzip header at the start of `data`.
