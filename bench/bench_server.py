@@ -15,10 +15,12 @@ Targets:
   reporting disabled, bound to 127.0.0.1.
 
 Printed per target and encoding: points/s (acknowledged points over the clients' wall time),
-p50/p99 request latency, the server's CPU use, its peak RSS over its idle RSS, stored points
-and bytes per stored point (RSS growth right after the load and again a few seconds later, once
-freed memory is back with the system; for influxlp also ``store.memory_usage()``), next to the
-Arrow-optimal size; then the ratios. Everything binds 127.0.0.1.
+p50/p99 request latency, the server's CPU use, the clients' and how busy the whole machine was
+while they ran (with every core busy, the server's share of them bounds its rate), its peak RSS
+over its idle RSS, stored points and bytes per stored point (RSS growth right after the load
+and again a few seconds later, once freed memory is back with the system; for influxlp also
+``store.memory_usage()``), next to the Arrow-optimal size; then the ratios. Everything binds
+127.0.0.1.
 
 Run: ``python bench/bench_server.py [--lines 2000000] [--duration 20] [--targets ...]``.
 """
@@ -80,6 +82,15 @@ def proc_cpu_seconds(pid: int) -> float:
         fields = stat.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def machine_jiffies() -> tuple[int, int]:
+    """Busy and total CPU time of the whole machine so far (``/proc/stat``), in clock ticks."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    total = sum(ticks[:8])  # guest time is already counted in user
+    return total - idle, total
 
 
 def reset_peak_rss(pid: int) -> None:
@@ -370,6 +381,7 @@ def client_main(
     failures = []
     start.wait()
     began = time.monotonic()
+    cpu_began = time.process_time()
     deadline = began + duration
     done = False
     for _ in range(passes):
@@ -400,6 +412,7 @@ def client_main(
         if done:
             break
     ended = time.monotonic()
+    cpu = time.process_time() - cpu_began
     conn.close()
     results.put(
         {
@@ -408,6 +421,7 @@ def client_main(
             "failures": failures,
             "began": began,
             "ended": ended,
+            "cpu": cpu,
         }
     )
 
@@ -425,8 +439,10 @@ def run_load(port: int, encoding: str, passes: int, duration: float) -> dict:
     for client in clients:
         client.start()
     time.sleep(0.5)  # let both connect
+    busy_before, total_before = machine_jiffies()
     start.set()
     reports = [results.get(timeout=duration + 300) for _ in clients]
+    busy_after, total_after = machine_jiffies()
     for client in clients:
         client.join(30)
     latencies = sorted(x for r in reports for x in r["latencies"])
@@ -447,6 +463,8 @@ def run_load(port: int, encoding: str, passes: int, duration: float) -> dict:
         "p99_ms": percentile(0.99),
         "max_ms": latencies[-1] * 1e3 if latencies else float("nan"),
         "failures": [f for r in reports for f in r["failures"]],
+        "client_cpu": sum(r["cpu"] for r in reports),
+        "machine_busy": (busy_after - busy_before) / max(1, total_after - total_before),
     }
 
 
@@ -609,6 +627,8 @@ def main(argv: list[str] | None = None) -> int:
                 r["p99_ms"],
                 r["max_ms"],
                 r["cpu"] / r["elapsed"] if r["elapsed"] else 0.0,
+                r["client_cpu"] / r["elapsed"] if r["elapsed"] else 0.0,
+                f"{100 * r['machine_busy']:.0f} %",
                 (r["peak_kb"] - r["idle_kb"]) / 1024,
                 stored if stored is not None else "-",
                 rss_per_point if rss_per_point is not None else "-",
@@ -629,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
             "p99 ms",
             "max ms",
             "server cores",
+            "client cores",
+            "machine busy",
             "peak MB",
             "stored",
             "RSS B/pt",
