@@ -13,6 +13,7 @@ mod number;
 mod parser;
 pub mod rejection;
 mod scan;
+mod shape;
 mod spare;
 mod split;
 pub mod structural;

@@ -14,6 +14,7 @@ use super::error::{msg, Fail};
 use super::name_memo::NameArena;
 use super::number::scan_number;
 use super::scan::{digits, exact_u64};
+use super::shape::{holds, Shape};
 use super::spare::SpareBuffers;
 use super::split;
 use super::structural::{SeparatorFinder, Structural};
@@ -93,6 +94,11 @@ pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     masks: Vec<u64>,
     /// Buffers for the copies escapes force, reused from line to line.
     spare: SpareBuffers<'a>,
+    /// The names of the last line read with plain names, which the next line's are checked
+    /// against first (see [`Shape`]).
+    shape: Shape<'a>,
+    /// Whether the names of the line being read have no backslash and its tags are in order.
+    plain_names: bool,
     last_line: &'a [u8],
     finder: std::marker::PhantomData<F>,
 }
@@ -115,6 +121,8 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             escapers: Vec::new(),
             masks: Vec::new(),
             spare: SpareBuffers::default(),
+            shape: Shape::default(),
+            plain_names: false,
             last_line: &[],
             finder: std::marker::PhantomData,
         }
@@ -205,13 +213,122 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         finder: &mut F,
         out: &mut ParsedLine<'a>,
     ) -> Result<(), Fail> {
+        if F::GUESSES_NAMES && self.shape.known && self.parse_shaped(line, finder, out) {
+            return Ok(());
+        }
         self.spare.take_back(out);
         let key_len = self.scan_key(line, finder, out)?;
         let fields = self.scan_fields(line, finder, key_len, out)?;
         out.timestamp = self.scan_timestamp(line, fields.end)?;
         match fields.refused {
             Some(fail) => Err(fail),
-            None => Ok(()),
+            None => {
+                if F::GUESSES_NAMES && self.plain_names {
+                    self.shape.keep(out);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads `line` on the guess that it has the names of the last line kept in `shape`, in
+    /// the same order: each name is compared with the bytes where it is expected instead of
+    /// found and checked (see [`Shape`]); values are read as `scan_fields` reads them. `false`
+    /// as soon as the line differs from what the guess can vouch for (another name, a name or
+    /// value more or less, an escape in a tag value, an error, a key near the length limit):
+    /// the caller then reads the line from its start, which also words any error.
+    #[inline]
+    fn parse_shaped(&mut self, line: &'a [u8], finder: &mut F, out: &mut ParsedLine<'a>) -> bool {
+        let LineParser {
+            shape,
+            spare,
+            escapers,
+            options,
+            ..
+        } = self;
+        spare.take_back(out);
+        let measurement = shape.measurement;
+        if !holds(line, 0, measurement, shape.after_measurement()) {
+            return false;
+        }
+        out.measurement = Cow::Borrowed(&line[..measurement.len()]);
+        let mut i = measurement.len() + 1;
+        out.tags.reserve(shape.tag_keys.len());
+        for (n, key) in shape.tag_keys.iter().enumerate() {
+            if !holds(line, i, key, b'=') {
+                return false;
+            }
+            let value_at = i + key.len() + 1;
+            if matches!(line.get(value_at), None | Some(b' ' | b',' | b'\\')) {
+                return false;
+            }
+            // The first stop after the value's first byte ends it unless it is a backslash or an
+            // `=` (errors and escapes are left to the common path).
+            let Some(end) = finder.find(value_at + 1, TAG_STOPS) else {
+                return false;
+            };
+            let separator = if n + 1 == shape.tag_keys.len() {
+                b' '
+            } else {
+                b','
+            };
+            if line[end] != separator {
+                return false;
+            }
+            push_pair(
+                &mut out.tags,
+                Cow::Borrowed(&line[i..i + key.len()]),
+                Cow::Borrowed(&line[value_at..end]),
+            );
+            i = end + 1;
+        }
+        // `i` is one past the space that ends the series key.
+        let key_len = i - 1;
+        if key_len > MAX_KEY_LENGTH {
+            return false;
+        }
+        let len = line.len();
+        let mut end = len;
+        for (n, key) in shape.field_keys.iter().enumerate() {
+            if !holds(line, i, key, b'=') || key_len + 4 + key.len() > MAX_KEY_LENGTH {
+                return false;
+            }
+            let value_start = i + key.len() + 1;
+            let Some(&first) = line.get(value_start) else {
+                return false;
+            };
+            if out.fields.len() == out.fields.capacity() {
+                out.fields.reserve(8);
+            }
+            let raw_key = &line[i..i + key.len()];
+            let scanned = scan_value(
+                spare,
+                escapers,
+                options.allow_unsigned,
+                line,
+                finder,
+                value_start,
+                first,
+                raw_key,
+                false,
+                &mut out.fields,
+            );
+            let Ok(Some(next)) = scanned else {
+                return false;
+            };
+            let last = next >= len || line[next] == b' ';
+            if last != (n + 1 == shape.field_keys.len()) {
+                return false;
+            }
+            end = next;
+            i = next + 1;
+        }
+        match self.scan_timestamp(line, end) {
+            Ok(timestamp) => {
+                out.timestamp = timestamp;
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -225,6 +342,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         out: &mut ParsedLine<'a>,
     ) -> Result<usize, Fail> {
         let (measurement_end, has_tags, escaped) = scan_measurement(line, finder)?;
+        self.plain_names = !escaped;
         // Assigned on two paths for the reason `push_pair` gives.
         if escaped {
             set_unescaped(
@@ -243,10 +361,12 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         if self.options.reserved_tag_keys {
             check_reserved(&self.raw_tags)?;
         }
-        sort_tags(&mut self.raw_tags)?;
+        let in_order = sort_tags(&mut self.raw_tags)?;
+        let mut plain = !escaped && in_order;
         check_key_length(key_end)?;
         out.tags.reserve(self.raw_tags.len());
         for t in &self.raw_tags {
+            plain &= !t.key_escaped;
             // The common all-borrowed tag is stored on its own path, for the reason
             // `push_pair` gives.
             if t.key_escaped || t.value_escaped {
@@ -255,6 +375,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                 push_pair(&mut out.tags, Cow::Borrowed(t.key), Cow::Borrowed(t.value));
             }
         }
+        self.plain_names = plain;
         Ok(key_end)
     }
 
@@ -271,6 +392,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         let len = line.len();
         let start = skip_whitespace(line, from);
         let mut too_long = None;
+        let mut plain = true;
         let mut i = start;
         // Invariant at the top of the loop: `i` starts a field key, and InfluxDB has seen as many
         // `=` as `,` in the field set, so a `"` in the key is literal.
@@ -317,65 +439,25 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             if out.fields.len() == out.fields.capacity() {
                 out.fields.reserve(8);
             }
-            let next = match first {
-                b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
-                b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
-                    let (value, next) =
-                        scan_number(line, value_start, self.options.allow_unsigned)?;
-                    match value {
-                        // The common case is stored from registers, into room reserved above;
-                        // every other goes through one call, which the compiler cannot merge
-                        // with it (see `push_pair`).
-                        FieldValue::Float(v) if !key_escaped => push_pair(
-                            &mut out.fields,
-                            Cow::Borrowed(raw_key),
-                            FieldValue::Float(v),
-                        ),
-                        other => push_field(
-                            &mut self.spare,
-                            &mut out.fields,
-                            raw_key,
-                            key_escaped,
-                            other,
-                        ),
-                    }
-                    next
-                }
-                b'"' => {
-                    let close = closing_quote(line, finder, value_start, &mut self.escapers)?;
-                    let next = close + 1;
-                    if next < len && line[next] != b',' && line[next] != b' ' {
-                        // InfluxDB would keep `"` and what follows as part of the string.
-                        return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT);
-                    }
-                    let body = &line[value_start + 1..close];
-                    let text = if self.escapers.is_empty() {
-                        Cow::Borrowed(body)
-                    } else {
-                        self.spare.without_escapers(body, &self.escapers)
-                    };
-                    push_field(
-                        &mut self.spare,
-                        &mut out.fields,
-                        raw_key,
-                        key_escaped,
-                        FieldValue::String(text),
-                    );
-                    next
-                }
-                _ => {
-                    let (value, next) = scan_boolean(line, finder, value_start)?;
-                    push_field(
-                        &mut self.spare,
-                        &mut out.fields,
-                        raw_key,
-                        key_escaped,
-                        value,
-                    );
-                    next
-                }
+            let scanned = scan_value(
+                &mut self.spare,
+                &mut self.escapers,
+                self.options.allow_unsigned,
+                line,
+                finder,
+                value_start,
+                first,
+                raw_key,
+                key_escaped,
+                &mut out.fields,
+            )?;
+            let Some(next) = scanned else {
+                // InfluxDB would keep `"` and what follows as part of the string.
+                return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT);
             };
+            plain &= !key_escaped;
             if next >= len || line[next] == b' ' {
+                self.plain_names &= plain;
                 return match too_long {
                     Some(fail) => Err(fail),
                     None => Ok(FieldSet {
@@ -489,6 +571,69 @@ fn push_pair<K, V>(items: &mut Vec<(K, V)>, key: K, value: V) {
         std::ptr::addr_of_mut!((*slot).1).write(value);
         items.set_len(len + 1);
     }
+}
+
+/// Reads the field value that starts at `value_start` (its first byte `first`) and appends the
+/// field `raw_key` = value to `fields`, into room the caller has reserved; returns where the
+/// value ends. `Ok(None)`, with nothing appended: a string with bytes after its closing quote,
+/// which InfluxDB reads in a way the caller reproduces.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn scan_value<'a>(
+    spare: &mut SpareBuffers<'a>,
+    escapers: &mut Vec<usize>,
+    allow_unsigned: bool,
+    line: &'a [u8],
+    finder: &mut impl SeparatorFinder<'a>,
+    value_start: usize,
+    first: u8,
+    raw_key: &'a [u8],
+    key_escaped: bool,
+    fields: &mut Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
+) -> Result<Option<usize>, Fail> {
+    let next = match first {
+        b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
+        b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
+            let (value, next) = scan_number(line, value_start, allow_unsigned)?;
+            match value {
+                // The common case is stored from registers, into room reserved by the caller;
+                // every other goes through one call, which the compiler cannot merge with it
+                // (see `push_pair`).
+                FieldValue::Float(v) if !key_escaped => {
+                    push_pair(fields, Cow::Borrowed(raw_key), FieldValue::Float(v))
+                }
+                other => push_field(spare, fields, raw_key, key_escaped, other),
+            }
+            next
+        }
+        b'"' => {
+            let close = closing_quote(line, finder, value_start, escapers)?;
+            let next = close + 1;
+            if next < line.len() && line[next] != b',' && line[next] != b' ' {
+                return Ok(None);
+            }
+            let body = &line[value_start + 1..close];
+            let text = if escapers.is_empty() {
+                Cow::Borrowed(body)
+            } else {
+                spare.without_escapers(body, escapers)
+            };
+            push_field(
+                spare,
+                fields,
+                raw_key,
+                key_escaped,
+                FieldValue::String(text),
+            );
+            next
+        }
+        _ => {
+            let (value, next) = scan_boolean(line, finder, value_start)?;
+            push_field(spare, fields, raw_key, key_escaped, value);
+            next
+        }
+    };
+    Ok(Some(next))
 }
 
 /// Appends the field `raw_key` = `value`, out of line (see [`push_pair`]).
@@ -647,9 +792,10 @@ fn check_reserved(tags: &[RawTag<'_>]) -> Result<(), Fail> {
     Ok(())
 }
 
-/// Sorts the tags by key as written (InfluxDB's series key order) and refuses duplicate keys.
+/// Sorts the tags by key as written (InfluxDB's series key order) and refuses duplicate keys;
+/// `true` when they were written in that order.
 #[inline]
-fn sort_tags(tags: &mut [RawTag<'_>]) -> Result<(), Fail> {
+fn sort_tags(tags: &mut [RawTag<'_>]) -> Result<bool, Fail> {
     let duplicate =
         |a: &RawTag<'_>, b: &RawTag<'_>| Fail::new(a.key_at.max(b.key_at), msg::DUPLICATE_TAGS);
     let mut sorted = true;
@@ -669,7 +815,7 @@ fn sort_tags(tags: &mut [RawTag<'_>]) -> Result<(), Fail> {
             return Err(duplicate(&pair[0], &pair[1]));
         }
     }
-    Ok(())
+    Ok(sorted)
 }
 
 fn check_key_length(key_len: usize) -> Result<usize, Fail> {

@@ -861,6 +861,72 @@ fn names_ending_in_a_backslash_are_judged_where_the_scan_goes_on() {
     ]);
 }
 
+/// Whether `next` is read on the guess that it repeats the names of `first` (read before it).
+fn read_as_shaped(first: &str, next: &str) -> bool {
+    use crate::line_protocol::structural::Structural;
+    let body = format!("{first}\n{next}");
+    let mut parser = LineParser::new(body.as_bytes(), options());
+    let mut line = ParsedLine::default();
+    assert_eq!(parser.next_line(&mut line), Some(Ok(())), "{first}");
+    let next = &body.as_bytes()[first.len() + 1..];
+    let mut finder = Structural::new(next);
+    parser.parse_shaped(next, &mut finder, &mut line)
+}
+
+#[test]
+fn tags_are_sorted_whatever_the_measurement_holds() {
+    for body in ["m,b=1,a=2 v=1", "m\\ x,b=1,a=2 v=1", "\\,,b=1,a=2 v=1"] {
+        let mut parser = LineParser::new(body.as_bytes(), options());
+        let mut line = ParsedLine::default();
+        assert_eq!(parser.next_line(&mut line), Some(Ok(())), "{body}");
+        let keys: Vec<&[u8]> = line.tags.iter().map(|(k, _)| &**k).collect();
+        assert_eq!(keys, [&b"a"[..], b"b"], "{body}");
+    }
+}
+
+#[test]
+fn a_line_with_the_last_lines_names_is_read_on_that_guess() {
+    let first =
+        "cpu,cpu=cpu0,host=a usage_user=1.5,usage_idle=98.25,n=3i,s=\"x\",ok=t 1700000000000000000";
+    for next in [
+        "cpu,cpu=cpu1,host=bb usage_user=0,usage_idle=1e3,n=-4i,s=\"a \\\" b\",ok=false 1",
+        "cpu,cpu=cpu1,host=bb usage_user=0,usage_idle=1e3,n=-4i,s=\"\",ok=false",
+        "cpu,cpu==cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=F  ",
+    ] {
+        assert!(read_as_shaped(first, next), "{next}");
+    }
+    for next in [
+        // Other names, or the same in another order or number.
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t,more=1 1",
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\" 1",
+        "cpu,cpu=cpu1,host=b usage_idle=1,usage_user=0,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1,host=b,zone=z usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1 usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpus,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1,host=b  usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        // An escape in a tag value, an `=` after its first byte, errors of every part.
+        "cpu,cpu=cpu\\ 1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu=1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1,host=b usage_user=,usage_idle=1,n=4i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=99999999999999999999i,s=\"\",ok=t 1",
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\"x,ok=t 1",
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=yes 1",
+        "cpu,cpu=cpu1,host=b usage_user=0,usage_idle=1,n=4i,s=\"\",ok=t 1x",
+    ] {
+        assert!(!read_as_shaped(first, next), "{next}");
+    }
+    // Names with a backslash, or tags out of order, are not kept to guess from.
+    let next = "cpu,cpu=cpu1,host=b v=1 1";
+    assert!(read_as_shaped("cpu,cpu=cpu0,host=a v=2 2", next));
+    assert!(!read_as_shaped("cpu,host=a,cpu=cpu0 v=2 2", next));
+    assert!(!read_as_shaped(
+        "cpu,cpu=cpu0,host=a v\\=x=2 2",
+        "cpu,cpu=cpu0,host=a v\\=x=2 2"
+    ));
+    assert!(!read_as_shaped("c\\pu v=2 2", "c\\pu v=2 2"));
+}
+
 /// Every line of `body` with separators found by `F`: points rendered, errors in full.
 fn parse_all_finding<'a, F: crate::line_protocol::structural::SeparatorFinder<'a>>(
     body: &'a [u8],
@@ -918,6 +984,65 @@ proptest::proptest! {
             parse_all_finding::<Structural>(line.as_bytes(), options()),
             parse_all_finding::<ByteByByte>(line.as_bytes(), options())
         );
+    }
+
+    /// Lines that repeat the last line's names, and the same lines with a few bytes changed,
+    /// inserted or taken out (a name changed, an escape, an error, a field more or less): the
+    /// parser that checks each line against the last line's names reads them all as the one
+    /// that does not.
+    #[test]
+    fn lines_checked_against_the_last_lines_names_parse_as_byte_by_byte(
+        measurement in "[a-z]{1,6}",
+        tags in proptest::collection::vec(("[a-c]{1,3}", "[a-z0-9]{1,6}"), 0..4),
+        fields in proptest::collection::vec(
+            ("[a-d]{1,3}", "(-?[0-9]{1,20}\\.?[0-9]{0,17}|[0-9]{1,3}[iu]|\"[a-z ,=]{0,8}\"|t|false)"),
+            1..5,
+        ),
+        timestamp in "( 1700000000000000000| -12| )?",
+        variants in proptest::collection::vec(
+            proptest::collection::vec(
+                (0usize..200, 0u8..3, proptest::sample::select(b" ,=\"\\\t\nxi1.-eu0".to_vec())),
+                0..3,
+            ),
+            1..8,
+        ),
+    ) {
+        use crate::line_protocol::structural::{ByteByByte, Structural};
+        let mut line = measurement.into_bytes();
+        for (k, v) in tags {
+            line.extend_from_slice(format!(",{k}={v}").as_bytes());
+        }
+        let fields: Vec<String> = fields.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        line.push(b' ');
+        line.extend_from_slice(fields.join(",").as_bytes());
+        line.extend_from_slice(timestamp.as_bytes());
+        let mut body = line.clone();
+        for edits in variants {
+            let mut variant = line.clone();
+            for (at, how, byte) in edits {
+                let at = at % (variant.len() + 1);
+                match how {
+                    0 if at < variant.len() => variant[at] = byte,
+                    1 if at < variant.len() => {
+                        variant.remove(at);
+                    }
+                    _ => variant.insert(at, byte),
+                }
+            }
+            // The line again as it was, then the variant: each is read after a line whose
+            // names it may repeat.
+            body.push(b'\n');
+            body.extend_from_slice(&line);
+            body.push(b'\n');
+            body.extend_from_slice(&variant);
+        }
+        for allow_unsigned in [false, true] {
+            let options = ParserOptions { allow_unsigned, ..options() };
+            proptest::prop_assert_eq!(
+                parse_all_finding::<Structural>(&body, options),
+                parse_all_finding::<ByteByByte>(&body, options)
+            );
+        }
     }
 
     /// A string field value is unescaped from the backslashes its scan found, as the byte-wise

@@ -339,9 +339,14 @@ pub trait SeparatorFinder<'a> {
     fn find<const N: usize>(&mut self, from: usize, set: [u8; N]) -> Option<usize>;
     /// The masks given to [`SeparatorFinder::over`], to be reused.
     fn into_masks(self) -> Vec<u64>;
+    /// Whether the parser first checks a line's names against the last line's (see
+    /// `line_protocol::shape`); the reference leaves that out, so that it checks it.
+    const GUESSES_NAMES: bool = false;
 }
 
 impl<'a> SeparatorFinder<'a> for Structural<'a> {
+    const GUESSES_NAMES: bool = true;
+
     #[inline(always)]
     fn over(line: &'a [u8], base: usize, masks: Vec<u64>) -> Self {
         debug_assert!(masks.len() * BLOCK >= base + line.len());
