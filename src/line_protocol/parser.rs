@@ -237,7 +237,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
     /// as soon as the line differs from what the guess can vouch for (another name, a name or
     /// value more or less, an escape in a tag value, an error, a key near the length limit):
     /// the caller then reads the line from its start, which also words any error.
-    #[inline]
+    #[inline(never)]
     fn parse_shaped(&mut self, line: &'a [u8], finder: &mut F, out: &mut ParsedLine<'a>) -> bool {
         let LineParser {
             shape,
