@@ -313,9 +313,12 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                 false,
                 &mut out.fields,
             );
-            let Ok(Some(next)) = scanned else {
+            let Ok(next) = scanned else {
                 return false;
             };
+            if next == IRREGULAR_STRING {
+                return false;
+            }
             let last = next >= len || line[next] == b' ';
             if last != (n + 1 == shape.field_keys.len()) {
                 return false;
@@ -451,10 +454,11 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
                 key_escaped,
                 &mut out.fields,
             )?;
-            let Some(next) = scanned else {
+            if scanned == IRREGULAR_STRING {
                 // InfluxDB would keep `"` and what follows as part of the string.
                 return self.irregular_fields(line, from, msg::INVALID_FIELD_FORMAT);
-            };
+            }
+            let next = scanned;
             plain &= !key_escaped;
             if next >= len || line[next] == b' ' {
                 self.plain_names &= plain;
@@ -575,8 +579,9 @@ fn push_pair<K, V>(items: &mut Vec<(K, V)>, key: K, value: V) {
 
 /// Reads the field value that starts at `value_start` (its first byte `first`) and appends the
 /// field `raw_key` = value to `fields`, into room the caller has reserved; returns where the
-/// value ends. `Ok(None)`, with nothing appended: a string with bytes after its closing quote,
-/// which InfluxDB reads in a way the caller reproduces.
+/// value ends, or [`IRREGULAR_STRING`], with nothing appended, for a string with bytes after its
+/// closing quote, which InfluxDB reads in a way the caller reproduces. (A plain index rather than
+/// an `Option`: the loop that calls it keeps it in a register.)
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn scan_value<'a>(
@@ -590,7 +595,7 @@ fn scan_value<'a>(
     raw_key: &'a [u8],
     key_escaped: bool,
     fields: &mut Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
-) -> Result<Option<usize>, Fail> {
+) -> Result<usize, Fail> {
     let next = match first {
         b',' | b' ' => return Err(Fail::new(value_start, msg::MISSING_FIELD_VALUE)),
         b'0'..=b'9' | b'.' | b'-' | b'N' | b'n' => {
@@ -610,7 +615,7 @@ fn scan_value<'a>(
             let close = closing_quote(line, finder, value_start, escapers)?;
             let next = close + 1;
             if next < line.len() && line[next] != b',' && line[next] != b' ' {
-                return Ok(None);
+                return Ok(IRREGULAR_STRING);
             }
             let body = &line[value_start + 1..close];
             let text = if escapers.is_empty() {
@@ -633,8 +638,11 @@ fn scan_value<'a>(
             next
         }
     };
-    Ok(Some(next))
+    Ok(next)
 }
+
+/// What [`scan_value`] returns for a string with bytes after its closing quote: no index of a line.
+const IRREGULAR_STRING: usize = usize::MAX;
 
 /// Appends the field `raw_key` = `value`, out of line (see [`push_pair`]).
 #[inline(never)]
