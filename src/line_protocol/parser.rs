@@ -1,6 +1,10 @@
 //! The grammar: measurement, tag set, field set, timestamp, as `models/points.go` (1.x/2.x)
 //! scans them.
 //!
+//! A line that repeats the names of the line before is first read on that guess, each name
+//! compared where it is expected rather than found (see `shape`); any other line, and any line
+//! the guess cannot vouch for, takes the common path.
+//!
 //! The common path scans each element once and fills the reused [`ParsedLine`]. Where InfluxDB's
 //! two views of a field set disagree (a string with bytes after its closing quote, a field key
 //! ending in a backslash, an empty field key after a TAB) InfluxDB would store corrupted fields;
