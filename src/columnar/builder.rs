@@ -5,7 +5,7 @@ use hashbrown::HashMap;
 use super::measurement::{MeasurementBuilder, Plan};
 use super::MeasurementTable;
 use crate::bytes::same;
-use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine, Rejection};
+use crate::line_protocol::{ErrorKind, FieldType, ParseError, ParsedLine, Rejection, ShapeId};
 
 /// Up to this many measurements, a name is looked for by comparing it with each.
 const FEW_MEASUREMENTS: usize = 8;
@@ -19,6 +19,10 @@ pub struct BatchBuilder {
     index: HashMap<Box<[u8]>, usize>,
     /// The measurement of the last line appended; lines of one measurement tend to come in runs.
     last: Option<usize>,
+    /// The parser's id for the names of the last line appended, if it gave one and nothing was
+    /// appended or refused since: a line with the same id goes to the columns that line's
+    /// names went to, without looking them up.
+    last_shape: Option<ShapeId>,
     /// Field types fixed in advance for measurements not seen yet.
     presets: HashMap<String, HashMap<Box<str>, FieldType>>,
     plan: Plan,
@@ -62,6 +66,24 @@ impl BatchBuilder {
         line: &ParsedLine<'_>,
         text: &dyn Fn() -> String,
     ) -> Result<(), ParseError> {
+        self.append_shaped(line, None, text)
+    }
+
+    /// [`append`](Self::append), given the parser's id for the line's names
+    /// ([`LineParser::last_line_shape`](crate::line_protocol::LineParser::last_line_shape)):
+    /// when it is the id of the line appended just before, the line's keys are known to be that
+    /// line's and are not compared again.
+    #[inline]
+    pub fn append_shaped(
+        &mut self,
+        line: &ParsedLine<'_>,
+        shape: Option<ShapeId>,
+        text: &dyn Fn() -> String,
+    ) -> Result<(), ParseError> {
+        let same_names = shape.is_some() && shape == self.last_shape;
+        // A refused line can leave the positions of the columns following part of it (see
+        // `MeasurementBuilder::append`): `shape` vouches for them only once the line lands.
+        self.last_shape = None;
         let rejected = |rejection: Rejection| ParseError {
             line: line.line_number,
             column: 1,
@@ -70,11 +92,18 @@ impl BatchBuilder {
             kind: ErrorKind::Rejected,
             rejection: Some(Box::new(rejection)),
         };
-        match self.find(&line.measurement) {
+        let found = match same_names {
+            true => self.last,
+            false => self.find(&line.measurement),
+        };
+        match found {
             Some(index) => {
-                self.measurements[index]
-                    .append(line, &mut self.plan, self.expected_lines)
-                    .map_err(rejected)?;
+                let measurement = &mut self.measurements[index];
+                let appended = match same_names {
+                    true => measurement.append::<true>(line, &mut self.plan, self.expected_lines),
+                    false => measurement.append::<false>(line, &mut self.plan, self.expected_lines),
+                };
+                appended.map_err(rejected)?;
                 self.last = Some(index);
             }
             None => {
@@ -83,7 +112,7 @@ impl BatchBuilder {
                 let presets = self.presets.get(&name).cloned().unwrap_or_default();
                 let mut measurement = MeasurementBuilder::new(name, presets);
                 measurement
-                    .append(line, &mut self.plan, self.expected_lines)
+                    .append::<false>(line, &mut self.plan, self.expected_lines)
                     .map_err(rejected)?;
                 self.presets.remove(&measurement.name);
                 let index = self.measurements.len();
@@ -93,6 +122,7 @@ impl BatchBuilder {
             }
         }
         self.rows += 1;
+        self.last_shape = shape;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The builder against a plain model of InfluxDB's write rules, on random streams of lines that
 //! change shape, repeat keys, conflict in type and carry `time` keys: the fast path, the slow
-//! path and the taking back of refused lines must all agree with the model.
+//! path and the taking back of refused lines must all agree with the model, whether or not lines
+//! come with the parser's id for their names.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use proptest::prelude::*;
 
 use super::{BatchBuilder, ColumnRole, MeasurementTable, FIELD_KEY_KEY};
 use crate::line_protocol::rejection::{self, Rejection};
-use crate::line_protocol::{FieldType, FieldValue, ParsedLine};
+use crate::line_protocol::{FieldType, FieldValue, ParsedLine, ShapeId};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Value {
@@ -78,6 +79,52 @@ fn line() -> impl Strategy<Value = Line> {
             fields,
         })
 }
+
+/// Lines of which about half repeat the names of the line before with other values, as most
+/// lines of a body do.
+fn lines() -> impl Strategy<Value = Vec<Line>> {
+    let again = (
+        any::<bool>(),
+        prop::collection::vec(value(), 4),
+        prop_oneof![Just("a"), Just("b"), Just("c")],
+    );
+    prop::collection::vec((line(), again), 1..40).prop_map(|drafts| {
+        let mut lines: Vec<Line> = Vec::new();
+        for (line, (repeat, values, tag_value)) in drafts {
+            let line = match lines.last() {
+                Some(last) if repeat => {
+                    let mut line = last.clone();
+                    for ((_, value), new) in line.fields.iter_mut().zip(values) {
+                        *value = new;
+                    }
+                    line.tags.values_mut().for_each(|value| *value = tag_value);
+                    line
+                }
+                _ => line,
+            };
+            lines.push(line);
+        }
+        lines
+    })
+}
+
+/// An id for the line's names, the same for every line with the same names, as a parser may
+/// give (it gives one only to some lines).
+fn shape_of(ids: &mut Vec<(Names, ShapeId)>, line: &Line, source: u64) -> ShapeId {
+    let names: Names = (
+        line.measurement,
+        line.tags.keys().copied().collect(),
+        line.fields.iter().map(|(key, _)| *key).collect(),
+    );
+    if let Some((_, id)) = ids.iter().find(|(known, _)| *known == names) {
+        return *id;
+    }
+    let id = ShapeId::new(source, ids.len() as u64);
+    ids.push((names, id));
+    id
+}
+
+type Names = (&'static str, Vec<&'static str>, Vec<&'static str>);
 
 /// A row as the model keeps it: tags and fields by key.
 type Row<K> = (BTreeMap<K, K>, BTreeMap<K, Value>);
@@ -199,12 +246,20 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
-    fn the_builder_follows_the_model(lines in prop::collection::vec(line(), 1..40)) {
+    fn the_builder_follows_the_model(
+        lines in lines(),
+        with_shapes in any::<bool>(),
+        shaped_lines in any::<u64>(),
+    ) {
         let mut builder = BatchBuilder::new();
         let mut model = Vec::new();
+        let (mut ids, source) = (Vec::new(), ShapeId::new_source());
         for (n, line) in lines.iter().enumerate() {
+            // With shapes, the lines whose bit is set come with an id for their names.
+            let shape = (with_shapes && shaped_lines >> (n % 64) & 1 == 1)
+                .then(|| shape_of(&mut ids, line, source));
             let got = builder
-                .append(&parsed(line, n + 1), &String::new)
+                .append_shaped(&parsed(line, n + 1), shape, &String::new)
                 .map_err(|error| error.rejection.map(|r| *r));
             let expected = model_write(&mut model, line).map_err(Some);
             prop_assert_eq!(got, expected, "line {}: {:?}", n + 1, line);

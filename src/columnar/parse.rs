@@ -70,7 +70,10 @@ pub fn parse_body(data: &[u8], options: &ParseOptions) -> (ParsedBatch, BodyEnd)
                 }
                 _ => {}
             }
-            builder.append(&line, &|| crate::text::lossy_utf8(source).into_owned())
+            let shape = parser.last_line_shape();
+            builder.append_shaped(&line, shape, &|| {
+                crate::text::lossy_utf8(source).into_owned()
+            })
         });
         if let Err(error) = result {
             errors.push(error);

@@ -28,5 +28,6 @@ pub use format::{
 pub use name_memo::NameArena;
 pub use parser::{line_text, LineParser, ParsedLine, ParserOptions, Tag, MAX_KEY_LENGTH};
 pub use rejection::Rejection;
+pub use shape::ShapeId;
 pub use split::{line_end, line_end_bytewise};
 pub use value::{FieldType, FieldValue};

@@ -18,7 +18,7 @@ use super::error::{msg, Fail};
 use super::name_memo::NameArena;
 use super::number::scan_number;
 use super::scan::{digits, exact_u64};
-use super::shape::{holds, Shape};
+use super::shape::{holds, Shape, ShapeId};
 use super::spare::SpareBuffers;
 use super::split;
 use super::structural::{SeparatorFinder, Structural};
@@ -103,6 +103,8 @@ pub struct LineParser<'a, F: SeparatorFinder<'a> = Structural<'a>> {
     shape: Shape<'a>,
     /// Whether the names of the line being read have no backslash and its tags are in order.
     plain_names: bool,
+    /// The id of the last line's names, when they are those of the kept shape.
+    line_shape: Option<ShapeId>,
     last_line: &'a [u8],
     finder: std::marker::PhantomData<F>,
 }
@@ -127,6 +129,7 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             spare: SpareBuffers::default(),
             shape: Shape::default(),
             plain_names: false,
+            line_shape: None,
             last_line: &[],
             finder: std::marker::PhantomData,
         }
@@ -182,6 +185,13 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         self.last_line
     }
 
+    /// An id for the names of the line `next_line` read last, when the parser knows one: lines
+    /// given the same id have the same measurement, tag keys and field keys in the same order
+    /// (ids are never reused, not even by another parser). `None` says nothing about the names.
+    pub fn last_line_shape(&self) -> Option<ShapeId> {
+        self.line_shape
+    }
+
     /// Physical lines read so far (blank and comment lines included).
     pub fn lines_read(&self) -> usize {
         self.line_number - 1
@@ -217,7 +227,9 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         finder: &mut F,
         out: &mut ParsedLine<'a>,
     ) -> Result<(), Fail> {
+        self.line_shape = None;
         if F::GUESSES_NAMES && self.shape.known && self.parse_shaped(line, finder, out) {
+            self.line_shape = Some(self.shape.id);
             return Ok(());
         }
         self.spare.take_back(out);
@@ -229,6 +241,9 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
             None => {
                 if F::GUESSES_NAMES && self.plain_names {
                     self.shape.keep(out);
+                    if self.shape.known {
+                        self.line_shape = Some(self.shape.id);
+                    }
                 }
                 Ok(())
             }

@@ -944,6 +944,73 @@ fn parse_all_finding<'a, F: crate::line_protocol::structural::SeparatorFinder<'a
     out
 }
 
+/// The names of a line: measurement, tag keys, field keys.
+type Names = (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// Whether every two lines the parser gives the same shape id have the same names.
+fn shape_ids_hold_the_same_names(body: &[u8], options: ParserOptions) -> bool {
+    let mut parser = LineParser::new(body, options);
+    let mut line = ParsedLine::default();
+    let mut seen: Vec<(crate::line_protocol::ShapeId, Names)> = Vec::new();
+    while let Some(result) = parser.next_line(&mut line) {
+        let (Ok(()), Some(id)) = (result, parser.last_line_shape()) else {
+            continue;
+        };
+        let names = (
+            line.measurement.to_vec(),
+            line.tags.iter().map(|(k, _)| k.to_vec()).collect(),
+            line.fields.iter().map(|(k, _)| k.to_vec()).collect(),
+        );
+        match seen.iter().find(|(known, _)| *known == id) {
+            Some((_, known)) if *known != names => return false,
+            Some(_) => {}
+            None => seen.push((id, names)),
+        }
+    }
+    true
+}
+
+#[test]
+fn lines_with_the_names_of_the_line_before_share_its_shape_id() {
+    let body = b"cpu,host=a v=1,w=2i 1\n\
+                 cpu,host=b v=3,w=4i 2\n\
+                 cpu,host=c v=5 3\n\
+                 cpu,host=d v=6 4\n\
+                 c\\ pu,host=e v=7 5\n\
+                 cpu,host=f v=bad 6\n\
+                 cpu,host=g v=8 7\n\
+                 cpu,region=x,host=h v=9 8\n";
+    let mut parser = LineParser::new(body, options());
+    let mut line = ParsedLine::default();
+    let mut ids = Vec::new();
+    while let Some(result) = parser.next_line(&mut line) {
+        ids.push((result.is_ok(), parser.last_line_shape()));
+    }
+    let id = |n: usize| ids[n].1.expect("an id");
+    assert!(ids[..4]
+        .iter()
+        .chain(&ids[6..7])
+        .all(|(ok, id)| *ok && id.is_some()));
+    assert_eq!(id(0), id(1));
+    assert_ne!(id(1), id(2), "a field less");
+    assert_eq!(id(2), id(3));
+    // An escaped name, an error, tags out of order: no id.
+    assert_eq!(ids[4], (true, None));
+    assert_eq!(ids[5], (false, None));
+    assert_eq!(ids[7], (true, None));
+    // The names of the kept shape again, after a line without an id.
+    assert_eq!(id(6), id(3));
+    // Another parser never gives the same id.
+    let mut other = LineParser::new(body, options());
+    assert!(matches!(other.next_line(&mut line), Some(Ok(()))));
+    assert_ne!(other.last_line_shape(), Some(id(0)));
+    // The byte-by-byte reference gives none.
+    let mut reference =
+        LineParser::<crate::line_protocol::structural::ByteByByte>::with_finder(body, options());
+    assert!(matches!(reference.next_line(&mut line), Some(Ok(()))));
+    assert_eq!(reference.last_line_shape(), None);
+}
+
 proptest::proptest! {
     #[test]
     fn structural_scan_parses_as_byte_by_byte(
@@ -962,6 +1029,7 @@ proptest::proptest! {
                 parse_all_finding::<Structural>(&body, options),
                 parse_all_finding::<ByteByByte>(&body, options)
             );
+            proptest::prop_assert!(shape_ids_hold_the_same_names(&body, options));
         }
     }
 
@@ -1042,6 +1110,7 @@ proptest::proptest! {
                 parse_all_finding::<Structural>(&body, options),
                 parse_all_finding::<ByteByByte>(&body, options)
             );
+            proptest::prop_assert!(shape_ids_hold_the_same_names(&body, options));
         }
     }
 

@@ -7,20 +7,64 @@
 //! passes them again. Only names without a backslash are kept (an escape would make the bytes
 //! after a name part of it), and only tags written in their sorted order, so that the tags of a
 //! line read this way are already in the order the parser gives them.
+//!
+//! Each kept shape gets a [`ShapeId`], which the parser hands on with every line read with those
+//! names, so that the column builder can skip its own name checks for a line with the names of
+//! the line it appended last.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::parser::ParsedLine;
 use crate::bytes::same;
 
+/// Names a kept shape: two lines given the same id have the same measurement, tag keys and
+/// field keys, in the same order. Ids are never reused, not even across parsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeId {
+    /// Which parser kept the shape (numbered as they are created).
+    source: u64,
+    /// Which of that parser's kept shapes it is.
+    kept: u64,
+}
+
+/// Parsers created so far, so that each numbers its shapes apart from the others'.
+static SOURCES: AtomicU64 = AtomicU64::new(0);
+
+impl ShapeId {
+    /// A number of its own for a new source of shape ids.
+    pub(crate) fn new_source() -> u64 {
+        SOURCES.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The `kept`-th shape of `source`.
+    pub(crate) fn new(source: u64, kept: u64) -> ShapeId {
+        ShapeId { source, kept }
+    }
+}
+
 /// The names of a line as written, none holding a backslash, its tags in sorted order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Shape<'a> {
     /// Whether the names below are those of a line (none until one is kept).
     pub known: bool,
     pub measurement: &'a [u8],
     pub tag_keys: Vec<&'a [u8]>,
     pub field_keys: Vec<&'a [u8]>,
+    /// The id of the names below; a new one for each line kept.
+    pub id: ShapeId,
+}
+
+impl<'a> Default for Shape<'a> {
+    fn default() -> Self {
+        Shape {
+            known: false,
+            measurement: &[],
+            tag_keys: Vec::new(),
+            field_keys: Vec::new(),
+            id: ShapeId::new(ShapeId::new_source(), 0),
+        }
+    }
 }
 
 impl<'a> Shape<'a> {
@@ -43,6 +87,7 @@ impl<'a> Shape<'a> {
             let Cow::Borrowed(key) = *key else { return };
             self.field_keys.push(key);
         }
+        self.id.kept += 1;
         self.known = true;
     }
 
@@ -67,6 +112,28 @@ pub(super) fn holds(line: &[u8], at: usize, name: &[u8], then: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kept_shape_has_an_id_of_its_own() {
+        let line = ParsedLine {
+            measurement: Cow::Borrowed(b"cpu"),
+            fields: vec![(
+                Cow::Borrowed(b"v".as_slice()),
+                crate::line_protocol::FieldValue::Float(1.0),
+            )],
+            ..ParsedLine::default()
+        };
+        let (mut one, mut other) = (Shape::default(), Shape::default());
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            one.keep(&line);
+            other.keep(&line);
+            ids.extend([one.id, other.id]);
+        }
+        for (n, id) in ids.iter().enumerate() {
+            assert!(!ids[n + 1..].contains(id), "{ids:?}");
+        }
+    }
 
     #[test]
     fn holds_a_name_and_the_byte_after_it() {
