@@ -167,31 +167,61 @@ impl MeasurementBuilder {
     /// Appends the fields of the line into the columns `field_at` gives for their positions.
     /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
     /// there, or else one that already has a column, looked up by its key (fields in another
-    /// order than the previous line's, a field more); `field_at` then learns the new position. A
-    /// line with a key that has no column yet, or that a column refuses (another type, a string
+    /// order than the previous line's, a field more); `field_at` then learns the new position.
+    /// Without, the keys are taken to be those `field_at` was set for (see `push_placed_fields`).
+    /// A line with a key that has no column yet, or that a column refuses (another type, a string
     /// over the limit), is taken back out and `false` returned: the slow path then explains or
     /// takes it. A line of `time` fields alone is refused too, which the slow path explains.
     #[inline]
     fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
+        if !CHECK_KEYS {
+            return self.push_placed_fields(line);
+        }
         let row = self.rows;
         let mut kept = false;
         for (position, (key, value)) in line.fields.iter().enumerate() {
             let column = match self.field_at.get(position) {
-                Some(&column) if !CHECK_KEYS || self.is_field_at(column, key) => column,
+                Some(&column) if self.is_field_at(column, key) => column,
                 _ => match self.known_field(key) {
-                    Some(column) if CHECK_KEYS => {
+                    Some(column) => {
                         match self.field_at.get_mut(position) {
                             Some(at) => *at = column,
                             None => self.field_at.push(column),
                         }
                         column
                     }
-                    _ => {
+                    None => {
                         self.take_back(row, position);
                         return false;
                     }
                 },
             };
+            let pushed = if column == SKIP {
+                **key == *b"time"
+            } else {
+                kept = true;
+                self.fields[column as usize].push(row, value)
+            };
+            if !pushed {
+                self.take_back(row, position + 1);
+                return false;
+            }
+        }
+        kept
+    }
+
+    /// [`push_fields`](Self::push_fields) for a line whose keys are, position by position, those
+    /// `field_at` was last set for: each value goes into its column with no key compared.
+    #[inline]
+    fn push_placed_fields(&mut self, line: &ParsedLine<'_>) -> bool {
+        if line.fields.len() > self.field_at.len() {
+            return false;
+        }
+        let row = self.rows;
+        let mut kept = false;
+        for (position, ((key, value), &column)) in
+            line.fields.iter().zip(&self.field_at).enumerate()
+        {
             let pushed = if column == SKIP {
                 **key == *b"time"
             } else {
