@@ -100,6 +100,9 @@ fn names_of(line: &ParsedLine<'_>) -> Names {
 fn assert_same_table(x: &MeasurementTable, y: &MeasurementTable) {
     assert_eq!(x.name, y.name);
     assert_eq!(x.line_numbers, y.line_numbers);
-    // Byte for byte: `RecordBatch` equality would call a NaN unequal to itself.
-    assert_eq!(format!("{:?}", x.batch), format!("{:?}", y.batch));
+    assert_eq!(x.batch.schema(), y.batch.schema());
+    // Printed: array equality would call a NaN unequal to itself.
+    for (a, b) in x.batch.columns().iter().zip(y.batch.columns()) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
 }
