@@ -90,7 +90,7 @@ impl TagColumn {
     }
 
     /// Appends `value` as row `row`.
-    #[inline]
+    #[inline(always)]
     pub fn append(&mut self, row: usize, value: &[u8]) {
         let key = match self.find(value) {
             DictSlot::Existing(key) => key,
