@@ -58,6 +58,25 @@ pub(super) struct MeasurementBuilder {
     presets: HashMap<Box<str>, FieldType>,
 }
 
+/// Puts a field's value into `column` of `fields` as row `row`, setting `kept`; `SKIP` takes
+/// only a `time` key, and keeps nothing. Whether the value went in (see `FieldColumn::push`).
+#[inline(always)]
+fn push_value(
+    fields: &mut [FieldColumn],
+    row: usize,
+    column: u32,
+    key: &[u8],
+    value: &FieldValue<'_>,
+    kept: &mut bool,
+) -> bool {
+    if column == SKIP {
+        key == b"time"
+    } else {
+        *kept = true;
+        fields[column as usize].push(row, value)
+    }
+}
+
 /// The bytes as valid UTF-8: borrowed when they are, U+FFFD in place of bad bytes otherwise.
 fn repaired(bytes: &[u8]) -> Cow<'_, str> {
     crate::text::lossy_utf8(bytes)
@@ -196,13 +215,7 @@ impl MeasurementBuilder {
                     }
                 },
             };
-            let pushed = if column == SKIP {
-                **key == *b"time"
-            } else {
-                kept = true;
-                self.fields[column as usize].push(row, value)
-            };
-            if !pushed {
+            if !push_value(&mut self.fields, row, column, key, value, &mut kept) {
                 self.take_back(row, position + 1);
                 return false;
             }
@@ -222,13 +235,7 @@ impl MeasurementBuilder {
         for (position, ((key, value), &column)) in
             line.fields.iter().zip(&self.field_at).enumerate()
         {
-            let pushed = if column == SKIP {
-                **key == *b"time"
-            } else {
-                kept = true;
-                self.fields[column as usize].push(row, value)
-            };
-            if !pushed {
+            if !push_value(&mut self.fields, row, column, key, value, &mut kept) {
                 self.take_back(row, position + 1);
                 return false;
             }
