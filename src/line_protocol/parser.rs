@@ -142,6 +142,14 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         self
     }
 
+    /// For a caller whose [`ParsedLine`] holds only what this parser put there (it reads the
+    /// line between calls and never writes to it): clearing it for the next line need not look
+    /// for text to free when the parser lent none.
+    pub(crate) fn with_private_line(mut self) -> Self {
+        self.spare.line_is_private();
+        self
+    }
+
     /// Parses the next line that holds a point into `out`; blank and comment lines are skipped.
     /// `None` at the end of the input. After an error the parser goes on with the next line.
     ///
@@ -511,8 +519,27 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
     }
 
     /// The optional timestamp (`scanTime`), scaled and range-checked, and the trailing check.
-    #[inline]
+    #[inline(never)]
     fn scan_timestamp(&self, line: &[u8], from: usize) -> Result<i64, Fail> {
+        // Most lines end in one space and up to 19 digits: nothing else to check but the range.
+        if line.get(from) == Some(&b' ') {
+            let (value, end) = digits(line, from + 1, 0);
+            if end == line.len() && (1..=19).contains(&(end - from - 1)) {
+                if let Ok(timestamp) = i64::try_from(value) {
+                    return self
+                        .options
+                        .precision
+                        .to_nanos(timestamp)
+                        .map_err(|m| Fail::new(from + 1, m));
+                }
+            }
+        }
+        self.any_timestamp(line, from)
+    }
+
+    /// [`Self::scan_timestamp`] for every other ending, and its errors.
+    #[inline(never)]
+    fn any_timestamp(&self, line: &[u8], from: usize) -> Result<i64, Fail> {
         let start = skip_whitespace(line, from);
         let digits_from = start + usize::from(line.get(start) == Some(&b'-'));
         let (value, end) = digits(line, digits_from, 0);

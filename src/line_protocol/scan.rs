@@ -82,6 +82,33 @@ pub fn exact_u64(digits: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The byte-by-byte reading `digits` must agree with.
+    fn byte_loop(bytes: &[u8], start: usize, acc: u64) -> (u64, usize) {
+        let mut want = (acc, start);
+        while let Some(&b) = bytes.get(want.1).filter(|b| b.is_ascii_digit()) {
+            want = (
+                want.0.wrapping_mul(10).wrapping_add(u64::from(b - b'0')),
+                want.1 + 1,
+            );
+        }
+        want
+    }
+
+    proptest! {
+        #[test]
+        fn digits_agree_with_a_byte_loop_anywhere(
+            bytes in proptest::collection::vec(
+                prop_oneof![4 => b'0'..=b'9', 1 => any::<u8>()],
+                0..40,
+            ),
+            start in 0usize..42,
+            acc in any::<u64>(),
+        ) {
+            prop_assert_eq!(digits(&bytes, start, acc), byte_loop(&bytes, start, acc));
+        }
+    }
 
     #[test]
     fn digits_agree_with_a_byte_loop() {
@@ -110,14 +137,11 @@ mod tests {
                 let line = format!("{prefix}{text}");
                 let bytes = line.as_bytes();
                 let start = prefix.len();
-                let mut want = (0u64, start);
-                while let Some(&b) = bytes.get(want.1).filter(|b| b.is_ascii_digit()) {
-                    want = (
-                        want.0.wrapping_mul(10).wrapping_add(u64::from(b - b'0')),
-                        want.1 + 1,
-                    );
-                }
-                assert_eq!(digits(bytes, start, 0), want, "{line:?}");
+                assert_eq!(
+                    digits(bytes, start, 0),
+                    byte_loop(bytes, start, 0),
+                    "{line:?}"
+                );
             }
         }
     }
