@@ -51,7 +51,10 @@ pub fn parse_body(data: &[u8], options: &ParseOptions) -> (ParsedBatch, BodyEnd)
     }
     let mut errors = Vec::new();
     let names = NameArena::new();
-    let mut parser = LineParser::new(data, options.parser).keeping_names_in(&names);
+    let mut parser = LineParser::new(data, options.parser)
+        .keeping_names_in(&names)
+        .with_private_line();
+    // Only the parser writes to `line`; the builder reads it.
     let mut line = ParsedLine::default();
     while let Some(parsed) = parser.next_line(&mut line) {
         let result = parsed.and_then(|()| {
