@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use super::error::{msg, Fail};
 use super::name_memo::NameArena;
 use super::number::scan_number;
-use super::scan::{digits, exact_u64};
+use super::scan::{digits, digits_to_end, exact_u64};
 use super::shape::{holds, Shape, ShapeId};
 use super::spare::SpareBuffers;
 use super::split;
@@ -519,19 +519,16 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
     }
 
     /// The optional timestamp (`scanTime`), scaled and range-checked, and the trailing check.
-    #[inline(never)]
+    #[inline(always)]
     fn scan_timestamp(&self, line: &[u8], from: usize) -> Result<i64, Fail> {
         // Most lines end in one space and up to 19 digits: nothing else to check but the range.
         if line.get(from) == Some(&b' ') {
-            let (value, end) = digits(line, from + 1, 0);
-            if end == line.len() && (1..=19).contains(&(end - from - 1)) {
-                if let Ok(timestamp) = i64::try_from(value) {
-                    return self
-                        .options
-                        .precision
-                        .to_nanos(timestamp)
-                        .map_err(|m| Fail::new(from + 1, m));
-                }
+            if let Some(Ok(timestamp)) = digits_to_end(line, from + 1).map(i64::try_from) {
+                return self
+                    .options
+                    .precision
+                    .to_nanos(timestamp)
+                    .map_err(|m| Fail::new(from + 1, m));
             }
         }
         self.any_timestamp(line, from)

@@ -23,6 +23,14 @@ fn eight_digits(values: u64) -> u64 {
         >> 32
 }
 
+/// The high bit of every byte of `values` (bytes minus `'0'`) that is not a digit.
+#[inline(always)]
+fn not_digits(values: u64) -> u64 {
+    // A byte is a digit iff its value is below 10; adding 0x76 sets the high bit of the others
+    // (a carry out of a byte only follows a byte already marked).
+    (values | values.wrapping_add(LO * 0x76)) & HI
+}
+
 const POW10_U64: [u64; 9] = [
     1,
     10,
@@ -41,9 +49,7 @@ const POW10_U64: [u64; 9] = [
 pub fn digits(bytes: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
     while let Some(word) = load(bytes, i) {
         let values = word ^ (LO * u64::from(b'0'));
-        // A byte is a digit iff its value is below 10; adding 0x76 sets the high bit of the
-        // others (a carry out of a byte only follows a byte already marked).
-        let not_digit = (values | values.wrapping_add(LO * 0x76)) & HI;
+        let not_digit = not_digits(values);
         if not_digit == 0 {
             acc = acc
                 .wrapping_mul(100_000_000)
@@ -70,6 +76,42 @@ pub fn digits(bytes: &[u8], mut i: usize, mut acc: u64) -> (u64, usize) {
         i += 1;
     }
     (acc, i)
+}
+
+/// The value of `bytes[start..]` when it is 1 to 19 decimal digits (a timestamp at the end of
+/// a line) in a slice of at least eight bytes; `None` otherwise. Up to two whole words from
+/// the front, then the last eight bytes of the slice for the rest: no byte is read alone.
+#[inline(always)]
+pub fn digits_to_end(bytes: &[u8], start: usize) -> Option<u64> {
+    let len = bytes.len();
+    let count = len.checked_sub(start)?;
+    if !(1..=19).contains(&count) {
+        return None;
+    }
+    let zeros = LO * u64::from(b'0');
+    // The last `rest` digits are the top of the last word; the bytes below, zeroed, read as
+    // leading zeros (and pass the digit check).
+    let rest = (count - 1) % 8 + 1;
+    let last = (load(bytes, len.checked_sub(8)?)? ^ zeros) & (u64::MAX << ((8 - rest) * 8));
+    let (front, front_bad) = match count {
+        1..=8 => (0, 0),
+        9..=16 => {
+            let first = load(bytes, start)? ^ zeros;
+            (eight_digits(first), not_digits(first))
+        }
+        _ => {
+            let first = load(bytes, start)? ^ zeros;
+            let second = load(bytes, start + 8)? ^ zeros;
+            (
+                eight_digits(first) * 100_000_000 + eight_digits(second),
+                not_digits(first) | not_digits(second),
+            )
+        }
+    };
+    if front_bad | not_digits(last) != 0 {
+        return None;
+    }
+    Some(front * POW10_U64[rest] + eight_digits(last))
 }
 
 /// The value of a string of ASCII digits, `None` if it does not fit in a u64.
@@ -107,6 +149,21 @@ mod tests {
             acc in any::<u64>(),
         ) {
             prop_assert_eq!(digits(&bytes, start, acc), byte_loop(&bytes, start, acc));
+        }
+
+        #[test]
+        fn digits_to_end_read_a_whole_run_of_up_to_19_digits(
+            bytes in proptest::collection::vec(
+                prop_oneof![8 => b'0'..=b'9', 1 => any::<u8>()],
+                0..30,
+            ),
+            start in 0usize..32,
+        ) {
+            let (value, end) = byte_loop(&bytes, start, 0);
+            let count = end.saturating_sub(start);
+            let whole = end == bytes.len() && (1..=19).contains(&count);
+            let want = (whole && bytes.len() >= 8).then_some(value);
+            prop_assert_eq!(digits_to_end(&bytes, start), want);
         }
     }
 
