@@ -311,22 +311,22 @@ impl<'a, F: SeparatorFinder<'a>> LineParser<'a, F> {
         }
         // `i` is one past the space that ends the series key.
         let key_len = i - 1;
-        if key_len > MAX_KEY_LENGTH {
+        // InfluxDB's limit on the series key with each field key (errors are the common path's).
+        if key_len + 4 + shape.longest_field_key > MAX_KEY_LENGTH {
             return false;
         }
         let len = line.len();
         let mut end = len;
+        // Room for every field: `scan_value` stores into it.
+        out.fields.reserve(shape.field_keys.len());
         for (n, key) in shape.field_keys.iter().enumerate() {
-            if !holds(line, i, key, b'=') || key_len + 4 + key.len() > MAX_KEY_LENGTH {
+            if !holds(line, i, key, b'=') {
                 return false;
             }
             let value_start = i + key.len() + 1;
             let Some(&first) = line.get(value_start) else {
                 return false;
             };
-            if out.fields.len() == out.fields.capacity() {
-                out.fields.reserve(8);
-            }
             let raw_key = &line[i..i + key.len()];
             let scanned = scan_value(
                 spare,

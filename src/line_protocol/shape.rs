@@ -51,6 +51,8 @@ pub(super) struct Shape<'a> {
     pub measurement: &'a [u8],
     pub tag_keys: Vec<&'a [u8]>,
     pub field_keys: Vec<&'a [u8]>,
+    /// The length of the longest field key, for InfluxDB's limit on series key and field key.
+    pub longest_field_key: usize,
     /// The id of the names below; a new one for each line kept.
     pub id: ShapeId,
 }
@@ -62,6 +64,7 @@ impl<'a> Default for Shape<'a> {
             measurement: &[],
             tag_keys: Vec::new(),
             field_keys: Vec::new(),
+            longest_field_key: 0,
             id: ShapeId::new(ShapeId::new_source(), 0),
         }
     }
@@ -83,9 +86,11 @@ impl<'a> Shape<'a> {
             self.tag_keys.push(key);
         }
         self.field_keys.clear();
+        self.longest_field_key = 0;
         for (key, _) in &line.fields {
             let Cow::Borrowed(key) = *key else { return };
             self.field_keys.push(key);
+            self.longest_field_key = self.longest_field_key.max(key.len());
         }
         self.id.kept += 1;
         self.known = true;
