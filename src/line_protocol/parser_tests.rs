@@ -701,6 +701,16 @@ fn key_length_limits() {
         parse_one(&format!("cpu {field}x=1,b=zz")),
         Err("invalid boolean".into())
     );
+    // Lines on the names of the line before, whose tag values make the series key longer.
+    let field = "f".repeat(65535 - 4 - 7);
+    let body = format!("cpu,t=a {field}=1,g=2\ncpu,t=ab {field}=1,g=2\ncpu,t=b {field}=1,g=2\n");
+    let got = parse_all_with(body.as_bytes(), options());
+    assert!(
+        got[0].is_ok() && got[2].is_ok(),
+        "{:?}",
+        got.iter().map(|r| r.is_ok()).collect::<Vec<_>>()
+    );
+    assert_eq!(got[1], Err("max key length exceeded: 65536 > 65535".into()));
     // The escaped length counts.
     let escaped = format!("cpu {}=1", "\\,".repeat(32766));
     assert_eq!(
