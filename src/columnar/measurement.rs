@@ -119,13 +119,13 @@ impl MeasurementBuilder {
         expected_lines: usize,
     ) -> Result<(), Rejection> {
         let fast = match KNOWN_NAMES {
-            true => self.tags_fit_previous_shape::<false>(line) && self.push_fields::<false>(line),
-            false => self.tags_fit_previous_shape::<true>(line) && self.push_fields::<true>(line),
+            true => self.tags_fit_previous_shape::<false>(line) && self.push_placed_fields(line),
+            false => self.tags_fit_previous_shape::<true>(line) && self.push_fields(line),
         };
         if !fast {
             self.plan(line, plan)?;
             self.adopt(line, plan);
-            let pushed = self.push_fields::<false>(line);
+            let pushed = self.push_placed_fields(line);
             debug_assert!(pushed, "a planned line is appended whole");
         }
         let row = self.rows;
@@ -183,19 +183,14 @@ impl MeasurementBuilder {
             })
     }
 
-    /// Appends the fields of the line into the columns `field_at` gives for their positions.
-    /// With `CHECK_KEYS` (the fast path) each key must also be the one the previous line had
-    /// there, or else one that already has a column, looked up by its key (fields in another
-    /// order than the previous line's, a field more); `field_at` then learns the new position.
-    /// Without, the keys are taken to be those `field_at` was set for (see `push_placed_fields`).
-    /// A line with a key that has no column yet, or that a column refuses (another type, a string
+    /// Appends the fields of the line into the columns `field_at` gives for their positions
+    /// (the fast path). Each key must also be the one the previous line had there, or else one
+    /// that already has a column, looked up by its key (fields in another order than the
+    /// previous line's, a field more); `field_at` then learns the new position. A line with a key that has no column yet, or that a column refuses (another type, a string
     /// over the limit), is taken back out and `false` returned: the slow path then explains or
     /// takes it. A line of `time` fields alone is refused too, which the slow path explains.
     #[inline]
-    fn push_fields<const CHECK_KEYS: bool>(&mut self, line: &ParsedLine<'_>) -> bool {
-        if !CHECK_KEYS {
-            return self.push_placed_fields(line);
-        }
+    fn push_fields(&mut self, line: &ParsedLine<'_>) -> bool {
         let row = self.rows;
         let mut kept = false;
         for (position, (key, value)) in line.fields.iter().enumerate() {
@@ -224,7 +219,8 @@ impl MeasurementBuilder {
     }
 
     /// [`push_fields`](Self::push_fields) for a line whose keys are, position by position, those
-    /// `field_at` was last set for: each value goes into its column with no key compared.
+    /// `field_at` was last set for (the line of known names, and the slow path's planned line):
+    /// each value goes into its column with no key compared.
     #[inline]
     fn push_placed_fields(&mut self, line: &ParsedLine<'_>) -> bool {
         if line.fields.len() > self.field_at.len() {
