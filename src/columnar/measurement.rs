@@ -186,9 +186,10 @@ impl MeasurementBuilder {
     /// Appends the fields of the line into the columns `field_at` gives for their positions
     /// (the fast path). Each key must also be the one the previous line had there, or else one
     /// that already has a column, looked up by its key (fields in another order than the
-    /// previous line's, a field more); `field_at` then learns the new position. A line with a key that has no column yet, or that a column refuses (another type, a string
-    /// over the limit), is taken back out and `false` returned: the slow path then explains or
-    /// takes it. A line of `time` fields alone is refused too, which the slow path explains.
+    /// previous line's, a field more); `field_at` then learns the new position. A line with a
+    /// key that has no column yet, or that a column refuses (another type, a string over the
+    /// limit), is taken back out and `false` returned: the slow path then explains or takes it.
+    /// A line of `time` fields alone is refused too, which the slow path explains.
     #[inline]
     fn push_fields(&mut self, line: &ParsedLine<'_>) -> bool {
         let row = self.rows;
