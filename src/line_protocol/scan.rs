@@ -138,13 +138,18 @@ mod tests {
         want
     }
 
+    /// Up to `max_len` bytes, each a digit `digit_weight` times as often as any byte.
+    fn mostly_digits(digit_weight: u32, max_len: usize) -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![digit_weight => b'0'..=b'9', 1 => any::<u8>()],
+            0..max_len,
+        )
+    }
+
     proptest! {
         #[test]
         fn digits_agree_with_a_byte_loop_anywhere(
-            bytes in proptest::collection::vec(
-                prop_oneof![4 => b'0'..=b'9', 1 => any::<u8>()],
-                0..40,
-            ),
+            bytes in mostly_digits(4, 40),
             start in 0usize..42,
             acc in any::<u64>(),
         ) {
@@ -153,10 +158,7 @@ mod tests {
 
         #[test]
         fn digits_to_end_read_a_whole_run_of_up_to_19_digits(
-            bytes in proptest::collection::vec(
-                prop_oneof![8 => b'0'..=b'9', 1 => any::<u8>()],
-                0..30,
-            ),
+            bytes in mostly_digits(8, 30),
             start in 0usize..32,
         ) {
             let (value, end) = byte_loop(&bytes, start, 0);
