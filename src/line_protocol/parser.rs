@@ -639,8 +639,7 @@ fn scan_value<'a>(
     key_escaped: bool,
     fields: &mut Vec<(Cow<'a, [u8]>, FieldValue<'a>)>,
 ) -> Result<usize, Fail> {
-    // Digits first: a `match` over every first byte tests the rarer ones before them.
-    if first.is_ascii_digit() || matches!(first, b'.' | b'-' | b'N' | b'n') {
+    if starts_number(first) {
         let (value, next) = scan_number(line, value_start, allow_unsigned)?;
         match value {
             // The common case is stored from registers, into room reserved by the caller;
@@ -683,6 +682,13 @@ fn scan_value<'a>(
         }
     };
     Ok(next)
+}
+
+/// Whether a field value whose first byte is `first` is read as a number (`scanFields`).
+#[inline(always)]
+fn starts_number(first: u8) -> bool {
+    // Digits first: a `match` over every first byte tests the rarer ones before them.
+    first.is_ascii_digit() || matches!(first, b'.' | b'-' | b'N' | b'n')
 }
 
 /// What [`scan_value`] returns for a string with bytes after its closing quote: no index of a line.
@@ -968,7 +974,7 @@ fn influx_scan_fields(
             }
             match line.get(i + 1) {
                 None | Some(b',' | b' ') => return Err(Fail::new(i + 1, msg::MISSING_FIELD_VALUE)),
-                Some(b'0'..=b'9' | b'.' | b'-' | b'N' | b'n') => {
+                Some(&first) if starts_number(first) => {
                     i = scan_number(line, i + 1, allow_unsigned)?.1;
                     continue;
                 }
