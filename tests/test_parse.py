@@ -211,6 +211,18 @@ def test_pandas_dtypes():
     assert frame["time"].iloc[0] == pd.Timestamp(1, unit="ns", tz="UTC")
 
 
+def test_pandas_time_and_tags_come_without_copies_or_a_pass_over_the_rows():
+    pytest.importorskip("pandas")
+    table = influxlp.parse(b"m,host=a v=1 -5\nm v=2 1700000000000000000\nm,host=b v=3 7\n")["m"]
+    frame = table.to_pandas()
+    # The time column is the table's own buffer, read as UTC epoch nanoseconds.
+    assert np.shares_memory(frame["time"].array.asi8, table.to_numpy()["time"])
+    assert frame["time"].array.asi8.tolist() == [-5, 1700000000000000000, 7]
+    assert str(frame["time"].dtype) == "datetime64[ns, UTC]"
+    assert frame["host"].cat.codes.tolist() == [0, -1, 1]
+    assert frame["host"].cat.categories.tolist() == ["a", "b"]
+
+
 def test_pandas_string_columns_from_arrow_equal_those_from_python_strings(monkeypatch):
     pd = pytest.importorskip("pandas")
     from influxlp import _frames

@@ -6,6 +6,7 @@ of the Arrow buffers, so the conversions copy only what a target format forces t
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,9 +59,12 @@ def to_pandas(table: Table) -> Any:
         string_objects=arrow_strings is None
     ):
         if kind == "timestamp":
-            columns[name] = pd.DatetimeIndex(values.view("datetime64[ns]")).tz_localize("UTC")
+            # Integers are read as UTC epoch nanoseconds: no localizing pass, no copy.
+            columns[name] = pd.DatetimeIndex(values, dtype=_UTC_NANOSECONDS, copy=False)
         elif kind == "dictionary":
-            columns[name] = pd.Categorical.from_codes(values, categories=categories)
+            columns[name] = pd.Categorical.from_codes(
+                values, categories=categories, **_trusted_codes(pd)
+            )
         elif kind == "string" and arrow_strings is not None:
             if arrow_table is None:
                 arrow_table = to_arrow(table)
@@ -74,6 +78,19 @@ def to_pandas(table: Table) -> Any:
             array_type = getattr(pd.arrays, _MASKED_PANDAS_ARRAYS[kind])
             columns[name] = array_type(np.array(values), mask)
     return pd.DataFrame(columns, copy=False)
+
+
+_UTC_NANOSECONDS = "datetime64[ns, UTC]"
+
+
+@functools.cache
+def _trusted_codes(pd: Any) -> dict[str, bool]:
+    """``from_codes`` arguments that skip checking each code against the categories (pandas 2.1
+    and later): the codes come from the table's own dictionary, in range by construction."""
+    import inspect
+
+    parameters = inspect.signature(pd.Categorical.from_codes).parameters
+    return {"validate": False} if "validate" in parameters else {}
 
 
 def _arrow_string_dtypes(pd: Any) -> tuple[Any, Any] | None:
