@@ -211,16 +211,34 @@ def test_pandas_dtypes():
     assert frame["time"].iloc[0] == pd.Timestamp(1, unit="ns", tz="UTC")
 
 
-def test_pandas_time_and_tags_come_without_copies_or_a_pass_over_the_rows():
-    pytest.importorskip("pandas")
-    table = influxlp.parse(b"m,host=a v=1 -5\nm v=2 1700000000000000000\nm,host=b v=3 7\n")["m"]
-    frame = table.to_pandas()
-    # The time column is the table's own buffer, read as UTC epoch nanoseconds.
-    assert np.shares_memory(frame["time"].array.asi8, table.to_numpy()["time"])
-    assert frame["time"].array.asi8.tolist() == [-5, 1700000000000000000, 7]
-    assert str(frame["time"].dtype) == "datetime64[ns, UTC]"
-    assert frame["host"].cat.codes.tolist() == [0, -1, 1]
-    assert frame["host"].cat.categories.tolist() == ["a", "b"]
+def test_pandas_frames_are_writable_and_leave_the_table_as_it_was():
+    pd = pytest.importorskip("pandas")
+    data = (
+        b'm,host=a f=1.5,i=-5i,u=1u,b=t,s="x" -5\n'
+        b'm,host=b f=2.5,i=2i,u=2u,b=f,s="y" 1700000000000000000\n'
+        b'm f=3.5,i=3i,u=3u,b=t,s="z" 7\n'
+    )
+    table = influxlp.parse(data)["m"]
+    before = table.to_pandas()
+    assert before["time"].array.asi8.tolist() == [-5, 1700000000000000000, 7]
+    assert str(before["time"].dtype) == "datetime64[ns, UTC]"
+    assert before["host"].cat.codes.tolist() == [0, 1, -1]
+    assert before["host"].cat.categories.tolist() == ["a", "b"]
+    written = {
+        "time": pd.Timestamp("2020-01-01", tz="UTC"),
+        "host": "b",
+        "f": 9.5,
+        "i": 9,
+        "u": 9,
+        "b": False,
+        "s": "w",
+    }
+    for column, value in written.items():
+        frame = table.to_pandas()
+        frame.loc[0, column] = value
+        assert frame[column].iloc[0] == value, column
+    pd.testing.assert_frame_equal(table.to_pandas(), before)
+    assert table.to_numpy()["f"].tolist() == [1.5, 2.5, 3.5]
 
 
 def test_pandas_string_columns_from_arrow_equal_those_from_python_strings(monkeypatch):

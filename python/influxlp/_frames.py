@@ -1,7 +1,8 @@
 """Conversions of ``Table`` into numpy, pandas, pyarrow and polars objects.
 
 Fixed-width columns (time, integers, floats, tag codes) come from Rust as read-only numpy views
-of the Arrow buffers, so the conversions copy only what a target format forces them to.
+of the Arrow buffers, so the conversions copy only what a target format forces them to: a
+pandas DataFrame is the caller's to write to, so its fixed-width columns are copied once.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def to_numpy(table: Table) -> dict[str, np.ndarray]:
 def to_pandas(table: Table) -> Any:
     """A pandas DataFrame: ``time`` as ``datetime64[ns, UTC]``, tags as categoricals, fields in
     numpy dtypes, or pandas' nullable dtypes (``Float64``, ``Int64``, ``UInt64``, ``boolean``,
-    ``string``) where a column has absent values."""
+    ``string``) where a column has absent values. The frame's columns are its own: writing to
+    them leaves the table as it was."""
     import pandas as pd
 
     arrow_strings = _arrow_string_dtypes(pd)
@@ -59,8 +61,8 @@ def to_pandas(table: Table) -> Any:
         string_objects=arrow_strings is None
     ):
         if kind == "timestamp":
-            # Integers are read as UTC epoch nanoseconds: no localizing pass, no copy.
-            columns[name] = pd.DatetimeIndex(values, dtype=_UTC_NANOSECONDS, copy=False)
+            # Integers are read as UTC epoch nanoseconds: one copy, no localizing pass.
+            columns[name] = pd.DatetimeIndex(_writable(values), dtype=_UTC_NANOSECONDS, copy=False)
         elif kind == "dictionary":
             columns[name] = pd.Categorical.from_codes(
                 values, categories=categories, **_trusted_codes(pd)
@@ -71,7 +73,7 @@ def to_pandas(table: Table) -> Any:
             dtype = arrow_strings[0] if mask is None else arrow_strings[1]
             columns[name] = pd.array(arrow_table.column(name), dtype=dtype)
         elif mask is None:
-            columns[name] = values
+            columns[name] = _writable(values)
         elif kind == "string":
             columns[name] = pd.array(values, dtype="string")
         else:
@@ -81,6 +83,12 @@ def to_pandas(table: Table) -> Any:
 
 
 _UTC_NANOSECONDS = "datetime64[ns, UTC]"
+
+
+def _writable(values: np.ndarray) -> np.ndarray:
+    """``values``, copied if it is a read-only view of the table: pandas writes into the arrays
+    it is given (``frame.loc[...] = ...``) and fails on a read-only one."""
+    return values if values.flags.writeable else values.copy()
 
 
 @functools.cache
