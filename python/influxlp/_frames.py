@@ -78,7 +78,7 @@ def to_pandas(table: Table) -> Any:
             columns[name] = pd.array(values, dtype="string")
         else:
             array_type = getattr(pd.arrays, _MASKED_PANDAS_ARRAYS[kind])
-            columns[name] = array_type(np.array(values), mask)
+            columns[name] = array_type(_writable(values), mask)
     return pd.DataFrame(columns, copy=False)
 
 
